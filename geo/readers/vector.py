@@ -1,0 +1,82 @@
+"""GeoJSON, GeoPackage and Shapefile point layers, read with pyogrio.
+
+Attributes are found by canonical name first (``incident_id``, ``crime_type`` or ``crime_code``,
+``occurred_from``, ``occurred_to``, ``location``...: what our own exports write), then through the
+force column mapping.  Points are taken in the layer's CRS and carried as WGS84 longitude/latitude.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo.readers._common import FileFormatError, RawBatch
+
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
+
+_CANONICAL = {
+    "id": ("incident_id", "id"),
+    "crime": ("crime_type", "crime_code"),
+    "date_from": ("occurred_from", "date"),
+    "date_to": ("occurred_to",),
+    "location": ("location",),
+    "lsoa_code": ("lsoa_code",),
+    "outcome": ("outcome",),
+}
+
+
+def read_vector(
+    path: Path, label: str, mapping: Mapping[str, str], synthetic: bool = False
+) -> tuple[RawBatch, list[str]]:
+    """Read a point layer into a :class:`RawBatch`; non-point features are refused row by row."""
+    try:
+        gdf = pyogrio.read_dataframe(path)
+    except Exception as exc:  # pyogrio raises several DataSource errors; all mean "cannot read"
+        raise FileFormatError(f"{label}: cannot be read as a GeoJSON/GeoPackage/Shapefile layer ({exc})") from None
+    if gdf.empty:
+        raise FileFormatError(f"{label}: the layer has no features")
+    if gdf.crs is None:
+        raise FileFormatError(f"{label}: the layer has no coordinate reference system")
+    cols = list(gdf.columns)
+    out = pd.DataFrame({"_row": range(1, len(gdf) + 1)})
+    out["_raw"] = gdf.drop(columns="geometry").astype(str).agg(" | ".join, axis=1).to_numpy()
+    crime_is_code = False
+    for field, names in _CANONICAL.items():
+        name = next((n for n in names if n in cols), None)
+        if name is None:
+            key = {"crime": "crime_code", "date_from": "datetime", "date_to": "datetime_to"}.get(field, field)
+            name = mapping.get(key) if mapping.get(key) in cols else None
+            if field == "crime" and name is None and mapping.get("crime_type") in cols:
+                name = mapping["crime_type"]
+            crime_is_code = crime_is_code or (field == "crime" and key == "crime_code" and name is not None)
+        elif field == "crime":
+            crime_is_code = name == "crime_code"
+        if name is not None:
+            out[field] = gdf[name].astype(str).where(gdf[name].notna(), "").to_numpy()
+    if "crime" not in out or "date_from" not in out:
+        raise FileFormatError(
+            f"{label}: a point layer needs crime_type (or crime_code) and occurred_from (or date) attributes "
+            f"(found: {', '.join(c for c in cols if c != 'geometry')})"
+        )
+    geom = gpd.GeoSeries(gdf.geometry).to_crs(4326)
+    is_point = (geom.geom_type == "Point").to_numpy()
+    xs, ys = shapely.get_x(geom.to_numpy()), shapely.get_y(geom.to_numpy())
+    out["x"] = pd.Series(xs).map(lambda v: "" if v != v else repr(float(v))).to_numpy()
+    out["y"] = pd.Series(ys).map(lambda v: "" if v != v else repr(float(v))).to_numpy()
+    refused = out.loc[~is_point, ["_row", "_raw"]].assign(field="geometry", reason="geometry is not a point")
+    batch = RawBatch(
+        frame=out.loc[is_point].reset_index(drop=True),
+        file=label,
+        source=f"vector:{path.stem}",
+        kind="vector",
+        coords="lonlat",
+        crime_is_code=crime_is_code,
+        synthetic=synthetic or "synthetic" in label.lower(),
+        rows_rejected=refused.reset_index(drop=True),
+    )
+    return batch, []

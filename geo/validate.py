@@ -1,0 +1,264 @@
+"""Row checks: raw batches in, canonical incidents and rejects (with reasons) out.
+
+This is the one place the validation rules live.  Each rule is vectorised; a row is rejected
+by the first rule it fails, and the reject names the file, the row and the field.
+
+Rules, in order:
+
+1. crime type known (a data.police.uk category, or a force code in the district's table);
+2. coordinates present and numeric; longitude/latitude not swapped; no eastings in the
+   longitude column; inside the valid range of the coordinate system;
+3. within the district boundary buffered by ``outside_tolerance_m`` (default 1 km);
+4. dates parse (month ``YYYY-MM``, or the date format, with an optional ``HH:MM`` time);
+   ``occurred_to`` not before ``occurred_from``.
+
+Local times that do not exist (the hour skipped when clocks go forward) are moved forward
+an hour; times that happen twice (when clocks go back) are taken as the first, summer-time
+one.  Both are counted in the notes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from geo.config import District
+from geo.readers._common import RawBatch
+from geo.schema import CRIME_TYPES, LOCAL_TZ, PRECISION_DAY, PRECISION_MONTH, PRECISION_TIME
+
+REJECT_COLUMNS = ["file", "row", "field", "reason", "raw"]
+_TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
+_TO_WGS = Transformer.from_crs(27700, 4326, always_xy=True)
+
+
+class _Rejector:
+    """Collects the first failing rule per row."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.field = np.full(n, None, dtype=object)
+
+    @property
+    def ok(self) -> np.ndarray:
+        return pd.isna(self.reason)
+
+    def reject(self, mask: np.ndarray, field: str, reason: str, values: pd.Series | None = None) -> None:
+        """Reject rows in ``mask`` not yet rejected; ``{}`` in ``reason`` takes each row's value."""
+        new = np.asarray(mask, dtype=bool) & self.ok
+        if not new.any():
+            return
+        self.field[new] = field
+        if values is None:
+            self.reason[new] = reason
+        else:
+            self.reason[new] = [reason.format(v) for v in values.to_numpy()[new]]
+
+
+def _col(frame: pd.DataFrame, name: str) -> pd.Series:
+    if name in frame:
+        return frame[name].fillna("").astype(str).str.strip()
+    return pd.Series("", index=frame.index, dtype=str)
+
+
+def _crime(batch: RawBatch, district: District, rj: _Rejector) -> tuple[pd.Series, pd.Series]:
+    raw = _col(batch.frame, "crime")
+    if batch.crime_is_code:
+        codes = district.crime_codes.set_index("code")
+        ctype = raw.map(codes["crime_type"])
+        ho = raw.map(codes["ho_category"])
+        by_name = raw.isin(CRIME_TYPES) & ctype.isna()
+        ctype = ctype.where(~by_name, raw)
+        ho = ho.where(~by_name, raw.map(district.police_uk_ho))
+        known = ctype.notna().to_numpy()
+        what = "force crime code"
+    else:
+        known = raw.isin(CRIME_TYPES).to_numpy()
+        ctype = raw
+        ho = raw.map(district.police_uk_ho)
+        what = "crime type"
+    missing = (raw == "").to_numpy()
+    rj.reject(missing, "crime", f"missing {what}")
+    rj.reject(~known, "crime", f"unknown {what} '{{}}'", raw)
+    return ctype.where(known), ho
+
+
+def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndarray, ...]:
+    xs, ys = _col(batch.frame, "x"), _col(batch.frame, "y")
+    xname, yname = ("longitude", "latitude") if batch.coords == "lonlat" else ("easting", "northing")
+    rj.reject(((xs == "") | (ys == "")).to_numpy(), xname, "missing coordinates")
+    x = pd.to_numeric(xs, errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(ys, errors="coerce").to_numpy(dtype=float)
+    rj.reject(np.isnan(x), xname, f"unparseable {xname} '{{}}'", xs)
+    rj.reject(np.isnan(y), yname, f"unparseable {yname} '{{}}'", ys)
+    if batch.coords == "lonlat":
+        # Britain: longitude about -8..2, latitude 49..61.  Catch the two common mix-ups first.
+        rj.reject((x > 1000) & (y > 1000), xname, "eastings/northings in the longitude/latitude columns")
+        rj.reject((x >= 49) & (x <= 61) & (y >= -9) & (y <= 2.5), xname, "latitude and longitude swapped")
+        rj.reject((np.abs(x) > 180) | (np.abs(y) > 90), xname, "longitude/latitude out of range")
+        lon, lat = x, y
+        e, n = _TO_BNG.transform(np.nan_to_num(lon), np.nan_to_num(lat))
+    else:
+        rj.reject(
+            (np.abs(x) <= 180) & (np.abs(y) <= 90) & ~np.isnan(x),
+            xname,
+            "longitude/latitude in the easting/northing columns",
+        )
+        rj.reject((x < 0) | (x > 700_000) | (y < 0) | (y > 1_300_000), xname, "easting/northing outside Great Britain")
+        e, n = x, y
+        lon, lat = _TO_WGS.transform(np.nan_to_num(e), np.nan_to_num(n))
+    area = district.boundary.geometry.union_all().buffer(district.outside_tolerance_m)
+    shapely.prepare(area)
+    inside = shapely.contains_xy(area, np.nan_to_num(e), np.nan_to_num(n))
+    rj.reject(~inside, xname, f"outside {district.name} district by more than {district.outside_tolerance_m:g} m")
+    return np.asarray(lon), np.asarray(lat), np.asarray(e), np.asarray(n)
+
+
+def _localise(naive: pd.Series) -> tuple[pd.Series, int]:
+    """Naive local wall times -> Europe/London; returns (times, n moved out of the spring gap)."""
+    ambiguous = np.ones(len(naive), dtype=bool)  # a repeated autumn hour: take the summer-time one
+    local = naive.dt.tz_localize(LOCAL_TZ, ambiguous=ambiguous, nonexistent="shift_forward")
+    check = naive.dt.tz_localize(LOCAL_TZ, ambiguous=ambiguous, nonexistent="NaT")
+    return local, int((check.isna() & naive.notna()).sum())
+
+
+def _times(batch: RawBatch, rj: _Rejector, notes: list[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
+    f = batch.frame
+    if batch.kind == "police_uk":
+        month = _col(f, "month")
+        start = pd.to_datetime(month, format="%Y-%m", errors="coerce")
+        rj.reject(start.isna().to_numpy(), "month", "unparseable month '{}' (expected YYYY-MM)", month)
+        end = start + pd.offsets.MonthBegin(1) - pd.Timedelta(seconds=1)
+        prec = pd.Series(PRECISION_MONTH, index=f.index, dtype=str)
+        t_from, _ = _localise(start)
+        t_to, _ = _localise(end)
+        return t_from, t_to, prec
+    d_from, tm_from = _col(f, "date_from"), _col(f, "time_from")
+    d_to, tm_to = _col(f, "date_to"), _col(f, "time_to")
+    has_time = (tm_from != "") | d_from.str.contains(r"\d{1,2}:\d{2}", regex=True)
+    start = _parse_datetime(d_from, tm_from, batch.date_format)
+    rj.reject((d_from == "").to_numpy(), "date_from", "missing date")
+    rj.reject(start.isna().to_numpy(), "date_from", "unparseable date '{}'", d_from + " " + tm_from)
+    has_to = d_to != ""
+    end = _parse_datetime(d_to.where(has_to, d_from), tm_to.where(has_to, tm_from), batch.date_format)
+    end_bad = has_to & end.isna()
+    rj.reject(end_bad.to_numpy(), "date_to", "unparseable date '{}'", d_to + " " + tm_to)
+    day_only = ~has_time
+    end = end.where(~(day_only & ~has_to), start + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    t_from, gaps1 = _localise(start)
+    t_to, gaps2 = _localise(end)
+    rj.reject((t_to < t_from).fillna(False).to_numpy(), "date_to", "occurred_to is before occurred_from")
+    if gaps1 + gaps2:
+        notes.append(
+            f"{batch.file}: {gaps1 + gaps2} time(s) in the hour skipped when clocks go forward moved on an hour"
+        )
+    prec = pd.Series(np.where(day_only, PRECISION_DAY, PRECISION_TIME), index=f.index, dtype=str)
+    return t_from, t_to, prec
+
+
+def _parse_datetime(dates: pd.Series, times: pd.Series, date_format: str | None) -> pd.Series:
+    text = (dates + " " + times).str.strip()
+    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
+    formats = [f"{date_format} %H:%M", f"{date_format} %H:%M:%S", date_format] if date_format else []
+    formats += ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
+    for fmt in dict.fromkeys(formats):
+        todo = out.isna() & (text != "")
+        if not todo.any():
+            break
+        out.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+    # ISO strings with an offset (our own exports): parse as UTC then convert to local wall time.
+    todo = out.isna() & text.str.contains(r"[+-]\d{2}:\d{2}$|Z$", regex=True)
+    if todo.any():
+        aware = pd.to_datetime(text[todo], utc=True, errors="coerce", format="ISO8601")
+        out.loc[todo] = aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+    return out
+
+
+def content_ids(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    """Stable ids for rows without one: a hash of the row's content and its repeat number.
+
+    Two identical rows in one file (two ASB reports at the same snap point in the same month) are
+    two incidents, so the n-th repeat of a content gets its own id; re-reading the file gives the
+    same ids, so re-ingesting it adds nothing.
+    """
+    key = (
+        frame["crime_type"].astype(str)
+        + "|"
+        + frame["occurred_from"].astype(str)
+        + "|"
+        + frame["occurred_to"].astype(str)
+        + "|"
+        + frame["longitude"].round(6).astype(str)
+        + "|"
+        + frame["latitude"].round(6).astype(str)
+        + "|"
+        + frame["location"].astype(str)
+        + "|"
+        + frame["lsoa_code"].astype(str)
+    )
+    repeat = key.groupby(key).cumcount().astype(str)
+    full = (key + "#" + repeat).tolist()
+    return pd.Series(
+        [f"{prefix}-{hashlib.blake2b(k.encode(), digest_size=12).hexdigest()}" for k in full],
+        index=frame.index,
+        dtype=str,
+    )
+
+
+def validate_batch(batch: RawBatch, district: District) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Check a raw batch; return canonical rows (without derived areas), rejects and notes.
+
+    Returns
+    -------
+    accepted : DataFrame
+        Canonical columns except the derived ward/sector/zone ones.
+    rejects : DataFrame
+        :data:`REJECT_COLUMNS`, one row per refused input row (including the reader's refusals).
+    notes : list of str
+    """
+    f = batch.frame
+    rj = _Rejector(len(f))
+    notes: list[str] = []
+    ctype, ho = _crime(batch, district, rj)
+    lon, lat, e, n = _coords(batch, district, rj)
+    t_from, t_to, prec = _times(batch, rj, notes)
+    ok = rj.ok
+    acc = pd.DataFrame(
+        {
+            "incident_id": _col(f, "id").where(lambda s: s != "", None),
+            "source": batch.source,
+            "synthetic": batch.synthetic,
+            "crime_type": ctype,
+            "ho_category": ho,
+            "occurred_from": t_from,
+            "occurred_to": t_to,
+            "time_precision": prec,
+            "longitude": np.round(lon, 6),
+            "latitude": np.round(lat, 6),
+            "easting": np.round(e, 1),
+            "northing": np.round(n, 1),
+            "location": _col(f, "location"),
+            "lsoa_code": _col(f, "lsoa_code").replace("", None),
+            "outcome": _col(f, "outcome").replace("", None),
+        }
+    ).loc[ok]
+    no_id = acc["incident_id"].isna()
+    if no_id.any():
+        acc.loc[no_id, "incident_id"] = content_ids(acc.loc[no_id], batch.kind.replace("_", "")[:4])
+    bad = ~ok
+    rejects = pd.DataFrame(
+        {
+            "file": batch.file,
+            "row": f["_row"].to_numpy()[bad],
+            "field": rj.field[bad],
+            "reason": rj.reason[bad],
+            "raw": f["_raw"].to_numpy()[bad],
+        }
+    )
+    if not batch.rows_rejected.empty:
+        reader = batch.rows_rejected.rename(columns={"_row": "row", "_raw": "raw"}).assign(file=batch.file)
+        rejects = pd.concat([reader[REJECT_COLUMNS], rejects], ignore_index=True).sort_values("row")
+    return acc.reset_index(drop=True), rejects.reset_index(drop=True), notes
