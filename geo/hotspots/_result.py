@@ -1,0 +1,186 @@
+"""The result every hotspot method returns, and the input handling they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo.hotspots._grid import Grid
+from geo.schema import BNG, WGS84
+
+#: Columns every hotspot table has (method-specific ones follow).
+BASE_COLUMNS = ("rank", "count", "share", "area_m2", "density_per_km2", "top_crime_types", "method")
+#: Message for an empty selection (the dashboard shows it as is).
+NO_INCIDENTS = "no incidents match the selection"
+
+
+class HotspotError(ValueError):
+    """Impossible hotspot parameters (negative sizes, unknown method...)."""
+
+
+@dataclass
+class HotspotResult:
+    """Ranked hotspot polygons and how they were made.
+
+    Attributes
+    ----------
+    method : str
+    polygons : GeoDataFrame (EPSG:27700)
+        One row per hotspot, ranked (1 = most incidents): ``rank``, ``count`` (incidents inside),
+        ``share`` (of the selection), ``area_m2``, ``density_per_km2``, ``top_crime_types``,
+        ``method`` and method-specific columns (e.g. ``gi_class``).
+    params : dict
+        Every parameter actually used, automatic ones included.
+    warnings : list of str
+        Things the user should know (bandwidth below cell size, empty selection...).
+    notes : list of str
+        Notes carried over from the selection (records left out and why).
+    n_incidents : int
+        Incidents analysed.
+    surface : (Grid, ndarray) or None
+        For grid methods, the per-cell score the hotspots were cut from (used by the backtest).
+    """
+
+    method: str
+    polygons: gpd.GeoDataFrame
+    params: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    n_incidents: int = 0
+    surface: tuple[Grid, np.ndarray] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.polygons.empty
+
+    @property
+    def message(self) -> str:
+        """One line for the user: the first warning, or a count of hotspots."""
+        if self.n_incidents == 0:
+            return NO_INCIDENTS
+        return f"{len(self.polygons)} hotspot(s) from {self.n_incidents:,} incidents ({self.method})"
+
+    def to_wgs84(self) -> gpd.GeoDataFrame:
+        """The polygons in WGS84 longitude/latitude (for maps and GeoJSON)."""
+        return self.polygons.to_crs(WGS84)
+
+
+def unwrap(incidents: Any) -> tuple[pd.DataFrame, list[str]]:
+    """Accept a canonical DataFrame or a :class:`geo.selection.SelectionResult`."""
+    notes: list[str] = []
+    if hasattr(incidents, "incidents") and hasattr(incidents, "notes"):
+        notes = list(incidents.notes)
+        incidents = incidents.incidents
+    if not isinstance(incidents, pd.DataFrame):
+        raise HotspotError(f"expected a canonical incidents DataFrame, got {type(incidents).__name__}")
+    missing = {"easting", "northing"} - set(incidents.columns)
+    if missing:
+        raise HotspotError(f"incidents lack column(s) {sorted(missing)}")
+    ok = incidents["easting"].notna() & incidents["northing"].notna()
+    if not ok.all():
+        notes.append(f"{int((~ok).sum()):,} incidents without coordinates left out")
+        incidents = incidents.loc[ok]
+    return incidents.reset_index(drop=True), notes
+
+
+def xy(incidents: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return incidents["easting"].to_numpy(dtype=float), incidents["northing"].to_numpy(dtype=float)
+
+
+def dedupe(x: np.ndarray, y: np.ndarray, resolution: float = 0.1):
+    """Distinct locations (to ``resolution`` metres), their weights and each point's location index.
+
+    data.police.uk snaps incidents to a few thousand anonymisation points, so most coordinates are
+    exact duplicates; the clustering methods work on these weighted locations, not on copies.
+    """
+    kx = np.round(x / resolution).astype(np.int64)
+    ky = np.round(y / resolution).astype(np.int64)
+    key = kx * 4_000_000_000 + ky  # BNG fits well inside 4e9 decimetres
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    ux = (uniq // 4_000_000_000) * resolution
+    uy = (uniq % 4_000_000_000) * resolution
+    return ux.astype(float), uy.astype(float), counts.astype(float), inverse
+
+
+def study_area(district: Any, x: np.ndarray, y: np.ndarray) -> tuple[shapely.Geometry | None, float]:
+    """The area shares refer to: the district boundary, else the points' bounding box (m2)."""
+    if district is not None:
+        geom = shapely.union_all(district.boundary.to_crs(BNG).geometry.to_numpy())
+        return geom, float(geom.area)
+    if len(x) == 0:
+        return None, 0.0
+    w = max(float(np.ptp(x)), 1.0)
+    h = max(float(np.ptp(y)), 1.0)
+    return None, w * h
+
+
+def top_types(crime_types: pd.Series, k: int = 3) -> str:
+    """``"Shoplifting 40%, Violence and sexual offences 25%"``: the largest shares of a hotspot."""
+    if crime_types.empty:
+        return ""
+    vc = crime_types.value_counts(normalize=True).head(k)
+    return ", ".join(f"{name} {share:.0%}" for name, share in vc.items())
+
+
+def empty_polygons(extra: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    cols = {c: pd.Series(dtype="float64") for c in BASE_COLUMNS + extra}
+    return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
+
+
+def build_table(
+    geoms: list[shapely.Geometry] | np.ndarray,
+    labels: np.ndarray,
+    incidents: pd.DataFrame,
+    method: str,
+    extra: dict[str, list] | None = None,
+    keep_empty: bool = False,
+) -> gpd.GeoDataFrame:
+    """Rank hotspots and compute their statistics.
+
+    Parameters
+    ----------
+    geoms : sequence of polygons
+        Hotspot ``i`` is ``geoms[i]``.
+    labels : array of int
+        Hotspot index of each incident, -1 for none.
+    incidents : DataFrame
+        The analysed incidents (for ``crime_type``).
+    extra : dict of column -> list, optional
+        Method-specific columns, one value per hotspot.
+    keep_empty : bool, default False
+        Keep hotspots holding no incidents (cold spots).
+    """
+    n_total = len(incidents)
+    k = len(geoms)
+    if k == 0:
+        return empty_polygons(tuple(extra or ()))
+    counts = np.bincount(labels[labels >= 0], minlength=k)
+    area = shapely.area(np.asarray(geoms, dtype=object))
+    table = gpd.GeoDataFrame(
+        {
+            "count": counts.astype(int),
+            "share": counts / max(n_total, 1),
+            "area_m2": area.round(1),
+            "density_per_km2": (counts / (area / 1e6)).round(2),
+            "top_crime_types": [""] * k,
+            "method": method,
+            **(extra or {}),
+        },
+        geometry=gpd.GeoSeries(list(geoms), crs=BNG),
+        crs=BNG,
+    )
+    if "crime_type" in incidents and n_total:
+        ct = incidents["crime_type"].astype("string")
+        lab = pd.Series(labels)
+        for i, grp in ct[lab.to_numpy() >= 0].groupby(lab[lab >= 0].to_numpy()):
+            table.loc[int(i), "top_crime_types"] = top_types(grp)
+    if not keep_empty:
+        table = table[table["count"] > 0]
+    table = table.sort_values(["count", "density_per_km2"], ascending=False, kind="stable").reset_index(drop=True)
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table
