@@ -39,7 +39,7 @@ _SQL_TYPES = {
 }
 
 
-class StoreError(RuntimeError):
+class StoreError(ValueError):
     """The store file is missing, locked for too long, or not a csp-hotspots store."""
 
 
@@ -247,7 +247,7 @@ class Store:
             Files, folders or zips (see :func:`geo.readers.iter_batches`).
         fmt : {"auto", "police_uk", "force_csv", "vector"}, default "auto"
         mapping : mapping, optional
-            Force-extract column mapping; fields not given come from the district config.
+            Force-extract column mapping; default the district config's ``[force_csv]``.
         synthetic : bool, default False
             Mark every stored row synthetic (files named ``*synthetic*`` are marked anyway).
         progress : bool, default False
@@ -265,7 +265,8 @@ class Store:
         """
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot ingest")
-        full_mapping = {**self.district.force_csv, **(mapping or {})}
+        # A mapping given here describes another extract: it replaces the config's, not merges.
+        full_mapping = dict(mapping) if mapping else dict(self.district.force_csv)
         if fmt == "force_csv":
             check_mapping(full_mapping, "column mapping")
         report = IngestReport(files=[])

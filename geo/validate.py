@@ -120,7 +120,7 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
 def _localise(naive: pd.Series) -> tuple[pd.Series, int]:
     """Naive local wall times -> Europe/London; returns (times, n moved out of the spring gap)."""
     ambiguous = np.ones(len(naive), dtype=bool)  # a repeated autumn hour: take the summer-time one
-    local = naive.dt.tz_localize(LOCAL_TZ, ambiguous=ambiguous, nonexistent="shift_forward")
+    local = naive.dt.tz_localize(LOCAL_TZ, ambiguous=ambiguous, nonexistent=pd.Timedelta(hours=1))
     check = naive.dt.tz_localize(LOCAL_TZ, ambiguous=ambiguous, nonexistent="NaT")
     return local, int((check.isna() & naive.notna()).sum())
 

@@ -45,7 +45,8 @@ def expand_inputs(paths: list[str | Path]) -> list[tuple[Path, str | None]]:
                     members = sorted(n for n in zf.namelist() if n.lower().endswith(".csv"))
             except zipfile.BadZipFile:
                 raise FileFormatError(f"{p.name}: not a readable zip file") from None
-            street = [m for m in members if m.lower().endswith("-street.csv")]
+            # A data.police.uk download also holds outcomes and stop-and-search files: not incidents.
+            street = [m for m in members if "-street" in Path(m).name.lower()]
             chosen = street or members
             if not chosen:
                 raise FileFormatError(f"{p.name}: the zip holds no CSV files")

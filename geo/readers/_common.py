@@ -96,13 +96,27 @@ def read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         raise FileFormatError(f"{name}: the first line is not a CSV header (found {lines[0][:80]!r})")
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False, engine="c")
-        frame["_row"] = frame.index + 2
-        frame["_raw"] = pd.Series(lines[1:], dtype=str) if len(lines) - 1 == len(frame) else ""
-        refused = pd.DataFrame(columns=["_row", "_raw", "field", "reason"])
     except (pd.errors.ParserError, ValueError):
         frame, refused = _read_row_by_row(lines, header, name)
-    blank = (frame.drop(columns=["_row", "_raw"]) == "").all(axis=1)
-    return frame.loc[~blank].reset_index(drop=True), refused
+        blank = (frame.drop(columns=["_row", "_raw"]) == "").all(axis=1)
+        return frame.loc[~blank].reset_index(drop=True), refused
+    frame["_row"] = frame.index + 2
+    frame["_raw"] = pd.Series(lines[1:], dtype=str) if len(lines) - 1 == len(frame) else ""
+    blank = (frame[header] == "").all(axis=1)
+    # pandas pads a cut-off line with empty fields; fewer separators than the header betrays it
+    # (quoted commas can only add separators, never remove them).
+    short = pd.Series(False, index=frame.index)
+    if len(lines) - 1 == len(frame):
+        short = (frame["_raw"].str.count(",") < len(header) - 1) & ~blank
+    refused = pd.DataFrame(
+        {
+            "_row": frame.loc[short, "_row"],
+            "_raw": frame.loc[short, "_raw"],
+            "field": "(row)",
+            "reason": f"row has fewer fields than the header's {len(header)} (truncated or broken row)",
+        }
+    )
+    return frame.loc[~blank & ~short].reset_index(drop=True), refused.reset_index(drop=True)
 
 
 def _read_row_by_row(lines: list[str], header: list[str], name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
