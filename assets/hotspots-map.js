@@ -1,0 +1,60 @@
+/* Leaflet style and marker functions for the map page (referenced from Python with
+   dash_extensions.javascript.Namespace("hotspots", "map")).  Colours: Okabe-Ito for categories,
+   viridis for counts and ranks (both colour-blind safe). */
+window.hotspots = Object.assign({}, window.hotspots, {
+    map: {
+        boundary: function (feature) {
+            return {color: "#000000", weight: 2.5, fill: false, dashArray: null};
+        },
+        sector: function (feature, context) {
+            const colours = (context && context.hideout && context.hideout.colours) || {};
+            const c = colours[feature.properties.sector] || "#0072B2";
+            return {color: c, weight: 2, fillColor: c, fillOpacity: 0.06};
+        },
+        zone: function (feature, context) {
+            const colours = (context && context.hideout && context.hideout.colours) || {};
+            const c = colours[feature.properties.zone] || "#D55E00";
+            return {color: c, weight: 2.5, dashArray: "6 4", fillColor: c, fillOpacity: 0.12};
+        },
+        coverage: function (feature) {
+            return {color: "#56B4E9", weight: 1, fillColor: "#56B4E9", fillOpacity: 0.25};
+        },
+        hotspot: function (feature, context) {
+            // Rank 1 is the strongest: darkest viridis end, thick outline.
+            const ramp = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
+            const rank = feature.properties.rank || 1;
+            const n = (context && context.hideout && context.hideout.n) || 1;
+            const i = Math.min(ramp.length - 1, Math.floor((rank - 1) * ramp.length / Math.max(n, 1)));
+            return {color: "#000000", weight: rank <= 3 ? 2.5 : 1.2, fillColor: ramp[i], fillOpacity: 0.45};
+        },
+        density: function (feature, context) {
+            const ramp = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
+            const b = Math.max(0, Math.min(ramp.length - 1, feature.properties.band || 0));
+            return {stroke: false, fillColor: ramp[b], fillOpacity: 0.35};
+        },
+        premises: function (feature, latlng) {
+            return L.circleMarker(latlng, {radius: 4, color: "#000000", weight: 1, fillColor: "#E69F00", fillOpacity: 0.95});
+        },
+        camera: function (feature, latlng) {
+            return L.circleMarker(latlng, {radius: 3.5, color: "#000000", weight: 1, fillColor: "#0072B2", fillOpacity: 1});
+        },
+        incident: function (feature, latlng) {
+            return L.circleMarker(latlng, {radius: 4, color: "#ffffff", weight: 1, fillColor: "#440154", fillOpacity: 0.9});
+        },
+        cluster: function (feature, latlng, index, context) {
+            const n = feature.properties.point_count;
+            const bands = [[10, "#fde725", "#000"], [100, "#5ec962", "#000"], [1000, "#21918c", "#fff"],
+                           [10000, "#3b528b", "#fff"], [Infinity, "#440154", "#fff"]];
+            let band = bands[bands.length - 1];
+            for (const b of bands) { if (n < b[0]) { band = b; break; } }
+            const size = 28 + 6 * Math.min(4, Math.floor(Math.log10(Math.max(n, 1))));
+            const icon = L.divIcon({
+                html: '<div style="background:' + band[1] + ';color:' + band[2] + '"><span>' +
+                      feature.properties.point_count_abbreviated + '</span></div>',
+                className: "marker-cluster hs-cluster",
+                iconSize: L.point(size, size)
+            });
+            return L.marker(latlng, {icon: icon, title: n + " incidents: click to zoom in", alt: n + " incidents"});
+        }
+    }
+});

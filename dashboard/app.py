@@ -1,0 +1,128 @@
+"""Build the Dash app: ``create_app(store_path, district) -> dash.Dash``.
+
+Structure::
+
+    header (district, partnership, data date range, nav)      components/header.py
+    filters panel (shared, state in the URL query string)     components/filters.py
+    page container (Dash Pages from dashboard/pages/)         pages/*.py
+    /api/* JSON and GeoJSON                                    api.py
+
+Adding a page: drop ``dashboard/pages/<name>.py`` calling ``dash.register_page(__name__,
+path=..., name=..., order=...)`` with a ``layout(**query)`` function, and, for callbacks, a
+``register_callbacks(app)`` function using ``app.callback`` (not ``dash.callback``) so that every
+app instance gets its own.  Read the selection with ``Input(SELECTION_STORE, "data")`` and
+``state.selection_from_store``; get incidents with ``data_access.select(sel)``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import dash
+from dash import dcc, html
+
+from dashboard import data_access
+from dashboard.components import filters, header
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PAGES_DIR = PACKAGE_DIR / "pages"
+ASSETS_DIR = PACKAGE_DIR.parent / "assets"
+
+log = logging.getLogger(__name__)
+
+
+def _shell() -> html.Div:
+    """The layout around every page (a function: re-read per page load, inside a request)."""
+    cfg = data_access.settings()
+    district = data_access.district(cfg)
+    summary, error = None, None
+    try:
+        summary = data_access.summary(cfg)
+    except Exception as exc:  # a missing or locked store must not break the page
+        error = f"The store cannot be read: {exc}"
+    lo = hi = None
+    if summary and summary.get("total"):
+        lo, hi = summary["date_from"].date(), summary["date_to"].date()
+    return html.Div(
+        [
+            dcc.Location(id=filters.URL, refresh=False),
+            dcc.Store(id=filters.SELECTION_STORE),
+            header.header(district, summary, error),
+            html.Div(
+                html.Div(
+                    [
+                        html.Aside(
+                            html.Details(
+                                [
+                                    html.Summary("Filters", className="d-lg-none fw-semibold mb-2"),
+                                    filters.panel(district, hi, lo),
+                                ],
+                                open=True,
+                            ),
+                            className="col-12 col-lg-4 col-xl-3 sidebar",
+                            **{"aria-label": "Filters"},
+                        ),
+                        html.Main(dash.page_container, className="col-12 col-lg-8 col-xl-9", id="main"),
+                    ],
+                    className="row g-3",
+                ),
+                className="container-fluid",
+            ),
+        ]
+    )
+
+
+def create_app(store_path=None, district=None, *, tile_url: str | None = None) -> dash.Dash:
+    """Build the dashboard.
+
+    Parameters
+    ----------
+    store_path : path, optional
+        DuckDB store (default ``$HOTSPOTS_STORE`` or ``var/hotspots.duckdb``).  Read-only apart
+        from uploads on the Data page.
+    district : path or District, optional
+        District folder (default: the bundled Winchester).
+    tile_url : str, optional
+        Map tile URL template (default ``$HOTSPOTS_TILE_URL`` or OpenStreetMap).
+
+    Returns
+    -------
+    dash.Dash
+        ``app.server`` is the Flask WSGI app, with the ``/api`` blueprint registered.
+    """
+    cfg = data_access.AppSettings.build(store_path, district, tile_url=tile_url)
+    district_obj = data_access.district(cfg)
+    app = dash.Dash(
+        "dashboard",
+        use_pages=True,
+        pages_folder=str(PAGES_DIR),
+        assets_folder=str(ASSETS_DIR),
+        external_stylesheets=[],
+        external_scripts=[],
+        serve_locally=True,
+        title=f"{district_obj.name} hotspots",
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    app.server.config["HOTSPOTS"] = cfg
+    app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
+    app.layout = _shell
+    filters.register(app)
+    header.register(app)
+    # Pages register their callbacks on this app (dash.callback would bind them to the first app only).
+    for page in dash.page_registry.values():
+        module = sys.modules.get(page["module"])
+        hook = getattr(module, "register_callbacks", None)
+        if hook:
+            hook(app)
+    from dashboard.api import blueprint
+
+    app.server.register_blueprint(blueprint)
+    # Build the static map layers now rather than on the first visitor's request.
+    try:
+        data_access.static_layers(cfg.district_folder)
+    except Exception:  # reported on the map page itself
+        log.exception("could not build the district's map layers")
+    return app

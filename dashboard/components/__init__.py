@@ -1,0 +1,1 @@
+"""Reusable layout pieces: header, shared filters, map layers and legend."""

@@ -1,0 +1,82 @@
+"""The common header: district, partnership, the data's date range and the page navigation."""
+
+from __future__ import annotations
+
+import dash
+from dash import MATCH, Input, Output, State, dcc, html
+
+from dashboard import state
+
+
+def _pages() -> list[dict]:
+    return sorted(dash.page_registry.values(), key=lambda p: (p.get("order", 99), p["name"]))
+
+
+def header(district, summary: dict | None, error: str | None = None) -> html.Header:
+    """Header bar.  ``summary`` is ``store.summary()`` (None when the store cannot be read)."""
+    if summary and summary.get("total"):
+        lo, hi = state.fmt_date(summary.get("date_from")), state.fmt_date(summary.get("date_to"))
+        data_line = f"Data {lo} to {hi} · {summary['total']:,} incidents"
+        if summary.get("synthetic"):
+            data_line += f" · {summary['synthetic']:,} synthetic (demo)"
+    else:
+        data_line = error or "The store holds no incidents yet: add a file on the Data page."
+    nav = html.Nav(
+        html.Ul(
+            [
+                html.Li(
+                    dcc.Link(
+                        page["name"],
+                        href=page["relative_path"],
+                        id={"type": "nav-link", "path": page["path"]},
+                        className="nav-link",
+                    ),
+                    className="nav-item",
+                )
+                for page in _pages()
+            ],
+            className="nav nav-pills",
+        ),
+        **{"aria-label": "Pages"},
+    )
+    return html.Header(
+        html.Div(
+            [
+                html.Div(
+                    [
+                        html.H1(
+                            [f"{district.name} crime and ASB hotspots"],
+                            className="h5 mb-0 text-white",
+                        ),
+                        html.Div(
+                            [html.Span(district.partnership), html.Span(" · "), html.Span(data_line, id="hdr-data")],
+                            className="small text-white-50",
+                        ),
+                    ],
+                    className="me-3",
+                ),
+                nav,
+            ],
+            className="container-fluid d-flex flex-wrap align-items-center justify-content-between gap-2",
+        ),
+        className="app-header py-2 mb-2",
+    )
+
+
+def register(app: dash.Dash) -> None:
+    """Nav links keep the current filters (query string) and highlight the current page."""
+
+    @app.callback(
+        Output({"type": "nav-link", "path": MATCH}, "href"),
+        Output({"type": "nav-link", "path": MATCH}, "className"),
+        Input("url", "search"),
+        Input("url", "pathname"),
+        State({"type": "nav-link", "path": MATCH}, "id"),
+    )
+    def nav_href(search, pathname, link_id):
+        path = app.get_relative_path(link_id["path"])
+        # Only the shared filters travel between pages; page parameters stay with their page.
+        sel, _ = state.selection_from_search(search)
+        query = state.with_selection("", sel)
+        here = app.strip_relative_path(pathname or "/") == app.strip_relative_path(path)
+        return path + query, "nav-link active" if here else "nav-link"

@@ -1,0 +1,113 @@
+"""A vectorised geobuf encoder for point layers (the map's clustered incidents).
+
+``geobuf.encode`` walks a GeoJSON dict feature by feature in Python: about 1.4 s for 100,000
+points including building the dict.  Points need only a fixed byte pattern per feature, so numpy
+builds the whole message in a few tens of milliseconds.  The output decodes with the same
+``geobuf`` JavaScript decoder dash-leaflet uses (``format="geobuf"``).
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+
+#: Decimal places kept (geobuf ``precision``); 6 is about 0.1 m.
+PRECISION = 6
+_MAX_VARINT = 10
+
+
+def _varints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Varint bytes of non-negative int64 values: (n, 10) uint8 array and byte counts."""
+    v = values.astype(np.uint64)
+    out = np.zeros((len(v), _MAX_VARINT), dtype=np.uint8)
+    lengths = np.ones(len(v), dtype=np.int64)
+    rest = v.copy()
+    for i in range(_MAX_VARINT):
+        byte = (rest & np.uint64(0x7F)).astype(np.uint8)
+        rest = rest >> np.uint64(7)
+        more = rest > 0
+        out[:, i] = byte | (more.astype(np.uint8) << 7)
+        lengths += more
+        if not more.any():
+            break
+    return out, lengths
+
+
+def _zigzag(values: np.ndarray) -> np.ndarray:
+    v = values.astype(np.int64)
+    return ((v << 1) ^ (v >> 63)).astype(np.uint64)
+
+
+def _varint_bytes(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def encode_points(lon: np.ndarray, lat: np.ndarray, precision: int = PRECISION) -> bytes:
+    """Encode points as a geobuf FeatureCollection without properties.
+
+    Parameters
+    ----------
+    lon, lat : array-like of float
+        WGS84 coordinates (same length, no NaN).
+    precision : int, default 6
+        Decimal places kept.
+
+    Returns
+    -------
+    bytes
+        The geobuf message.
+    """
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    if lon.shape != lat.shape:
+        raise ValueError("lon and lat must have the same length")
+    scale = 10**precision
+    xb, xl = _varints(_zigzag(np.round(lon * scale)))
+    yb, yl = _varints(_zigzag(np.round(lat * scale)))
+    n = len(lon)
+    coords_len = xl + yl  # <= 20 bytes, one-byte length
+    geom_len = 4 + coords_len  # type field (2 bytes) + coords tag + length
+    feat_len = 2 + geom_len
+    width = 8 + 2 * _MAX_VARINT
+    buf = np.zeros((n, width), dtype=np.uint8)
+    mask = np.zeros((n, width), dtype=bool)
+    # Feature{geometry: Geometry{type: POINT, coords: packed sint64}}
+    header = np.column_stack(
+        [
+            np.full(n, 0x0A),  # FeatureCollection.features, length-delimited
+            feat_len,
+            np.full(n, 0x0A),  # Feature.geometry
+            geom_len,
+            np.full(n, 0x08),  # Geometry.type
+            np.zeros(n),  # POINT
+            np.full(n, 0x1A),  # Geometry.coords, packed
+            coords_len,
+        ]
+    ).astype(np.uint8)
+    buf[:, :8] = header
+    mask[:, :8] = True
+    cols = np.arange(_MAX_VARINT)
+    # x bytes straight after the header, y bytes straight after x: scatter by per-row offsets.
+    rows = np.repeat(np.arange(n), _MAX_VARINT).reshape(n, _MAX_VARINT)
+    x_take = cols[None, :] < xl[:, None]
+    buf[rows[x_take], 8 + np.broadcast_to(cols, (n, _MAX_VARINT))[x_take]] = xb[x_take]
+    mask[rows[x_take], 8 + np.broadcast_to(cols, (n, _MAX_VARINT))[x_take]] = True
+    y_take = cols[None, :] < yl[:, None]
+    y_pos = 8 + xl[:, None] + cols[None, :]
+    buf[rows[y_take], y_pos[y_take]] = yb[y_take]
+    mask[rows[y_take], y_pos[y_take]] = True
+    features = buf[mask].tobytes()
+    # Data{dimensions: 2, precision, feature_collection}
+    return b"\x10\x02" + b"\x18" + _varint_bytes(precision) + b"\x22" + _varint_bytes(len(features)) + features
+
+
+def points_to_geobuf_b64(lon: np.ndarray, lat: np.ndarray, precision: int = PRECISION) -> str:
+    """:func:`encode_points`, base64-encoded as dash-leaflet's ``GeoJSON(format="geobuf")`` expects."""
+    return base64.b64encode(encode_points(lon, lat, precision)).decode("ascii")

@@ -1,0 +1,1 @@
+"""Dash Pages: one module per page (see dashboard/app.py for how to add one)."""

@@ -1,0 +1,93 @@
+"""``hotspots serve``: run the dashboard (and its /api) behind gunicorn."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from hotspots_cli.main import CliError
+from hotspots_cli.options import add_store_args
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "serve",
+        help="run the dashboard web app",
+        description="Serve the dashboard and its JSON API with gunicorn. Builds the demo store first "
+        "when the store file does not exist.",
+    )
+    add_store_args(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    p.add_argument("--timeout", type=int, default=120, help="worker timeout in seconds (default 120)")
+    p.add_argument(
+        "--tile-url",
+        help="map tile URL template (default $HOTSPOTS_TILE_URL or OpenStreetMap)",
+    )
+    p.add_argument("--no-demo", action="store_true", help="fail instead of building the demo store")
+    p.set_defaults(handler=serve)
+
+
+def _ensure_store(path: Path, district, build_demo: bool) -> None:
+    if path.exists():
+        return
+    if not build_demo:
+        raise CliError(f"no store at {path}: create it with `hotspots demo --store {path}` or `hotspots ingest`")
+    try:
+        from geo.demo_store import ensure_demo_store
+    except ImportError:
+        raise CliError(
+            f"no store at {path}, and this checkout cannot build the demo store: "
+            f"run `hotspots ingest FILES --store {path}` first"
+        ) from None
+    print(f"hotspots serve: building the demo store at {path} (first run only)...", flush=True)
+    ensure_demo_store(path, district)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from geo.config import DEFAULT_DISTRICT, load_district
+    from geo.store import default_store_path
+
+    if args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    if not 0 < args.port < 65536:
+        raise CliError("--port must be between 1 and 65535")
+    district_folder = Path(args.district) if args.district else DEFAULT_DISTRICT
+    district = load_district(district_folder)
+    store = Path(args.store) if args.store else Path(default_store_path())
+    _ensure_store(store, district, not args.no_demo)
+    if args.tile_url:
+        os.environ["HOTSPOTS_TILE_URL"] = args.tile_url
+
+    class _App(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("timeout", args.timeout)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("proc_name", "hotspots-serve")
+
+        def load(self):
+            # Each worker builds its own app: per-process caches, short read-only DuckDB connections.
+            from dashboard import data_access
+            from dashboard.app import create_app
+
+            app = create_app(str(store), str(district_folder))
+            with app.server.app_context():
+                try:  # warm the per-process incident cache so the first visitor does not wait
+                    data_access.incidents()
+                except Exception as exc:
+                    print(f"hotspots serve: warning: could not read the store yet ({exc})", flush=True)
+            return app.server
+
+    print(
+        f"hotspots serve: {district.name} dashboard on http://{args.host}:{args.port}/ "
+        f"(store {store}, {args.workers} workers; Ctrl+C stops)",
+        flush=True,
+    )
+    _App().run()
+    return 0
