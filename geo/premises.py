@@ -192,7 +192,7 @@ def _rank(
     rows = inc.loc[near]
     timed = (rows["time_precision"] == "time").fillna(False).to_numpy()
     ref = reference_time(rows)
-    linked["night"] = np.where(timed, night_of(ref, night_cutoff).dt.dayofweek.to_numpy(), -1)
+    linked["night"] = np.where(timed, night_of(ref, night_cutoff).dt.day_of_week.to_numpy(), -1)
     linked["hour"] = np.where(timed, ref.dt.hour.to_numpy(), -1)
     linked["shared"] = linked["n_within"] > 1
     g = linked.groupby("premises_id", sort=False)

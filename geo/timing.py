@@ -257,7 +257,7 @@ def hour_weekday(
     excluded_day = int((prec != "month").sum() - (prec == PRECISION_TIME).sum())
     timed, is_mid, _ = _precision_masks(incidents)
     mid_rows = incidents.loc[is_mid]
-    mid_days = night_of(local_times(mid_rows["occurred_from"]), night_cutoff).dt.dayofweek
+    mid_days = night_of(local_times(mid_rows["occurred_from"]), night_cutoff).dt.day_of_week
     midnight_by_day = (
         mid_days.value_counts().reindex(range(7), fill_value=0).set_axis(list(DAY_NAMES)).rename("midnight")
     )

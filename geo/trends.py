@@ -113,7 +113,7 @@ def _period_keys(incidents: pd.DataFrame, freq: Freq, night_cutoff: int | None) 
     d = _dates(incidents, night_cutoff)
     key = ((d - _MONDAY0).dt.days // 7).astype("Int64")
     if freq == "weekend":
-        key = key.where(d.dt.dayofweek.isin([4, 5]))
+        key = key.where(d.dt.day_of_week.isin([4, 5]))
     key = key.where(~is_month)
     return key, int(is_month.sum())
 
