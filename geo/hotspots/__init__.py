@@ -60,7 +60,8 @@ def find_hotspots(
         For the methods with randomness (HDBSCAN jitter, Gi* permutations).
     **params
         Method parameters; None or omitted means automatic:
-        kde: ``cell_size``, ``bandwidth`` (metres, "auto" or "scott"), ``top_share`` (0.01);
+        kde: ``cell_size``, ``bandwidth`` (metres, "auto" or "scott"), ``local_weight`` (5),
+        ``top_share`` (0.01);
         gistar: ``cell_size``, ``fdr`` (True), ``permutations`` (0), ``min_level`` (0.90);
         dbscan: ``eps``, ``min_samples``, ``alpha`` (0.01);
         hdbscan: ``min_cluster_size``, ``min_samples`` (10), ``jitter_m`` (5), ``max_points``,

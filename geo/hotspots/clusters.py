@@ -180,7 +180,8 @@ def hdbscan_hotspots(
     loc_label = np.full(len(ux), -1)
     if len(owner) > min_cluster_size:
         model = hdbscan.HDBSCAN(
-            min_cluster_size=int(min_cluster_size), min_samples=int(min(min_samples, len(owner) - 1)),
+            min_cluster_size=int(min_cluster_size),
+            min_samples=int(min(min_samples, len(owner) - 1)),
             core_dist_n_jobs=1,
         )
         lab = model.fit_predict(np.c_[px, py])
