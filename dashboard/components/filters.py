@@ -140,8 +140,8 @@ def panel(district, latest: date | None, earliest: date | None) -> html.Div:
             quick,
             html.Div(
                 f"Quick picks count back from the latest date in the data ({latest_txt}), not from "
-                "today: the demo data ends in 2008. A weekend is Friday to Sunday; a financial year "
-                "starts on 1 April.",
+                "today, because the bundled data is historical. A weekend is Friday to Sunday; a "
+                "financial year starts on 1 April.",
                 className="form-text mt-0 mb-2",
             ),
             _field(
@@ -192,7 +192,11 @@ def panel(district, latest: date | None, earliest: date | None) -> html.Div:
             ),
             html.Fieldset(
                 [
-                    html.Legend("Days (nights) of week", className="form-label small fw-semibold mb-1 fs-6"),
+                    html.Legend(
+                        "Days (nights) of week",
+                        className="form-label small fw-semibold mb-1",
+                        style={"fontSize": "0.8rem", "float": "none"},
+                    ),
                     dcc.Checklist(
                         id="f-days",
                         options=[{"label": f" {a}", "value": i} for i, a in enumerate(DAY_ABBR)],

@@ -12,15 +12,20 @@ def _pages() -> list[dict]:
     return sorted(dash.page_registry.values(), key=lambda p: (p.get("order", 99), p["name"]))
 
 
-def header(district, summary: dict | None, error: str | None = None) -> html.Header:
-    """Header bar.  ``summary`` is ``store.summary()`` (None when the store cannot be read)."""
+def data_line(summary: dict | None, error: str | None = None) -> str:
+    """'Data 01/04/2003 to 28/02/2022 · 55,900 incidents · 49,060 synthetic (demo)'."""
     if summary and summary.get("total"):
         lo, hi = state.fmt_date(summary.get("date_from")), state.fmt_date(summary.get("date_to"))
-        data_line = f"Data {lo} to {hi} · {summary['total']:,} incidents"
+        line = f"Data {lo} to {hi} · {summary['total']:,} incidents"
         if summary.get("synthetic"):
-            data_line += f" · {summary['synthetic']:,} synthetic (demo)"
-    else:
-        data_line = error or "The store holds no incidents yet: add a file on the Data page."
+            line += f" · {summary['synthetic']:,} synthetic (demo)"
+        return line
+    return error or "The store holds no incidents yet: add a file on the Data page."
+
+
+def header(district, summary: dict | None, error: str | None = None) -> html.Header:
+    """Header bar.  ``summary`` is ``store.summary()`` (None when the store cannot be read)."""
+    line = data_line(summary, error)
     nav = html.Nav(
         html.Ul(
             [
@@ -49,7 +54,7 @@ def header(district, summary: dict | None, error: str | None = None) -> html.Hea
                             className="h5 mb-0 text-white",
                         ),
                         html.Div(
-                            [html.Span(district.partnership), html.Span(" · "), html.Span(data_line, id="hdr-data")],
+                            [html.Span(district.partnership), html.Span(" · "), html.Span(line, id="hdr-data")],
                             className="small text-white-50",
                         ),
                     ],
