@@ -2,7 +2,8 @@
 
 Each ``bench/bench_*.py`` module defines ``ROWS``: a list of zero-argument functions, each
 returning a dict (or a list of dicts) with keys ``name``, ``seconds``, ``target`` (text such as
-"<= 20 s"), ``ok`` (bool or None) and optional ``note``.  Every function runs in a fresh Python
+"<= 20 s"), ``ok`` (bool or None) and optional ``note`` and ``max_mb`` (a peak-memory limit
+that ``ok`` then also checks).  Every function runs in a fresh Python
 process so its peak memory (``peak_mb``, the process's max RSS) is its own.
 """
 
@@ -39,6 +40,8 @@ def _run_one(rid: str) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     for r in rows:
         r.setdefault("peak_mb", round(peak))
+        if r.get("max_mb") is not None and r.get("ok") is not None:
+            r["ok"] = bool(r["ok"] and r["peak_mb"] <= r.pop("max_mb"))
     print("BENCHJSON " + json.dumps(rows))
 
 

@@ -184,12 +184,13 @@ def content_ids(frame: pd.DataFrame, prefix: str) -> pd.Series:
     two incidents, so the n-th repeat of a content gets its own id; re-reading the file gives the
     same ids, so re-ingesting it adds nothing.
     """
+    # Times as epoch integers: formatting a million datetimes as text takes seconds.
     key = (
         frame["crime_type"].astype(str)
         + "|"
-        + frame["occurred_from"].astype(str)
+        + frame["occurred_from"].astype("int64").astype(str)
         + "|"
-        + frame["occurred_to"].astype(str)
+        + frame["occurred_to"].astype("int64").astype(str)
         + "|"
         + frame["longitude"].round(6).astype(str)
         + "|"
@@ -255,7 +256,7 @@ def validate_batch(batch: RawBatch, district: District) -> tuple[pd.DataFrame, p
             "row": f["_row"].to_numpy()[bad],
             "field": rj.field[bad],
             "reason": rj.reason[bad],
-            "raw": f["_raw"].to_numpy()[bad],
+            "raw": batch.raw_text(bad),
         }
     )
     if not batch.rows_rejected.empty:

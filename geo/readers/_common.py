@@ -7,7 +7,9 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 #: Raw fields a reader fills (all strings; missing ones absent or empty).  validate.py parses them.
 RAW_FIELDS = (
@@ -35,7 +37,8 @@ class RawBatch:
     """One input file's rows as raw strings, ready for :func:`geo.validate.validate_batch`.
 
     ``frame`` has the :data:`RAW_FIELDS` present plus ``_row`` (the row number a user sees in the
-    file: the header is row 1) and ``_raw`` (the original row text, for the rejects file).
+    file: the header is row 1) and, where ``lines`` is not kept, ``_raw`` (the original row text,
+    for the rejects file).
     """
 
     frame: pd.DataFrame
@@ -47,6 +50,14 @@ class RawBatch:
     date_format: str | None = None
     synthetic: bool = False
     rows_rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows the reader itself refused
+    lines: list[str] | None = None  # the file's lines, when ``frame`` has no ``_raw`` column
+
+    def raw_text(self, mask) -> list[str]:
+        """Original text of the rows selected by a boolean mask (for the rejects file)."""
+        if "_raw" in self.frame:
+            return list(self.frame["_raw"].to_numpy()[mask])
+        rows = self.frame["_row"].to_numpy()[mask]
+        return [self.lines[r - 1] for r in rows] if self.lines is not None else [""] * len(rows)
 
     @property
     def n_read(self) -> int:
@@ -76,14 +87,15 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str | None]:
     return text, note
 
 
-def read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Read CSV text into strings; rows with the wrong number of fields are refused, not lost.
 
     Returns
     -------
-    frame, refused
-        ``frame`` has the file's columns (as str), ``_row`` and ``_raw``; ``refused`` has
-        ``_row``, ``_raw``, ``field`` and ``reason`` for malformed rows.
+    frame, refused, lines
+        ``frame`` has the file's columns (as str) and ``_row`` (header = row 1); ``refused`` has
+        ``_row``, ``_raw``, ``field`` and ``reason`` for malformed rows; ``lines`` are the file's
+        lines, from which the raw text of a rejected row is taken (``lines[_row - 1]``).
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
@@ -94,50 +106,46 @@ def read_csv_text(text: str, name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     header = next(csv.reader([lines[0]]))
     if len(header) < 2 or len(set(header)) != len(header):
         raise FileFormatError(f"{name}: the first line is not a CSV header (found {lines[0][:80]!r})")
+    if "\n\n" in text or len(lines) < 2:
+        # Blank lines: the row-by-row reader keeps row numbers right where pyarrow would skip them.
+        return _read_row_by_row(lines, header)
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skip_blank_lines=False, engine="c")
-    except (pd.errors.ParserError, ValueError):
-        frame, refused = _read_row_by_row(lines, header, name)
-        blank = (frame.drop(columns=["_row", "_raw"]) == "").all(axis=1)
-        return frame.loc[~blank].reset_index(drop=True), refused
-    frame["_row"] = frame.index + 2
-    frame["_raw"] = pd.Series(lines[1:], dtype=str) if len(lines) - 1 == len(frame) else ""
-    blank = (frame[header] == "").all(axis=1)
-    # pandas pads a cut-off line with empty fields; fewer separators than the header betrays it
-    # (quoted commas can only add separators, never remove them).
-    short = pd.Series(False, index=frame.index)
-    if len(lines) - 1 == len(frame):
-        short = (frame["_raw"].str.count(",") < len(header) - 1) & ~blank
-    refused = pd.DataFrame(
-        {
-            "_row": frame.loc[short, "_row"],
-            "_raw": frame.loc[short, "_raw"],
-            "field": "(row)",
-            "reason": f"row has fewer fields than the header's {len(header)} (truncated or broken row)",
-        }
-    )
-    return frame.loc[~blank & ~short].reset_index(drop=True), refused.reset_index(drop=True)
+        # pyarrow's reader is three times faster than pandas' C reader on a million rows; it
+        # refuses ragged rows, which the row-by-row reader then handles one by one.
+        frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), dtype=str, keep_default_na=False, engine="pyarrow")
+    except (pa.ArrowInvalid, pd.errors.ParserError, ValueError):
+        return _read_row_by_row(lines, header)
+    frame.columns = header
+    frame["_row"] = np.arange(2, len(frame) + 2)
+    if len(lines) - 1 != len(frame):  # quoted line breaks: a row's raw text is not one line
+        frame["_raw"] = ""
+    return frame, pd.DataFrame(columns=["_row", "_raw", "field", "reason"]), lines
 
 
-def _read_row_by_row(lines: list[str], header: list[str], name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Slow path for files pandas refuses: keep good rows, refuse rows with a wrong field count."""
+def _read_row_by_row(lines: list[str], header: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Slow path for ragged files: keep good rows, refuse rows with a wrong field count."""
     good, bad = [], []
     for i, fields in enumerate(csv.reader(lines[1:]), start=2):
         if len(fields) == len(header):
-            good.append([*fields, i, lines[i - 1]])
+            good.append([*fields, i])
         elif fields:
+            kind = "fewer" if len(fields) < len(header) else "more"
+            plural = "s" if len(fields) != 1 else ""
             bad.append(
                 {
                     "_row": i,
                     "_raw": lines[i - 1],
                     "field": "(row)",
-                    "reason": f"row has {len(fields)} fields, the header has {len(header)} (truncated or broken row)",
+                    "reason": f"row has {len(fields)} field{plural}, {kind} than the header's {len(header)} "
+                    "(truncated or broken row)",
                 }
             )
-    frame = pd.DataFrame(good, columns=[*header, "_row", "_raw"])
+    frame = pd.DataFrame(good, columns=[*header, "_row"])
     for col in header:
         frame[col] = frame[col].astype(str)
-    return frame, pd.DataFrame(bad, columns=["_row", "_raw", "field", "reason"])
+    blank = (frame[header] == "").all(axis=1)
+    refused = pd.DataFrame(bad, columns=["_row", "_raw", "field", "reason"])
+    return frame.loc[~blank].reset_index(drop=True), refused, lines
 
 
 def require_columns(columns: list[str], needed: list[str], name: str, what: str) -> None:

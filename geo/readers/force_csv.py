@@ -64,10 +64,10 @@ def read_force_csv(
     """Read a force extract CSV (bytes) with a column mapping into a :class:`RawBatch`."""
     check_mapping(mapping, label)
     text, note = decode_bytes(data, label)
-    frame, refused = read_csv_text(text, label)
+    frame, refused, lines = read_csv_text(text, label)
     named = [v for k, v in mapping.items() if k != "date_format"]
     require_columns(list(frame.columns), named, label, "force extract with this column mapping")
-    out = frame[["_row", "_raw"]].copy()
+    out = frame[["_row", *(["_raw"] if "_raw" in frame else [])]].copy()
     for field in ("id", "location", "lsoa_code", "outcome"):
         if field in mapping:
             out[field] = frame[mapping[field]]
@@ -98,5 +98,6 @@ def read_force_csv(
         date_format=mapping.get("date_format"),
         synthetic=synthetic,
         rows_rejected=refused,
+        lines=lines,
     )
     return batch, [note] if note else []

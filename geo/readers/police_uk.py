@@ -54,9 +54,10 @@ def read_police_uk(data: bytes, label: str, synthetic: bool = False) -> tuple[Ra
     batch, notes
     """
     text, note = decode_bytes(data, label)
-    frame, refused = read_csv_text(text, label)
+    frame, refused, lines = read_csv_text(text, label)
     require_columns(list(frame.columns), POLICE_UK_COLUMNS, label, "data.police.uk street-level crime file")
-    frame = frame.rename(columns=_RENAME)[[*_RENAME.values(), "_row", "_raw"]]
+    keep = [*_RENAME.values(), "_row", *(["_raw"] if "_raw" in frame else [])]
+    frame = frame.rename(columns=_RENAME)[keep]
     stem = Path(label.split("!")[-1]).stem
     batch = RawBatch(
         frame=frame,
@@ -66,5 +67,6 @@ def read_police_uk(data: bytes, label: str, synthetic: bool = False) -> tuple[Ra
         coords="lonlat",
         synthetic=synthetic,
         rows_rejected=refused,
+        lines=lines,
     )
     return batch, [note] if note else []

@@ -75,12 +75,12 @@ def test_canonical_columns_and_derived_areas(store, district):
 @pytest.mark.parametrize(
     ("name", "stored", "reasons"),
     [
-        ("truncated.csv", 20, {22: "fewer fields"}),
+        ("truncated.csv", 20, {22: "fewer than the header"}),
         ("text_in_coordinates.csv", 10, {3: "unparseable longitude 'n/a'", 6: "unparseable latitude '51.0x'"}),
         ("eastings_in_longitude.csv", 10, {2: "eastings/northings in the longitude/latitude", 5: "eastings"}),
         ("swapped_lat_lon.csv", 11, {4: "swapped"}),
         ("mixed_encoding.csv", 12, {}),
-        ("extra_field.csv", 11, {8: "13 fields"}),
+        ("extra_field.csv", 11, {8: "13 fields, more than the header"}),
         (
             "bad_values.csv",
             8,
