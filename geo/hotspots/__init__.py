@@ -28,8 +28,8 @@ from geo.hotspots.kde import kde_hotspots
 _METHODS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "kde": (kde_hotspots, ("peak_density_per_km2",)),
     "gistar": (gistar_hotspots, ("gi_class", "gi_confidence", "gi_z_max")),
-    "dbscan": (dbscan_hotspots, ("centre_easting", "centre_northing")),
-    "hdbscan": (hdbscan_hotspots, ("centre_easting", "centre_northing")),
+    "dbscan": (dbscan_hotspots, ()),
+    "hdbscan": (hdbscan_hotspots, ()),
 }
 #: Names of the hotspot methods.
 METHODS: tuple[str, ...] = tuple(_METHODS)

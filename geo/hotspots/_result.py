@@ -14,7 +14,17 @@ from geo.hotspots._grid import Grid
 from geo.schema import BNG, WGS84
 
 #: Columns every hotspot table has (method-specific ones follow).
-BASE_COLUMNS = ("rank", "count", "share", "area_m2", "density_per_km2", "top_crime_types", "method")
+BASE_COLUMNS = (
+    "rank",
+    "count",
+    "share",
+    "area_m2",
+    "density_per_km2",
+    "top_crime_types",
+    "method",
+    "centre_easting",
+    "centre_northing",
+)
 #: Message for an empty selection (the dashboard shows it as is).
 NO_INCIDENTS = "no incidents match the selection"
 
@@ -33,7 +43,8 @@ class HotspotResult:
     polygons : GeoDataFrame (EPSG:27700)
         One row per hotspot, ranked (1 = most incidents): ``rank``, ``count`` (incidents inside),
         ``share`` (of the selection), ``area_m2``, ``density_per_km2``, ``top_crime_types``,
-        ``method`` and method-specific columns (e.g. ``gi_class``).
+        ``method``, ``centre_easting``/``centre_northing`` (mean position of its incidents) and
+        method-specific columns (e.g. ``gi_class``).
     params : dict
         Every parameter actually used, automatic ones included.
     warnings : list of str
@@ -161,6 +172,11 @@ def build_table(
         return empty_polygons(tuple(extra or ()))
     counts = np.bincount(labels[labels >= 0], minlength=k)
     area = shapely.area(np.asarray(geoms, dtype=object))
+    inside = labels >= 0
+    ex, ny_ = xy(incidents)
+    safe = np.maximum(counts, 1)
+    cx = np.bincount(labels[inside], weights=ex[inside], minlength=k) / safe
+    cy = np.bincount(labels[inside], weights=ny_[inside], minlength=k) / safe
     table = gpd.GeoDataFrame(
         {
             "count": counts.astype(int),
@@ -169,6 +185,8 @@ def build_table(
             "density_per_km2": (counts / (area / 1e6)).round(2),
             "top_crime_types": [""] * k,
             "method": method,
+            "centre_easting": np.round(cx, 1),
+            "centre_northing": np.round(cy, 1),
             **(extra or {}),
         },
         geometry=gpd.GeoSeries(list(geoms), crs=BNG),

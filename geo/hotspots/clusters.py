@@ -24,7 +24,8 @@ Automatic defaults (reported in ``params``)
   at least 5).  Uniform noise therefore yields no core points.
 * ``min_cluster_size`` (HDBSCAN): 0.5% of the clustered points, at least 10; ``min_samples`` 10.
 * Every cluster must also hold significantly more incidents than randomness would put in its
-  polygon (one-sided Poisson test, Bonferroni over clusters, ``alpha`` 0.01); others are dropped
+  polygon (one-sided Poisson test, ``alpha`` 0.01 Bonferroni-corrected over the distinct
+  locations, since a cluster could have formed around any of them); others are dropped
   and counted in ``params["dropped_not_significant"]``.
 """
 
@@ -47,31 +48,28 @@ def _csr_threshold(n: int, area_m2: float, radius: float, tests: int) -> int:
     return int(stats.poisson.ppf(1 - 0.01 / max(tests, 1), mu)) + 1
 
 
-def _significant(counts: np.ndarray, areas: np.ndarray, n: int, total_area: float, alpha: float) -> np.ndarray:
+def _significant(
+    counts: np.ndarray, areas: np.ndarray, n: int, total_area: float, alpha: float, tests: int
+) -> np.ndarray:
+    # Bonferroni over every distinct location: a cluster could have formed around any of them,
+    # so correcting only over the clusters found would let noise through (HDBSCAN always
+    # finds some clusters in uniform noise).
     expected = n * areas / max(total_area, 1.0)
     p = stats.poisson.sf(counts - 1, expected)
-    return p < alpha / max(len(counts), 1)
+    return p < alpha / max(tests, 1)
 
 
 def _finish(method, incidents, ux, uy, w, inverse, loc_label, k, buffer_m, params, n, area_m2, alpha):
     polys = cluster_polygons(ux, uy, loc_label, k, buffer_m)
     counts = np.bincount(loc_label[loc_label >= 0], weights=w[loc_label >= 0], minlength=k)
     areas = shapely.area(np.asarray(polys, dtype=object)) if k else np.zeros(0)
-    keep = _significant(counts, areas, n, area_m2, alpha) if k else np.zeros(0, dtype=bool)
+    keep = _significant(counts, areas, n, area_m2, alpha, len(ux)) if k else np.zeros(0, dtype=bool)
     params["dropped_not_significant"] = int((~keep).sum())
     remap = np.full(k + 1, -1)
     remap[np.flatnonzero(keep)] = np.arange(int(keep.sum()))
     loc_label = remap[loc_label]  # -1 maps to remap[-1] == -1
     polys = [p for p, kk in zip(polys, keep, strict=True) if kk]
-    kept = int(keep.sum())
-    wx = np.bincount(loc_label[loc_label >= 0], weights=(w * ux)[loc_label >= 0], minlength=kept)
-    wy = np.bincount(loc_label[loc_label >= 0], weights=(w * uy)[loc_label >= 0], minlength=kept)
-    ww = np.bincount(loc_label[loc_label >= 0], weights=w[loc_label >= 0], minlength=kept)
-    extra = {
-        "centre_easting": list(np.round(wx / np.maximum(ww, 1), 1)),
-        "centre_northing": list(np.round(wy / np.maximum(ww, 1), 1)),
-    }
-    return build_table(polys, loc_label[inverse], incidents, method, extra)
+    return build_table(polys, loc_label[inverse], incidents, method)
 
 
 def dbscan_hotspots(

@@ -24,7 +24,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from geo.hotspots._grid import auto_cell_size, make_grid
+from geo.hotspots._grid import make_grid
 from geo.hotspots._polygons import dissolve_cells
 from geo.hotspots._result import (
     HotspotError,
@@ -36,7 +36,7 @@ from geo.hotspots._result import (
     unwrap,
     xy,
 )
-from geo.hotspots.gistar import classify, gistar_z_sparse, queen_weights
+from geo.hotspots.gistar import gistar_cell_size, gistar_z_sparse, queen_weights
 from geo.selection import reference_time
 
 #: Category names in precedence order (hot then cold), as sfhotspot spells them.
@@ -125,7 +125,7 @@ def classify_emerging(
     bounds = (x.min(), y.min(), x.max(), y.max())
     auto = cell_size is None
     if auto:
-        cell_size = auto_cell_size(ux, uy, bounds, max_cells=60_000)
+        cell_size = gistar_cell_size(ux, uy, len(x) / n, area_m2, bounds)
     elif not cell_size > 0:
         raise HotspotError(f"cell size must be positive, got {cell_size}")
     grid = make_grid(x, y, cell_size, bounds=bounds, pad=cell_size)
@@ -205,4 +205,4 @@ def _single_level(z: np.ndarray, p: np.ndarray, alpha: float, fdr: bool) -> np.n
     return out
 
 
-__all__ = ["CATEGORIES", "classify_emerging", "classify"]
+__all__ = ["CATEGORIES", "classify_emerging"]
