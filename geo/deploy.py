@@ -84,7 +84,9 @@ def peak_window(hours: np.ndarray, width: int = 3) -> tuple[int, int, float]:
         return (0, 0, 0.0)
     hist = np.bincount(np.asarray(hours, dtype=int) % 24, minlength=24)
     roll = np.array([hist[(np.arange(width) + s) % 24].sum() for s in range(24)])
-    start = int(np.argmax(roll))
+    # among equally busy windows, prefer the one centred on the busiest hour
+    centred = hist[(np.arange(24) + width // 2) % 24]
+    start = int(np.lexsort((-centred, -roll))[0])
     return start, (start + width) % 24, float(roll[start] / len(hours))
 
 
@@ -98,7 +100,7 @@ def _time_profile(df: pd.DataFrame, width: int, cutoff: int | None) -> dict[str,
         return {"timed_incidents": 0, "peak_hours": "", "peak_days": "", "window_share": None}
     ref = reference_time(timed)
     start, end, share = peak_window(ref.dt.hour.to_numpy(), width)
-    days = night_of(ref, cutoff).dt.dayofweek.value_counts()
+    days = night_of(ref, cutoff).dt.day_of_week.value_counts()
     top = [DAY_ABBR[d] for d in days.index[:2] if days[d] >= max(2, 0.15 * len(timed))] or [DAY_ABBR[days.index[0]]]
     return {
         "timed_incidents": len(timed),
@@ -148,8 +150,17 @@ def _greedy(cover: sparse.csr_matrix, w: np.ndarray, k: int) -> list[int]:
 
 
 def _exact(cover: sparse.csr_matrix, w: np.ndarray, k: int, time_limit: float) -> tuple[list[int], bool]:
+    import warnings
+
     import pulp
 
+    with warnings.catch_warnings():
+        # PuLP 3.3 deprecates names its own bundled CBC still needs; nothing for users to act on
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return _exact_solve(pulp, cover, w, k, time_limit)
+
+
+def _exact_solve(pulp, cover, w, k, time_limit):
     csc = cover.tocsc()
     prob = pulp.LpProblem("mclp", pulp.LpMaximize)
     xs = [pulp.LpVariable(f"x{i}", cat="Binary") for i in range(cover.shape[0])]
