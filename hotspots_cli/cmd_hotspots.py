@@ -70,7 +70,7 @@ def _method_params(args: argparse.Namespace) -> dict:
     unused = [k for k, v in given.items() if v is not None and k not in params]
     if unused:
         flags = ", ".join("--" + k.replace("_", "-") for k in unused)
-        raise CliError(f"{flags} do(es) not apply to method '{args.method}'")
+        raise CliError(f"{flags} does not apply to method '{args.method}'")
     return params
 
 
