@@ -23,7 +23,7 @@ import pandas as pd
 
 from geo.areas import attach_areas
 from geo.config import DEFAULT_DISTRICT, District, load_district
-from geo.readers import iter_batches
+from geo.readers import expand_inputs, iter_batches
 from geo.readers.force_csv import check_mapping
 from geo.schema import COLUMNS, LOCAL_TZ
 from geo.selection import Selection, SelectionResult, filter_frame
@@ -272,9 +272,10 @@ class Store:
             check_mapping(full_mapping, "column mapping")
         report = IngestReport(files=[])
         accepted, rejects = [], []
-        bar = _progress(progress, len(paths))
+        # Steps: one per input file (read + validate), then the area joins, then the store write.
+        bar = _progress(progress, len(expand_inputs(paths)) + 2)
         for batch, notes in iter_batches(paths, fmt, full_mapping, synthetic):
-            bar.set_postfix_str(batch.file[-40:])
+            bar.set_description_str(f"validated {batch.file[-40:]}")
             acc, rej, vnotes = validate_batch(batch, self.district)
             report.files.append(batch.file)
             report.read += batch.n_read
@@ -282,15 +283,19 @@ class Store:
             accepted.append(acc)
             rejects.append(rej)
             bar.update(1)
-        bar.close()
         frame = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame(columns=COLUMNS)
+        bar.set_description_str(f"joining {len(frame):,} rows to wards, sectors and zones")
         frame = attach_areas(frame, self.district) if len(frame) else frame
+        bar.update(1)
         dup_input = frame["incident_id"].duplicated(keep="first")
         frame = frame.loc[~dup_input]
         report.rejects = pd.concat(rejects, ignore_index=True) if rejects else report.rejects
         report.rejected = len(report.rejects)
         report.reasons = report.rejects["reason"].str.replace(r"'.*'", "'…'", regex=True).value_counts().to_dict()
+        bar.set_description_str(f"storing {len(frame):,} rows")
         self._commit(frame, report, int(dup_input.sum()))
+        bar.update(1)
+        bar.close()
         assert report.read == report.stored + report.duplicates + report.rejected, report
         return report
 
@@ -342,7 +347,7 @@ class Store:
 def _progress(enabled: bool, total: int):
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="file", disable=not enabled, file=sys.stderr, leave=False)
+    return tqdm(total=total, unit="step", disable=not enabled, file=sys.stderr, leave=False)
 
 
 def _to_sql(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
