@@ -275,7 +275,7 @@ class Store:
         # Steps: one per input file (read + validate), then the area joins, then the store write.
         bar = _progress(progress, len(expand_inputs(paths)) + 2)
         for batch, notes in iter_batches(paths, fmt, full_mapping, synthetic):
-            bar.set_description_str(f"validated {batch.file[-40:]}")
+            bar.set_description_str(f"checking {batch.file[-40:]}")
             acc, rej, vnotes = validate_batch(batch, self.district)
             report.files.append(batch.file)
             report.read += batch.n_read
