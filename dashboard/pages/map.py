@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import dash
 import dash_leaflet as dl
-from dash import Input, Output, State, ctx, dcc, html
+from dash import Input, Output, State, dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE, URL
+from dashboard.components.palette import SECTOR_COLOURS, ZONE_COLOURS
 
 dash.register_page(__name__, path="/", name="Map", title="Map", order=0)
 
 ns = Namespace("hotspots", "map")
-#: Okabe-Ito colours for the police sectors (colour-blind safe), assigned in name order.
-SECTOR_COLOURS = ("#0072B2", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-ZONE_COLOURS = ("#D55E00", "#CC79A7", "#009E73")
 _EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
 DENSITY_OVERLAY = "Density surface (hotspot method's score)"
 METHOD_LABELS = {
@@ -276,34 +274,41 @@ def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("map-hotspots", "data"),
         Output("map-hotspots", "hideout"),
-        Output("map-density", "data"),
         Output("map-hotspot-count", "children"),
         Input(SELECTION_STORE, "data"),
         Input("map-method", "value"),
-        Input("map-layers", "overlays"),
     )
-    def update_hotspots(selection, method, overlays):
+    def update_hotspots(selection, method):
         sel = state.selection_from_store(selection)
         try:
             result = data_access.hotspots(sel, method)
         except ValueError as exc:
-            return _EMPTY_GEOJSON, {"n": 1}, _EMPTY_GEOJSON, f"Hotspots: {exc}"
-        if ctx.triggered_id == "map-layers" and DENSITY_OVERLAY not in (overlays or []):
-            return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+            return _EMPTY_GEOJSON, {"n": 1}, f"Hotspots: {exc}"
         gj = data_access.hotspots_geojson(result)
-        # The surface is only built while its layer is switched on (it is the slow part).
-        density = _EMPTY_GEOJSON
-        if DENSITY_OVERLAY in (overlays or []):
-            density = data_access.density_geojson(result) or _EMPTY_GEOJSON
         n = len(gj["features"])
-        text = (
-            result.message
-            if result.n_incidents == 0
-            else (f"{n} hotspot{'s' if n != 1 else ''} ({METHOD_LABELS.get(result.method, result.method)})")
-        )
+        if result.n_incidents == 0:
+            text = result.message
+        else:
+            text = f"{n} hotspot{'s' if n != 1 else ''} ({METHOD_LABELS.get(result.method, result.method)})"
         if result.warnings and result.n_incidents:
             text += " · " + "; ".join(result.warnings[:2])
-        return gj, {"n": max(n, 1)}, density, text
+        return gj, {"n": max(n, 1)}, text
+
+    @app.callback(
+        Output("map-density", "data"),
+        Input(SELECTION_STORE, "data"),
+        Input("map-method", "value"),
+        Input("map-layers", "overlays"),
+    )
+    def update_density(selection, method, overlays):
+        # The surface is only built while its layer is switched on (it is the slow part).
+        if DENSITY_OVERLAY not in (overlays or []):
+            return _EMPTY_GEOJSON
+        try:
+            result = data_access.hotspots(state.selection_from_store(selection), method)
+        except ValueError:
+            return _EMPTY_GEOJSON
+        return data_access.density_geojson(result) or _EMPTY_GEOJSON
 
     @app.callback(
         Output(URL, "search", allow_duplicate=True),

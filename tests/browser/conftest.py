@@ -1,0 +1,87 @@
+"""Real-browser fixtures: Debian's Chromium (never `playwright install`) and a live dashboard.
+
+The server is the real app (``create_app``) on a copy of the session demo store, served by a
+werkzeug server in a thread on a free port; uploads in the tests change only the copy.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboard.app import create_app
+
+#: Tiles cannot load offline: point the map at a host that never resolves and filter its errors.
+TILE_HOST = "tiles.invalid"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1366, "height": 768},
+        "locale": "en-GB",
+        "timezone_id": "Europe/London",
+        "accept_downloads": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def live_store(demo_store, tmp_path_factory):
+    """A private copy of the demo store (the upload test writes to it)."""
+    path = tmp_path_factory.mktemp("live") / "live.duckdb"
+    shutil.copy(demo_store.path, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def live_server(live_store, demo_store):
+    """Base URL of the dashboard served over ``live_store``."""
+    app = create_app(live_store, demo_store.district.folder, tile_url=f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture()
+def console_errors(page):
+    """Console errors and uncaught page errors, tiles excluded; tile requests fail fast."""
+    errors: list[str] = []
+    page.route(f"**/{TILE_HOST}/**", lambda route: route.abort())
+
+    def on_console(msg):
+        if msg.type == "error" and TILE_HOST not in (msg.location or {}).get("url", ""):
+            errors.append(f"{msg.text} @ {(msg.location or {}).get('url')}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    return errors
