@@ -285,8 +285,10 @@ def _trends(cfg, version: int, sel: Selection, freq: str, by: str | None) -> Sec
     recent = covered[-FLAG_PERIODS:]
     rows = []
     for p in recent:
-        rep = report if p == report.period else period_trends(
-            df, freq=freq, by=groups, at=dates[p].date(), night_cutoff=sel.night_cutoff
+        rep = (
+            report
+            if p == report.period
+            else period_trends(df, freq=freq, by=groups, at=dates[p].date(), night_cutoff=sel.night_cutoff)
         )
         flagged = rep.flagged
         if flagged.empty:

@@ -9,7 +9,6 @@ Page controls live in the URL beside the shared filters: ``measure`` (``count``/
 from __future__ import annotations
 
 import dash
-import pandas as pd
 from dash import Input, Output, State, dcc, html
 
 from dashboard import api_analysis as aa
@@ -75,10 +74,10 @@ def layout(measure: str | None = None, show: str | None = None, types: str | Non
     if show not in {o["value"] for o in band_opts}:
         show = "all"
     measure = "aoristic" if measure == "aoristic" else "count"
-    try:
-        type_keys = [k for k in (types or DEFAULT_TYPES).split(",") if k in TYPE_LABELS] or [DEFAULT_TYPES]
-    except AttributeError:
-        type_keys = [DEFAULT_TYPES]
+    if types == "none":
+        type_keys = []
+    else:
+        type_keys = [k for k in str(types or DEFAULT_TYPES).split(",") if k in TYPE_LABELS] or [DEFAULT_TYPES]
     try:
         radius_v = int(aa.parse_radius(radius))
     except ValueError:
@@ -212,8 +211,11 @@ def _empty_text(sel, types, analysis) -> html.Div:
         reasons.append("no crime type is ticked above")
     elif sel.crime_types and not set(types) & set(sel.crime_types):
         reasons.append(
-            "the crime types ticked here (" + ", ".join(types) + ") are not among the filter's crime types ("
-            + ", ".join(sel.crime_types) + ")"
+            "the crime types ticked here ("
+            + ", ".join(types)
+            + ") are not among the filter's crime types ("
+            + ", ".join(sel.crime_types)
+            + ")"
         )
     if analysis is not None:
         if analysis.n_selected == 0:
@@ -239,11 +241,18 @@ def _empty_text(sel, types, analysis) -> html.Div:
     )
 
 
+def _verdict(row: dict) -> str:
+    p = float(row["p_value"])
+    p_txt = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return f"{'Yes' if row['beyond_chance'] else 'No'} ({p_txt})"
+
+
 def _compare_section(a: aa.NteAnalysis) -> list:
     if a.comparison is None:
         return [html.P(f"No comparison: {a.comparison_note}.", className="small text-muted")]
     c = a.comparison
-    t = c.table
+    order = {b: i for i, b in enumerate([*a.view.bands, "Total"])}
+    t = c.table.sort_values("band", key=lambda s: s.map(order).fillna(len(order)), kind="stable")
     total = t[t["band"] == "Total"].iloc[0].to_dict()
     head = (
         f"{state.fmt_date(c.current[0])} to {state.fmt_date(c.current[1])} against "
@@ -255,7 +264,7 @@ def _compare_section(a: aa.NteAnalysis) -> list:
             fmt_int(r["previous"]),
             fmt_int(r["current"]),
             f"{int(r['change']):+,}",
-            aa.describe_change(r).split(": ", 1)[1].split(" (")[0].replace("what ", ""),
+            _verdict(r),
         ]
         for r in t.to_dict("records")
     ]
@@ -391,8 +400,9 @@ def register_callbacks(app: dash.Dash) -> None:
             html.Div(
                 [
                     html.Strong("Left out: "),
-                    f"{excl_m:,} month-only records (no time of day), {excl_d:,} date-only, and {mid:,} stamped exactly "
-                    "00:00 with no window (probably 'time unknown'; kept out rather than piled up at 00:00).",
+                    f"{excl_m:,} month-only records (no time of day), {excl_d:,} date-only, and {mid:,} "
+                    "stamped exactly 00:00 with no window (probably 'time unknown'; kept out rather than piled "
+                    "up at 00:00).",
                 ],
                 id="nte-excluded",
             )
@@ -432,7 +442,3 @@ def register_callbacks(app: dash.Dash) -> None:
         new = state.with_page_param(new, "types", None if keys == DEFAULT_TYPES else (keys or "none"))
         new = state.with_page_param(new, "radius", None if radius in (None, 50) else str(radius))
         return new if new != (search or "") else dash.no_update
-
-
-def _unused() -> None:  # keep pandas import meaningful for type checkers
-    pd.DataFrame()
