@@ -194,7 +194,7 @@ def plan_van_sites(
     candidate_cell: float = 50.0,
     solver: str = "auto",
     time_limit: float = 10.0,
-    exact_max_pairs: int = 300_000,
+    exact_max_pairs: int = 100_000,
     window_hours: int = 3,
     night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
 ) -> PlanResult:

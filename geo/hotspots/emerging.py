@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
 from geo.hotspots._grid import make_grid
 from geo.hotspots._polygons import dissolve_cells
@@ -129,7 +130,7 @@ def classify_emerging(
     elif not cell_size > 0:
         raise HotspotError(f"cell size must be positive, got {cell_size}")
     grid = make_grid(x, y, cell_size, bounds=bounds, pad=cell_size)
-    mask = grid.inside_mask(area_geom) | (grid.counts(x, y) > 0)
+    mask = ndimage.binary_dilation(grid.inside_mask(area_geom) | (grid.counts(x, y) > 0), structure=np.ones((3, 3)))
     hot = np.zeros((n, grid.size), dtype=bool)
     cold = np.zeros((n, grid.size), dtype=bool)
     adjacency = queen_weights(mask).sparse.tocsr()

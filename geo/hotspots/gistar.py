@@ -17,7 +17,7 @@ import warnings as _warnings
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import ndimage, sparse, stats
 
 from geo.hotspots._grid import auto_cell_size, make_grid, nice
 from geo.hotspots._polygons import dissolve_cells
@@ -27,7 +27,7 @@ from geo.hotspots._result import HotspotError, build_table, dedupe, study_area, 
 LEVELS = ((0.99, "99%"), (0.95, "95%"), (0.90, "90%"))
 
 
-def gistar_cell_size(ux, uy, n: int, area_m2: float, bounds, max_cells: int = 60_000) -> float:
+def gistar_cell_size(ux, uy, n: int, area_m2: float, bounds, max_cells: int = 30_000) -> float:
     """Automatic Gi* cell: the nearest-neighbour cell of the grid methods, but at least the cell
     that would hold 0.5 incidents on average if they were spread evenly over the study area.
 
@@ -139,7 +139,7 @@ def gistar_hotspots(
     fdr: bool = True,
     permutations: int = 0,
     min_level: float = 0.90,
-    max_cells: int = 60_000,
+    max_cells: int = 30_000,
     seed: int = 0,
 ) -> tuple:
     """Gi* hotspots: hot cells at ``min_level`` confidence or more, dissolved.
@@ -164,7 +164,8 @@ def gistar_hotspots(
         cell_size = gistar_cell_size(ux, uy, len(x), area_m2, bounds, max_cells)
     grid = make_grid(x, y, cell_size, bounds=bounds, pad=cell_size)
     counts = grid.counts(ux, uy, w)
-    mask = grid.inside_mask(area_geom) | (counts > 0)
+    # one ring around every tested cell, so no cell is an island (esda's weights drop islands)
+    mask = ndimage.binary_dilation(grid.inside_mask(area_geom) | (counts > 0), structure=np.ones((3, 3)))
     z, p = gistar_values(counts, mask, permutations=permutations, seed=seed)
     cls = classify(z, p, fdr=fdr)
     min_rank = {0.99: 3, 0.95: 2, 0.90: 1}[min_level]
