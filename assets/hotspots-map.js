@@ -17,7 +17,7 @@ window.hotspots = Object.assign({}, window.hotspots, {
             return {color: c, weight: 2.5, dashArray: "6 4", fillColor: c, fillOpacity: 0.12};
         },
         coverage: function (feature) {
-            return {color: "#56B4E9", weight: 1, fillColor: "#56B4E9", fillOpacity: 0.25};
+            return {color: "#555555", weight: 1, fillColor: "#7f7f7f", fillOpacity: 0.25};
         },
         hotspot: function (feature, context) {
             // Rank 1 is the strongest: darkest viridis end, thick outline.
@@ -33,10 +33,10 @@ window.hotspots = Object.assign({}, window.hotspots, {
             return {stroke: false, fillColor: ramp[b], fillOpacity: 0.35};
         },
         premises: function (feature, latlng) {
-            return L.circleMarker(latlng, {radius: 4, color: "#000000", weight: 1, fillColor: "#E69F00", fillOpacity: 0.95});
+            return L.circleMarker(latlng, {radius: 4, color: "#000000", weight: 1.5, fillColor: "#ffffff", fillOpacity: 1});
         },
         camera: function (feature, latlng) {
-            return L.circleMarker(latlng, {radius: 3.5, color: "#000000", weight: 1, fillColor: "#0072B2", fillOpacity: 1});
+            return L.circleMarker(latlng, {radius: 3, color: "#ffffff", weight: 1, fillColor: "#000000", fillOpacity: 1});
         },
         incident: function (feature, latlng) {
             return L.circleMarker(latlng, {radius: 4, color: "#ffffff", weight: 1, fillColor: "#440154", fillOpacity: 0.9});

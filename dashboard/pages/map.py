@@ -9,7 +9,13 @@ from dash_extensions.javascript import Namespace
 
 from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE, URL
-from dashboard.components.palette import SECTOR_COLOURS, ZONE_COLOURS
+from dashboard.components.palette import (
+    CAMERA_FILL,
+    COVERAGE_FILL,
+    PREMISES_FILL,
+    SECTOR_COLOURS,
+    ZONE_COLOURS,
+)
 
 dash.register_page(__name__, path="/", name="Map", title="Map", order=0)
 
@@ -38,36 +44,27 @@ def _colours(district) -> tuple[dict, dict]:
     return sectors, zones
 
 
-def _legend(district) -> html.Div:
+def _legend(district) -> html.Details:
     sectors, zones = _colours(district)
-    rows = []
-    rows.append(
-        html.Div([html.Span(className="sw", style={"background": "#fff", "borderWidth": "2px"}), "District boundary"])
-    )
+
+    def item(label, swatch_style, dot=False):
+        return html.Div([html.Span(className="dot" if dot else "sw", style=swatch_style), label], className="lg-item")
+
+    rows = [html.Div("Police sectors (illustrative)", className="lg-head")]
+    rows += [item(s, {"background": c, "opacity": 0.85}) for s, c in sectors.items()]
+    rows.append(html.Div("Zones and places", className="lg-head"))
+    rows += [item(z.label, {"background": zones[z.key], "borderStyle": "dashed"}) for z in district.zones]
     rows += [
-        html.Div([html.Span(className="sw", style={"background": c, "opacity": 0.8}), f"Sector: {s}"])
-        for s, c in sectors.items()
-    ]
-    for z in district.zones:
-        rows.append(
-            html.Div([html.Span(className="sw", style={"background": zones[z.key], "borderStyle": "dashed"}), z.label])
-        )
-    rows += [
-        html.Div([html.Span(className="dot", style={"background": "#E69F00"}), "Licensed premises"]),
-        html.Div([html.Span(className="dot", style={"background": "#0072B2"}), "CCTV camera, coverage circle"]),
-        html.Div(
-            [
-                html.Span(className="sw", style={"background": "linear-gradient(90deg,#440154,#21918c,#fde725)"}),
-                "Incident clusters: dark = more",
-            ]
-        ),
-        html.Div(
-            [html.Span(className="sw", style={"background": "#3b528b", "opacity": 0.6}), "Hotspots: darkest = rank 1"]
-        ),
-        html.Div("Sectors, zones and CCTV are illustrative.", className="text-muted mt-1"),
+        item("District boundary", {"background": "#fff", "borderWidth": "2px"}),
+        item("Licensed premises", {"background": PREMISES_FILL}, dot=True),
+        item("CCTV camera (illustrative)", {"background": CAMERA_FILL}, dot=True),
+        item("CCTV coverage circle (illustrative)", {"background": COVERAGE_FILL, "opacity": 0.6}),
+        html.Div("Incidents and hotspots", className="lg-head"),
+        item("Clusters: size and colour by count", {"background": "linear-gradient(90deg,#fde725,#21918c,#440154)"}),
+        item("Hotspots: darker = higher rank", {"background": "#3b528b", "opacity": 0.7}),
     ]
     return html.Details(
-        [html.Summary(html.Strong("Legend")), html.Div(rows, className="mt-1")],
+        [html.Summary(html.Strong("Legend")), html.Div(rows, className="lg-grid")],
         open=True,
         className="map-legend",
         id="map-legend",
@@ -198,8 +195,9 @@ def layout(method: str | None = None, **_query) -> html.Div:
                         className="me-3",
                     ),
                     method_control,
+                    html.Div(id="map-notes", className="notes w-100", **{"aria-live": "polite"}),
                 ],
-                className="stat-bar d-flex flex-wrap align-items-center justify-content-between gap-2",
+                className="stat-bar d-flex flex-wrap align-items-center justify-content-between column-gap-2",
             ),
             html.Div(layer_error, className="alert alert-danger py-1") if layer_error else None,
             dcc.Loading(
@@ -213,8 +211,11 @@ def layout(method: str | None = None, **_query) -> html.Div:
                             id="map",
                             center=list(district.centre),
                             zoom=district.zoom,
-                            bounds=data_access.district_bounds(cfg.district_folder),
-                            boundsOptions={"padding": [8, 8]},
+                            # Fit the district once the map knows its size (zoomSnap allows quarter levels).
+                            viewport={
+                                "bounds": data_access.district_bounds(cfg.district_folder),
+                                "transition": "fitBounds",
+                            },
                             zoomSnap=0.25,
                             style={"height": "100%", "width": "100%"},
                             preferCanvas=False,
@@ -228,18 +229,22 @@ def layout(method: str | None = None, **_query) -> html.Div:
                 overlay_style={"visibility": "visible", "opacity": 0.6},
                 type="circle",
             ),
-            html.Div(id="map-notes", className="notes mt-1"),
         ]
     )
 
 
 def _empty_message(sel) -> html.Div:
+    try:
+        lo, hi = data_access.date_bounds()
+        span = f" The data covers {state.fmt_date(lo)} to {state.fmt_date(hi)}." if lo is not None else ""
+    except Exception:
+        span = ""
     return html.Div(
         [
             html.Strong("No incidents match these filters."),
             html.Div(
-                f"Selection: {sel.describe()}. Widen the dates, remove a crime type or sector, or clear the "
-                "day and hour filters (records without a time of day drop out of those).",
+                f"Selection: {sel.describe()}.{span} Widen the dates, remove a crime type or sector, or clear "
+                "the day and hour filters (records without a time of day drop out of those).",
                 className="small mt-1",
             ),
         ]

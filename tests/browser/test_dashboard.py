@@ -25,6 +25,13 @@ PAGES = {
 TIMEOUT = 20_000
 
 
+def _shot(page, name: str, full_page: bool = False) -> None:
+    """Screenshot at 1366x768 into tests/_artifacts (or $HOTSPOTS_SCREENSHOTS_DIR, e.g. docs/screenshots)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(500)  # let Leaflet finish drawing
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
 def _wait_ready(page):
     expect(page.locator("#hdr-data")).to_be_visible(timeout=TIMEOUT)
     page.wait_for_load_state("networkidle")
@@ -47,8 +54,7 @@ def test_page_loads_without_console_errors(page, live_server, console_errors, na
     expect(page.locator("header")).to_contain_text("Winchester")
     expect(page.locator("header")).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4} to \d{2}/\d{2}/\d{4}"))
     assert console_errors == []
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"))
+    _shot(page, name)
 
 
 def test_map_shows_the_five_sectors_and_both_zones(page, live_server, console_errors, district):
@@ -85,6 +91,7 @@ def test_empty_selection_explains_itself(page, live_server):
     _wait_map(page)
     expect(page.locator("#map-count")).to_have_text("0 incidents selected", timeout=TIMEOUT)
     expect(page.locator("#map-empty")).to_contain_text("No incidents match")
+    _shot(page, "map-empty")
 
 
 def test_link_with_filters_reopens_the_same_view(page, live_server, demo_incidents, browser):
@@ -116,6 +123,8 @@ def test_link_with_filters_reopens_the_same_view(page, live_server, demo_inciden
     expect(page.locator("#f-days input[value='5']")).to_be_checked()
     expect(page.locator("#f-days input[value='0']")).not_to_be_checked()
     expect(page.locator("#map-method")).to_contain_text("Gi*")
+    expect(page.locator("#map-hotspot-count")).to_contain_text("Gi*", timeout=TIMEOUT)
+    _shot(page, "map-filtered")
     # Changing a filter rewrites the URL; that URL, opened afresh, gives the same view.
     page.locator("#f-days input[value='5']").uncheck()
     expect(page).to_have_url(re.compile(r"days=fri(&|$)"), timeout=TIMEOUT)
@@ -172,6 +181,5 @@ def test_upload_with_bad_rows_shows_the_rejects(page, live_server, tmp_path, con
         page.get_by_role("button", name=re.compile("Download all rejected rows")).click()
     text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.startswith("file,") and len(text.strip().splitlines()) == 4
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "data-upload-report.png"), full_page=True)
+    _shot(page, "data-upload-report", full_page=True)
     assert console_errors == []
