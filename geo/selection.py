@@ -235,7 +235,7 @@ def filter_frame(df: pd.DataFrame, sel: Selection) -> SelectionResult:
         mask &= ~drop
         if sel.days:
             nights = night_of(ref, sel.effective_cutoff())
-            mask &= nights.dt.dayofweek.isin(sel.days).to_numpy()
+            mask &= nights.dt.day_of_week.isin(sel.days).to_numpy()
         if sel.hours is not None:
             mask &= _hour_mask(ref.dt.hour, sel.hours)
     notes = []
