@@ -8,6 +8,8 @@ counts the whole store because the targets are district-wide by financial year.
 
 from __future__ import annotations
 
+import math
+
 import dash
 import dash_leaflet as dl
 import numpy as np
@@ -31,6 +33,7 @@ CHORO = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
 BY_OPTIONS = {"sector": "Police sector", "crime_type": "Crime type", "total": "Total only"}
 FREQ_OPTIONS = {"month": "Month", "week": "Week", "weekend": "Weekend (is this weekend unusual?)"}
 MAX_LINES = 8
+MAP_HEIGHT = 330
 _SWATCH = {
     "display": "inline-block",
     "width": "14px",
@@ -41,6 +44,18 @@ _SWATCH = {
 }
 SYNTHETIC = "synthetic demo data"
 _FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 12}
+
+
+def _fit_zoom(bounds, height_px: int, width_px: int) -> float:
+    """Largest quarter zoom level showing ``bounds`` in a box (the map's own fitBounds needs a sized box)."""
+    (south, west), (north, east) = bounds
+    lon_z = math.log2(width_px * 360 / (256 * max(east - west, 1e-6)))
+
+    def merc(lat: float) -> float:
+        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+    lat_z = math.log2(height_px * 360 / (256 * max(merc(north) - merc(south), 1e-6)))
+    return math.floor(4 * min(lon_z, lat_z) - 0.5) / 4
 
 
 def _quarters(targets) -> list[dict]:
@@ -75,6 +90,8 @@ def layout(by: str | None = None, freq: str | None = None, quarter: str | None =
     if quarter not in {o["value"] for o in quarters}:
         quarter = ""
     has_pop = "population" in district.sectors.columns
+    bounds = data_access.district_bounds(cfg.district_folder)
+    (south, west), (north, east) = bounds
     sector_map = dl.Map(
         [
             dl.TileLayer(url=cfg.tile_url, attribution=cfg.tile_attribution, maxZoom=19),
@@ -82,8 +99,8 @@ def layout(by: str | None = None, freq: str | None = None, quarter: str | None =
             dl.ScaleControl(imperial=False, position="bottomright"),
         ],
         id="sec-map",
-        bounds=data_access.district_bounds(cfg.district_folder),
-        boundsOptions={"padding": [4, 4]},
+        center=[(south + north) / 2, (west + east) / 2],
+        zoom=_fit_zoom(bounds, MAP_HEIGHT, 540),
         zoomSnap=0.25,
         style={"height": "100%", "width": "100%"},
     )
@@ -103,7 +120,9 @@ def layout(by: str | None = None, freq: str | None = None, quarter: str | None =
                         [
                             html.Div(
                                 html.Div(
-                                    sector_map, className="map-wrap", style={"height": "330px", "minHeight": "330px"}
+                                    sector_map,
+                                    className="map-wrap",
+                                    style={"height": f"{MAP_HEIGHT}px", "minHeight": f"{MAP_HEIGHT}px"},
                                 ),
                                 className="col-12 col-md-7",
                             ),
@@ -247,7 +266,7 @@ def choropleth(counts: pd.Series, layer: dict, rate: pd.Series | None = None) ->
 def _display_period(label: str) -> str:
     if label[:4].isdigit():
         return pd.Timestamp(label + "-01").strftime("%b %Y")
-    return label
+    return label[:1].upper() + label[1:]
 
 
 def _gaps(dates: pd.Series, covered: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -371,7 +390,7 @@ def _flags_section(t: aa.SectorTrends, notes: list[str]) -> list:
     if t.synthetic:
         children.append(
             html.Div(
-                f"Counts include {SYNTHETIC} (the 2003–2008 force extract) as well as real data.police.uk months.",
+                f"Counts include {SYNTHETIC} (the 2003–2008 force extract).",
                 className="notes fst-italic",
             )
         )
