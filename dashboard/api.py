@@ -201,16 +201,20 @@ def plan():
 
 @blueprint.get("/nte")
 def nte():
-    """Night-time economy analysis (wired to geo.timing / premises when they land)."""
-    _params(("radius",))
-    _not_yet("the night-time economy analysis (/api/nte)")
+    """Night-time economy analysis: JSON from dashboard.api_analysis.nte_json (see its docstring)."""
+    from dashboard import api_analysis
+
+    params = _params(api_analysis.NTE_PARAMS)
+    return jsonify(api_analysis.nte_json(_selection(params), params))
 
 
 @blueprint.get("/targets")
 def targets():
-    """Progress against the Home Office targets (wired to geo.targets when it lands)."""
-    _params(())
-    _not_yet("the targets report (/api/targets)")
+    """Progress against the Home Office targets: JSON from dashboard.api_analysis.targets_json."""
+    from dashboard import api_analysis
+
+    params = _params(api_analysis.TARGET_PARAMS)
+    return jsonify(api_analysis.targets_json(_selection(params), params))
 
 
 @blueprint.route("/", defaults={"rest": ""})
