@@ -60,6 +60,7 @@ def _shell() -> html.Div:
                                     filters.panel(district, hi, lo),
                                 ],
                                 open=True,
+                                id="filters-details",
                             ),
                             className="col-12 col-lg-4 col-xl-3 sidebar",
                             **{"aria-label": "Filters"},
@@ -110,6 +111,12 @@ def create_app(store_path=None, district=None, *, tile_url: str | None = None) -
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     app.layout = _shell
     filters.register(app)
+    # On a narrow screen (tablet, phone) start with the filters folded so the page content shows first.
+    app.clientside_callback(
+        "function(_) { return window.innerWidth >= 992; }",
+        dash.Output("filters-details", "open"),
+        dash.Input("filters-details", "id"),
+    )
     header.register(app)
     # Pages register their callbacks on this app (dash.callback would bind them to the first app only).
     for page in dash.page_registry.values():
