@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 from dashboard import data_access
 from dashboard.state import SHARED_PARAMS
 from geo.params import flatten_multi, selection_from_mapping
+from geo.store import StoreError
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 log = logging.getLogger(__name__)
@@ -58,6 +59,11 @@ def _api_error(exc: ApiError):
 def _value_error(exc: ValueError):
     # Selection and analysis errors are ValueError subclasses with a message meant for users.
     return jsonify(error=str(exc)), 400
+
+
+@blueprint.errorhandler(StoreError)
+def _store_error(exc: StoreError):
+    return jsonify(error=str(exc)), 503
 
 
 @blueprint.errorhandler(HTTPException)

@@ -287,8 +287,8 @@ def register_callbacks(app: dash.Dash) -> None:
         sel = state.selection_from_store(selection)
         try:
             result = data_access.hotspots(sel, method)
-        except ValueError as exc:
-            return _EMPTY_GEOJSON, {"n": 1}, f"Hotspots: {exc}"
+        except Exception as exc:  # bad parameters, a missing engine or an unreadable store: say so
+            return _EMPTY_GEOJSON, {"n": 1}, f"Hotspots unavailable: {exc}"
         gj = data_access.hotspots_geojson(result)
         n = len(gj["features"])
         if result.n_incidents == 0:
@@ -311,7 +311,7 @@ def register_callbacks(app: dash.Dash) -> None:
             return _EMPTY_GEOJSON
         try:
             result = data_access.hotspots(state.selection_from_store(selection), method)
-        except ValueError:
+        except Exception:  # the hotspot callback reports the reason
             return _EMPTY_GEOJSON
         return data_access.density_geojson(result) or _EMPTY_GEOJSON
 

@@ -102,3 +102,14 @@ def test_not_yet_wired_endpoints_answer_json(client, path):
 def test_unknown_endpoint_is_json_404(client):
     resp = client.get("/api/nothing-here")
     assert resp.status_code == 404 and "error" in resp.get_json()
+
+
+def test_missing_store_is_a_json_503(tmp_path, demo_store):
+    from dashboard.app import create_app
+
+    app = create_app(tmp_path / "missing.duckdb", demo_store.district.folder)
+    resp = app.server.test_client().get("/api/incidents")
+    assert resp.status_code == 503
+    assert "no store" in resp.get_json()["error"]
+    page = app.server.test_client().get("/")
+    assert page.status_code == 200
