@@ -153,6 +153,8 @@ class NteAnalysis:
     premises: object | None  # geo.premises.PremisesLinks
     comparison: object | None  # geo.trends.PeriodComparison
     comparison_note: str
+    n_timed: int = 0
+    n_windowed: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -178,6 +180,8 @@ def _nte(cfg, version: int, sel: Selection, types: tuple[str, ...], aoristic: bo
             night_cutoff=sel.night_cutoff,
         )
     comparison, comparison_note = _compare(frame, sel, types, district)
+    timed = df[df["crime_type"].isin(types).to_numpy() & (df["time_precision"] == "time").fillna(False).to_numpy()]
+    n_windowed = int((timed["occurred_to"] != timed["occurred_from"]).sum())
     return NteAnalysis(
         selection=sel,
         crime_types=types,
@@ -192,6 +196,8 @@ def _nte(cfg, version: int, sel: Selection, types: tuple[str, ...], aoristic: bo
         premises=premises,
         comparison=comparison,
         comparison_note=comparison_note,
+        n_timed=len(timed),
+        n_windowed=n_windowed,
     )
 
 
@@ -395,6 +401,8 @@ def nte_json(sel: Selection, params: dict) -> dict:
         "by_night": {c: {k: _clean(x) for k, x in v.by_night[c].items()} for c in v.by_night.columns},
         "by_hour": {c: {f"{int(h):02d}:00": _clean(x) for h, x in v.by_hour[c].items()} for c in v.by_hour.columns},
         "in_window": a.n_window,
+        "timed": a.n_timed,
+        "with_window": a.n_windowed,
         "synthetic_share": round(a.synthetic_share, 4),
         "notes": [*a.selection_notes, *v.notes],
         "premises": None,

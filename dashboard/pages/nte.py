@@ -407,11 +407,16 @@ def register_callbacks(app: dash.Dash) -> None:
                 id="nte-excluded",
             )
         )
+        windows = (
+            f"{a.n_windowed:,} of the {a.n_timed:,} timed incidents of these types have a from/to window; the rest "
+            "have an exact time, where counts and aoristic values agree."
+        )
         if aoristic:
             notes.append(
                 html.Div(
                     "Aoristic values are incident-equivalents: an incident known only to lie between 21:40 and 23:10 "
-                    "adds a third to each of 21:00, 22:00 and 23:00."
+                    "adds a third to each of 21:00, 22:00 and 23:00. " + windows,
+                    id="nte-aoristic-note",
                 )
             )
         notes.append(html.Div("Colour: viridis, the same scale across the panels; hover a cell for its value."))
