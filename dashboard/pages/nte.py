@@ -36,8 +36,8 @@ TYPE_LABELS = {
 }
 _WINDOW_TXT = f"{NTE_WINDOW[0]:02d}:00–{NTE_WINDOW[1] % 24:02d}:00"
 SYNTHETIC_NOTE = (
-    "synthetic demo data: only the synthetic 2003–2008 force extract has times of day; the real "
-    "data.police.uk records (2017, 2022) are month-only and cannot be placed in an hour"
+    "synthetic demo data: in the demo store only the synthetic force extract (2003–2008) has times of day; "
+    "the real data.police.uk records are month-only and cannot be placed in an hour"
 )
 
 
@@ -234,8 +234,8 @@ def _empty_text(sel, types, analysis) -> html.Div:
             html.Strong("No incidents match. "),
             html.Span("Why: " + "; ".join(reasons) + ". " if reasons else ""),
             html.Span(
-                f"Selection: {sel.describe()}. Widen the dates (the timed data run 01/04/2003 to 31/03/2008), tick "
-                "more crime types, or clear the day and hour filters."
+                f"Selection: {sel.describe()}. Widen the dates (only records with a time of day can be placed in "
+                "an hour), tick more crime types, or clear the day and hour filters."
             ),
         ]
     )
