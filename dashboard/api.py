@@ -200,9 +200,10 @@ def _not_yet(what: str):
 
 @blueprint.get("/plan")
 def plan():
-    """CCTV van / patrol plan (wired to geo.deploy when it lands)."""
-    _params(("sites", "radius", "method"))
-    _not_yet("the deployment planner (/api/plan)")
+    """CCTV van sites or patrol cells (GeoJSON) for the selection: see dashboard/api_plan.py."""
+    from dashboard.api_plan import PLAN_PARAMS, plan_response
+
+    return plan_response(_params(PLAN_PARAMS))
 
 
 @blueprint.get("/nte")
