@@ -63,6 +63,14 @@ def _pct(v) -> str:
     return "–" if v is None or pd.isna(v) else f"{100 * float(v):.1f}%"
 
 
+def _visit(row) -> str:
+    """The suggested visit without repeating the window shown beside it."""
+    text = str(row["suggested_visit"] or "")
+    if row["best_window"] and " visits at varied times" in text:
+        return text.split(" visits at varied times")[0] + " visits at varied times in the window"
+    return _dash(text)
+
+
 def table_rows(result) -> tuple[tuple[str, ...], list[list[str]], tuple[int, ...]]:
     """Display rows of a plan: (column headings, rows of text, indices of numeric columns).
 
@@ -92,7 +100,7 @@ def table_rows(result) -> tuple[tuple[str, ...], list[list[str]], tuple[int, ...
             f"{int(r['count']):,}",
             _pct(r["share"]),
             _dash(r["best_window"]),
-            _dash(r["suggested_visit"]),
+            _visit(r),
         ]
         for _, r in t.iterrows()
     ]
@@ -455,6 +463,8 @@ th, td { border-bottom: 1px solid #bbb; padding: 2px 4px; text-align: left; vert
 thead th { background: #e8e8e8; border-bottom: 1.5px solid #333; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 .kind-patrol td:nth-child(5) { white-space: nowrap; }
+table.long { font-size: 8pt; }
+table.long td, table.long th { padding: 1px 4px; }
 .notes { font-size: 8pt; color: #333; margin: 2mm 0 0; padding-left: 4mm; }
 .warn { color: #7a3b00; }
 footer { font-size: 7.5pt; color: #555; margin-top: 2mm; border-top: 1px solid #ccc; padding-top: 1mm; }
@@ -521,23 +531,25 @@ def briefing_html(
         detail = detail_bounds(result)
         overview = plan_bounds(result, district)
         spread = max(overview[2] - overview[0], overview[3] - overview[1])
+        # a long table gets smaller maps so the briefing stays on one A4 page
+        tall = 520 if len(result.table) <= 8 else 380 if len(result.table) <= 14 else 300
         if detail is not None and spread > DETAIL_ABOVE_M:
             a = plan_map_svg(
                 result,
                 district,
                 width=470,
-                height=520,
+                height=tall,
                 bounds=overview,
                 outline=detail,
                 title=f"{kind_title}: overview",
             )
-            b = plan_map_svg(result, district, width=470, height=520, bounds=detail, title=f"{kind_title}: detail")
+            b = plan_map_svg(result, district, width=470, height=tall, bounds=detail, title=f"{kind_title}: detail")
             maps_html = (
                 f'<div class="maps"><figure>{a}<figcaption>Overview</figcaption></figure>'
                 f"<figure>{b}<figcaption>Detail (dashed box on the overview)</figcaption></figure></div>"
             )
         else:
-            a = plan_map_svg(result, district, width=960, height=560, title=kind_title)
+            a = plan_map_svg(result, district, width=960, height=tall + 40, title=kind_title)
             maps_html = f'<div class="maps"><figure>{a}</figure></div>'
         maps_html += legend_svg(result.kind, district)
     columns, rows, numeric = table_rows(result)
@@ -551,8 +563,9 @@ def briefing_html(
             + "</tr>"
             for row in rows
         )
+        classes = f"kind-{result.kind}" + (" long" if len(rows) > 14 else "")
         table = (
-            f'<table id="plan-table" class="kind-{result.kind}"><caption>{_esc(plan_summary(result))}</caption>'
+            f'<table id="plan-table" class="{classes}"><caption>{_esc(plan_summary(result))}</caption>'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         )
     else:
