@@ -41,8 +41,8 @@ VAN_COLUMNS = (
     "Rank",
     "Nearest street",
     "Grid ref (E, N)",
-    "New incidents covered",
-    "Cumulative share (with fixed CCTV)",
+    "New incidents",
+    "Cumulative share",
     "Peak hours",
     "Peak days",
 )
@@ -321,7 +321,8 @@ def plan_map_svg(
         out.append(
             f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
             'stroke="#000000" stroke-width="1.2" stroke-dasharray="3 3"/>'
-            f'<text x="{x0 + 3:.1f}" y="{y0 - 4:.1f}" font-size="11" fill="#000">detail</text>'
+            f'<text x="{x1 + 3:.1f}" y="{y1 + 3:.1f}" font-size="11" fill="#000" stroke="#fff" stroke-width="3" '
+            'paint-order="stroke" dominant-baseline="hanging">detail</text>'
         )
     out += _plan_layer(result, view)
     out += _furniture(view)
@@ -353,9 +354,9 @@ def _plan_layer(result, view: _View) -> list[str]:
         for _, r in t.iloc[::-1].iterrows():
             cx, cy = view.xy(r["easting"], r["northing"])
             out.append(
-                f'<g class="site" data-rank="{int(r["rank"])}"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="10" '
+                f'<g class="site" data-rank="{int(r["rank"])}"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="14" '
                 f'fill="{VAN_COLOUR}" stroke="#ffffff" stroke-width="1.5"/>'
-                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="11" font-weight="700" text-anchor="middle" '
+                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="14" font-weight="700" text-anchor="middle" '
                 f'dominant-baseline="central" fill="#ffffff">{int(r["rank"])}</text></g>'
             )
         return out
@@ -366,7 +367,7 @@ def _plan_layer(result, view: _View) -> list[str]:
         )
     for _, r in t.iloc[::-1].iterrows():
         cx, cy = view.xy(r["easting"], r["northing"])
-        out.append(f'<g class="cell" data-rank="{int(r["rank"])}">{_halo_text(cx, cy, str(int(r["rank"])))}</g>')
+        out.append(f'<g class="cell" data-rank="{int(r["rank"])}">{_halo_text(cx, cy, str(int(r["rank"])), 14)}</g>')
     return out
 
 
@@ -462,7 +463,8 @@ caption { text-align: left; font-weight: bold; padding-bottom: 1mm; }
 th, td { border-bottom: 1px solid #bbb; padding: 2px 4px; text-align: left; vertical-align: top; }
 thead th { background: #e8e8e8; border-bottom: 1.5px solid #333; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-.kind-patrol td:nth-child(5) { white-space: nowrap; }
+.kind-patrol td:nth-child(5), .kind-van td { white-space: nowrap; }
+.kind-van td:nth-child(2) { white-space: normal; }
 table.long { font-size: 8pt; }
 table.long td, table.long th { padding: 1px 4px; }
 .notes { font-size: 8pt; color: #333; margin: 2mm 0 0; padding-left: 4mm; }
@@ -532,7 +534,8 @@ def briefing_html(
         overview = plan_bounds(result, district)
         spread = max(overview[2] - overview[0], overview[3] - overview[1])
         # a long table gets smaller maps so the briefing stays on one A4 page
-        tall = 520 if len(result.table) <= 8 else 380 if len(result.table) <= 14 else 300
+        rows_n = len(result.table)
+        tall = 640 if rows_n <= 5 else 520 if rows_n <= 8 else 380 if rows_n <= 14 else 300
         if detail is not None and spread > DETAIL_ABOVE_M:
             a = plan_map_svg(
                 result,
@@ -576,7 +579,8 @@ def briefing_html(
     footer = (
         "Fixed CCTV cameras, their coverage circles, police sectors and zone outlines are illustrative. "
         + (
-            "Van sites maximise incidents within the camera radius not already covered by fixed CCTV; "
+            "Van sites maximise incidents within the camera radius not already covered by fixed CCTV; the "
+            "cumulative share includes the incidents the fixed cameras already cover; "
             "peak hours and days use only records with a time of day. "
             if result.kind == "van"
             else "Short visits at varied times within the window: about 15 minutes of presence deters "

@@ -313,8 +313,9 @@ def _plan_bounds(points: dict):
         return None
     xs = [f["geometry"]["coordinates"][0] for f in feats]
     ys = [f["geometry"]["coordinates"][1] for f in feats]
-    # pad by ~400 m so circles and cells sit inside the view
-    pad_lat, pad_lon = 0.0036, 0.0057
+    # pad by 12% of the spread (at least ~400 m) so circles, cells and marker icons stay inside the view
+    pad_lat = max(0.0036, 0.12 * (max(ys) - min(ys)))
+    pad_lon = max(0.0057, 0.12 * (max(xs) - min(xs)))
     return [[min(ys) - pad_lat, min(xs) - pad_lon], [max(ys) + pad_lat, max(xs) + pad_lon]]
 
 
@@ -352,7 +353,8 @@ def register_callbacks(app: dash.Dash) -> None:
             run = api_plan.run_plan(sel, _options(mode, k, radius, cell, n))
         except (PlanError, api_plan.PlanParamError) as exc:
             msg = _problem(str(exc))
-            return _EMPTY, _EMPTY, dash.no_update, None, "No plan", selection_line, msg, {"display": "block"}
+            table = html.P("No plan to list.", className="text-muted mb-0")
+            return _EMPTY, _EMPTY, dash.no_update, table, "No plan", selection_line, msg, {"display": "block"}
         result = run.result
         warnings = [html.Div("Warning: " + w, className="dep-warn") for w in result.warnings if result.n_incidents]
         notes = [selection_line, *warnings, *[html.Div("Note: " + x) for x in (*result.notes, *run.notes)]]
@@ -361,7 +363,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 _EMPTY,
                 _EMPTY,
                 district_view,
-                None,
+                html.P("No plan to list: no incidents match the filters.", className="text-muted mb-0"),
                 "0 incidents selected: no plan",
                 notes,
                 _empty_message(sel),
