@@ -95,6 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--candidates", default="cells", choices=["cells", "incidents"])
     v.add_argument("--no-fixed-cctv", action="store_true", help="ignore the district's fixed cameras")
     v.add_argument("--out", metavar="FILE", help="write .geojson, .gpkg or .csv")
+    v.add_argument("--briefing", metavar="FILE", help="also write a printable one-page HTML briefing")
     v.set_defaults(handler=_plan_van, verb="plan van")
     t = plan.add_parser("patrol", help="top patrol cells with time windows and 15-minute visits")
     add_store_args(t)
@@ -104,6 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--window", type=int, default=3, help="time window width in hours (default 3)")
     t.add_argument("--visit", type=int, default=15, help="suggested visit in minutes (default 15)")
     t.add_argument("--out", metavar="FILE", help="write .geojson, .gpkg or .csv")
+    t.add_argument("--briefing", metavar="FILE", help="also write a printable one-page HTML briefing")
     t.set_defaults(handler=_plan_patrol, verb="plan patrol")
 
     p = sub.add_parser("evaluate", help="backtest a hotspot method: hit rate and PAI beside two baselines")
@@ -186,19 +188,34 @@ def _plan_van(args) -> int:
     )
     if args.out:
         print(f"wrote {write_frame(res.table, args.out)}")
+    _briefing(args, res, sel, store.district)
     return 0
+
+
+def _briefing(args, res, sel, district) -> None:
+    if not args.briefing:
+        return
+    from pathlib import Path
+
+    from geo.briefing import briefing_html
+
+    synthetic = "synthetic" in sel.incidents and bool(sel.incidents["synthetic"].fillna(False).any())
+    page = briefing_html(res, district, selection_text=sel.selection.describe(), synthetic=synthetic)
+    Path(args.briefing).write_text(page, encoding="utf-8")
+    print(f"wrote {args.briefing}")
 
 
 def _plan_patrol(args) -> int:
     from geo.deploy import plan_patrols
 
-    _, sel = _load(args)
+    store, sel = _load(args)
     res = plan_patrols(sel, args.cell, args.n, window_hours=args.window, visit_minutes=args.visit)
     print(f"top {args.n} patrol cells of {args.cell:g} m - {sel.selection.describe()}")
     _print_notes(res, res.params)
     _show(res.table, ["rank", "count", "share", "best_window", "suggested_visit", "street"])
     if args.out:
         print(f"wrote {write_frame(res.table, args.out)}")
+    _briefing(args, res, sel, store.district)
     return 0
 
 

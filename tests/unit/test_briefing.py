@@ -105,3 +105,15 @@ def test_briefing_of_an_empty_selection(district):
     assert 'class="plan-map"' not in page and "synthetic demo data" not in page
     with pytest.raises(ValueError):
         plan_bounds(res)
+
+
+def test_cli_plan_writes_a_briefing(police_uk_store, tmp_path, capsys):
+    from hotspots_cli.main import main
+
+    out = tmp_path / "vans.html"
+    args = ["plan", "van", "--store", str(police_uk_store.path), "--from", "2017-06-01", "--to", "2017-06-30"]
+    assert main([*args, "--k", "2", "--briefing", str(out)]) == 0
+    page = out.read_text()
+    assert "<svg" in page and page.count('<g class="site"') >= 2
+    assert "01/06/2017 to 30/06/2017" in page and "synthetic demo data" not in page  # real month-only data
+    assert "time of day" in page  # the warning: no peak hours for month-precision records
