@@ -28,7 +28,7 @@ import pandas as pd
 from dashboard import data_access, state
 from geo.schema import NTE_VIOLENCE
 from geo.selection import Selection, filter_frame
-from geo.timing import NTE_WINDOW, convention_text, in_hour_window, nte_by_zone, window_hours, zone_bands
+from geo.timing import NTE_WINDOW, convention_text, in_hour_window, nte_by_zone, window_hours
 
 #: Page/API keys of the crime types the NTE view offers (violence is always the default).
 NTE_TYPE_KEYS = {
@@ -203,26 +203,21 @@ def _nte(cfg, version: int, sel: Selection, types: tuple[str, ...], aoristic: bo
 
 def _compare(frame: pd.DataFrame, sel: Selection, types, district):
     """This year against last, per zone band (the CLI's ``nte --compare-year`` rule)."""
-    from geo.trends import compare_periods
+    from geo.trends import compare_year_on_year
 
     df = filter_frame(frame, sel.replace(date_from=None, date_to=None)).incidents
-    sub = df[df["crime_type"].isin(types).to_numpy() & in_hour_window(df, NTE_WINDOW)]
-    if sub.empty:
-        return None, "no timed night-time incidents in this selection to compare"
-    band, _, _ = zone_bands(sub, district)
-    last = sub["occurred_from"].max().tz_localize(None).normalize()
-    end = pd.Timestamp(sel.date_to) if sel.date_to else last
-    start = pd.Timestamp(sel.date_from) if sel.date_from else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-    prev = (start - pd.DateOffset(years=1), end - pd.DateOffset(years=1))
-    how = "the filters' date range" if sel.date_from or sel.date_to else "the 12 months to the latest timed incident"
-    cmp = compare_periods(
-        sub.assign(band=band.to_numpy()),
-        (start.date(), end.date()),
-        (prev[0].date(), prev[1].date()),
-        by="band",
+    yoy = compare_year_on_year(
+        df,
+        district,
+        crime_types=types,
+        window=NTE_WINDOW,
+        date_from=sel.date_from,
+        date_to=sel.date_to,
         night_cutoff=sel.night_cutoff,
     )
-    return cmp, f"current period: {how}"
+    if yoy is None:
+        return None, "no timed night-time incidents in this selection to compare"
+    return yoy.comparison, f"current period: {yoy.basis}"
 
 
 def nte(sel: Selection, types: tuple[str, ...], aoristic: bool = False, radius: float = 50.0, cfg=None) -> NteAnalysis:

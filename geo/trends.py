@@ -360,3 +360,68 @@ __all__ = [
     "period_trends",
     "poisson_change_test",
 ]
+
+
+@dataclass
+class YearOnYear:
+    """Night-time incidents per zone band in a period against the same period a year before."""
+
+    comparison: PeriodComparison
+    current: tuple[date, date]
+    previous: tuple[date, date]
+    basis: str  # how the current period was chosen, in words
+    band_rule: str
+
+
+def compare_year_on_year(
+    incidents: pd.DataFrame,
+    zones,
+    *,
+    crime_types: tuple[str, ...],
+    window: tuple[int, int],
+    date_from: date | None = None,
+    date_to: date | None = None,
+    night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
+) -> YearOnYear | None:
+    """This year against last, per zone band: the rule the CLI's ``nte --compare-year`` and the
+    dashboard share.
+
+    The current period is ``date_from``..``date_to`` where given, otherwise the 12 months to the
+    latest timed incident in the window; the previous period is the same dates a year earlier.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Canonical incidents over *all* dates (the previous period lies outside the current one).
+    zones : District or sequence of Zone
+        As for :func:`geo.timing.zone_bands`.
+    crime_types : tuple of str
+    window : (int, int)
+        Hour window, e.g. (18, 6).
+    date_from, date_to : date, optional
+    night_cutoff : int or None, default 6
+
+    Returns
+    -------
+    YearOnYear or None
+        None when no timed incident of these types falls in the window.
+    """
+    from geo.timing import in_hour_window, zone_bands
+
+    sub = incidents[incidents["crime_type"].isin(crime_types).to_numpy() & in_hour_window(incidents, window)]
+    if sub.empty:
+        return None
+    band, _, rule = zone_bands(sub, zones)
+    last = sub["occurred_from"].max().tz_localize(None).normalize()
+    end = pd.Timestamp(date_to) if date_to else last
+    start = pd.Timestamp(date_from) if date_from else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    prev = (start - pd.DateOffset(years=1), end - pd.DateOffset(years=1))
+    basis = "the filters' date range" if date_from or date_to else "the 12 months to the latest timed incident"
+    cmp = compare_periods(
+        sub.assign(band=band.to_numpy()),
+        (start.date(), end.date()),
+        (prev[0].date(), prev[1].date()),
+        by="band",
+        night_cutoff=night_cutoff,
+    )
+    return YearOnYear(cmp, (start.date(), end.date()), (prev[0].date(), prev[1].date()), basis, rule)

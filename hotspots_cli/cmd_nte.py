@@ -14,7 +14,7 @@ import pandas as pd
 
 from geo.schema import NTE_VIOLENCE
 from geo.selection import Selection
-from geo.timing import convention_text, hour_weekday, in_hour_window, nte_by_zone, zone_bands
+from geo.timing import convention_text, hour_weekday, in_hour_window, nte_by_zone
 from hotspots_cli.main import CliError
 from hotspots_cli.options import add_selection_args, add_store_args, open_store, selection_from_args, write_frame
 
@@ -165,29 +165,26 @@ def _nte(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace, sel: Selection, window: tuple[int, int]) -> int:
-    from geo.trends import compare_periods
+    from geo.trends import compare_year_on_year
 
     store, incidents = _query(args, sel.replace(date_from=None, date_to=None))
     types = _types(args, sel)
-    sub = incidents[incidents["crime_type"].isin(types).to_numpy() & in_hour_window(incidents, window)]
-    if sub.empty:
-        raise CliError("no timed night-time incidents in this selection to compare")
-    band, _, rule = zone_bands(sub, store.district)
-    last = sub["occurred_from"].max().tz_localize(None).normalize()
-    end = pd.Timestamp(sel.date_to) if sel.date_to else last
-    start = pd.Timestamp(sel.date_from) if sel.date_from else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-    prev = (start - pd.DateOffset(years=1), end - pd.DateOffset(years=1))
-    cmp = compare_periods(
-        sub.assign(band=band.to_numpy()),
-        (start.date(), end.date()),
-        (prev[0].date(), prev[1].date()),
-        by="band",
+    yoy = compare_year_on_year(
+        incidents,
+        store.district,
+        crime_types=types,
+        window=window,
+        date_from=sel.date_from,
+        date_to=sel.date_to,
         night_cutoff=sel.night_cutoff,
     )
+    if yoy is None:
+        raise CliError("no timed night-time incidents in this selection to compare")
+    cmp, (start, end), (p0, p1) = yoy.comparison, yoy.current, yoy.previous
     print(f"crime types: {', '.join(types)}; window {window[0]:02d}:00-{window[1] % 24:02d}:00")
     print(f"convention: {convention_text(sel.night_cutoff)}")
-    print(f"current {start:%d/%m/%Y}-{end:%d/%m/%Y} against previous {prev[0]:%d/%m/%Y}-{prev[1]:%d/%m/%Y}")
-    print(f"zone bands: {rule}")
+    print(f"current {start:%d/%m/%Y}-{end:%d/%m/%Y} against previous {p0:%d/%m/%Y}-{p1:%d/%m/%Y}")
+    print(f"zone bands: {yoy.band_rule}")
     print(f"test: {cmp.method}")
     for note in cmp.notes:
         print(f"note: {note}")
