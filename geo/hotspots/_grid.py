@@ -7,8 +7,10 @@ line up cell for cell (the backtest and the emerging-hotspot classes rely on thi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
@@ -68,9 +70,18 @@ class Grid:
         """Cells whose centre lies in ``area`` (all cells when None), shape ``(ny, nx)``."""
         if area is None:
             return np.ones(self.shape, dtype=bool)
-        cx, cy = self.centres()
-        shapely.prepare(area)
-        return shapely.contains_xy(area, cx, cy).reshape(self.shape)
+        return _inside_mask(self, area)
+
+
+@lru_cache(maxsize=16)
+def _inside_mask(grid: Grid, area: shapely.Geometry) -> np.ndarray:
+    # Keyed by the (frozen) grid and the boundary geometry: the dashboard and the backtest ask for
+    # the same district mask on the same grid again and again.  Read-only, since it is shared.
+    cx, cy = grid.centres()
+    shapely.prepare(area)
+    mask = shapely.contains_xy(area, cx, cy).reshape(grid.shape)
+    mask.flags.writeable = False
+    return mask
 
 
 def make_grid(
@@ -119,6 +130,25 @@ def nn_distance(ux: np.ndarray, uy: np.ndarray) -> float:
     return float(np.median(d[:, 1]))
 
 
+def nn_distance_clipped(ux: np.ndarray, uy: np.ndarray, lo: float, hi: float) -> float:
+    """``clip(nn_distance(ux, uy), lo, hi)``, exactly, without the k-d tree when the answer is ``lo``.
+
+    Two points in the same square of side ``lo / sqrt(2)`` are less than ``lo`` apart, so when more
+    than half the locations share such a square with another one the median nearest-neighbour
+    distance is below ``lo`` (the usual case with many incidents).  Otherwise the full query runs.
+    """
+    n = len(ux)
+    if n >= 2 and lo > 0:
+        side = lo / np.sqrt(2) * (1 - 1e-9)
+        key = np.floor(ux / side).astype(np.int64) * 4_000_000_000 + np.floor(uy / side).astype(np.int64)
+        codes, uniq = pd.factorize(key, sort=False)
+        per_square = np.bincount(codes, minlength=len(uniq))
+        # np.median's upper middle value (0-based n // 2) is <= lo when n // 2 + 1 values are
+        if int((per_square[codes] >= 2).sum()) >= n // 2 + 1:
+            return float(lo)
+    return float(min(max(nn_distance(ux, uy), lo), hi))
+
+
 def auto_cell_size(
     ux: np.ndarray,
     uy: np.ndarray,
@@ -131,7 +161,7 @@ def auto_cell_size(
     """Cell size from the data: the median nearest-neighbour distance between distinct locations,
     rounded to a nice value, kept within [lo, hi] metres and coarsened until the grid has at most
     ``max_cells`` cells (which keeps every grid method inside its time budget)."""
-    cell = nice(min(max(nn_distance(ux, uy), lo), hi))
+    cell = nice(nn_distance_clipped(ux, uy, lo, hi))
     w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
     cells = np.array(NICE_CELLS, dtype=float)
     while (w / cell + 1) * (h / cell + 1) > max_cells and cell < cells[-1]:

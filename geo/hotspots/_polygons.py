@@ -40,6 +40,13 @@ def dissolve_cells(grid: Grid, selected: np.ndarray) -> tuple[list[shapely.Geome
     return polys, flat
 
 
+def label_max(values: np.ndarray, cell_label: np.ndarray, k: int) -> list[float]:
+    """Largest of ``values`` over the cells of each polygon (``cell_label`` from :func:`dissolve_cells`)."""
+    if not k:
+        return []
+    return [float(v) for v in ndimage.maximum(values, labels=cell_label + 1, index=np.arange(1, k + 1))]
+
+
 def cluster_polygons(
     ux: np.ndarray, uy: np.ndarray, loc_label: np.ndarray, n_clusters: int, buffer_m: float
 ) -> list[shapely.Geometry]:
@@ -47,9 +54,13 @@ def cluster_polygons(
 
     The buffer gives single-location clusters (one snap point) a real area instead of zero.
     """
-    polys = []
-    pts = shapely.points(ux, uy)
-    for c in range(n_clusters):
-        hull = shapely.convex_hull(shapely.multipoints(pts[loc_label == c]))
-        polys.append(shapely.buffer(hull, buffer_m, quad_segs=8))
-    return polys
+    if not n_clusters:
+        return []
+    keep = np.flatnonzero((loc_label >= 0) & (loc_label < n_clusters))
+    # one multipoint per cluster, its locations in their original order (stable sort)
+    keep = keep[np.argsort(loc_label[keep], kind="stable")]
+    multi = np.empty(n_clusters, dtype=object)
+    multi[:] = shapely.multipoints(np.empty((0, 2)))  # a cluster left with no location (HDBSCAN votes)
+    present = np.unique(loc_label[keep])
+    multi[present] = shapely.multipoints(np.c_[ux[keep], uy[keep]], indices=np.searchsorted(present, loc_label[keep]))
+    return list(shapely.buffer(shapely.convex_hull(multi), buffer_m, quad_segs=8))

@@ -38,9 +38,9 @@ import pandas as pd
 import shapely
 from scipy import stats
 
-from geo.hotspots._grid import nn_distance
+from geo.hotspots._grid import nn_distance_clipped
 from geo.hotspots._polygons import cluster_polygons
-from geo.hotspots._result import HotspotError, build_table, dedupe, study_area, xy
+from geo.hotspots._result import HotspotError, build_table, dedupe, sorted_unique, study_area, xy
 
 
 def _csr_threshold(n: int, area_m2: float, radius: float, tests: int) -> int:
@@ -98,7 +98,7 @@ def dbscan_hotspots(
     _, area_m2 = study_area(district, x, y)
     auto_eps = eps is None
     if auto_eps:
-        eps = float(np.clip(nn_distance(ux, uy), 25.0, 300.0))
+        eps = nn_distance_clipped(ux, uy, 25.0, 300.0)
     if min_samples is None:
         min_samples = max(5, _csr_threshold(len(x), area_m2, eps, len(ux)))
     labels = DBSCAN(eps=eps, min_samples=min_samples).fit(np.c_[ux, uy], sample_weight=w).labels_
@@ -120,12 +120,35 @@ def _aggregate(ux, uy, w, snap):
     kx = np.floor(ux / snap).astype(np.int64)
     ky = np.floor(uy / snap).astype(np.int64)
     key = kx * 1_000_000 + ky
-    uniq, inv = np.unique(key, return_inverse=True)
+    _, inv = sorted_unique(key)
     sw = np.bincount(inv, weights=w)
     # weighted mean position of the aggregated locations, so clusters do not shift to cell corners
     gx = np.bincount(inv, weights=w * ux) / sw
     gy = np.bincount(inv, weights=w * uy) / sw
     return gx, gy, sw, inv
+
+
+def prepare_hdbscan_points(ux, uy, w, inverse, *, min_samples: int, jitter_m: float, max_points: int, seed: int):
+    """The points HDBSCAN is fitted on (see the module notes on duplicates).
+
+    Returns the (possibly aggregated) locations ``ux, uy, w, inverse``, the aggregation cell
+    ``snap`` (0 for none), each point's location ``owner`` and the jittered coordinates ``px, py``.
+    """
+    snap = 0.0
+    for cand in (5.0, 10.0, 20.0, 25.0, 50.0, 100.0):
+        if len(ux) <= max_points:
+            break
+        gx, gy, gw, ginv = _aggregate(ux, uy, w, cand)
+        if len(gx) <= max_points or cand == 100.0:
+            ux, uy, w, inverse, snap = gx, gy, gw, ginv[inverse], cand
+            break
+    copies = np.minimum(w, min_samples).astype(np.int64)
+    owner = np.repeat(np.arange(len(ux)), copies)
+    rng = np.random.default_rng(seed)
+    r = jitter_m * np.sqrt(rng.random(len(owner)))
+    theta = rng.random(len(owner)) * 2 * np.pi
+    px, py = ux[owner] + r * np.cos(theta), uy[owner] + r * np.sin(theta)
+    return ux, uy, w, inverse, snap, owner, px, py
 
 
 def hdbscan_hotspots(
@@ -156,20 +179,9 @@ def hdbscan_hotspots(
     x, y = xy(incidents)
     ux, uy, w, inverse = dedupe(x, y)
     _, area_m2 = study_area(district, x, y)
-    snap = 0.0
-    for cand in (5.0, 10.0, 20.0, 25.0, 50.0, 100.0):
-        if len(ux) <= max_points:
-            break
-        gx, gy, gw, ginv = _aggregate(ux, uy, w, cand)
-        if len(gx) <= max_points or cand == 100.0:
-            ux, uy, w, inverse, snap = gx, gy, gw, ginv[inverse], cand
-            break
-    copies = np.minimum(w, min_samples).astype(np.int64)
-    owner = np.repeat(np.arange(len(ux)), copies)
-    rng = np.random.default_rng(seed)
-    r = jitter_m * np.sqrt(rng.random(len(owner)))
-    theta = rng.random(len(owner)) * 2 * np.pi
-    px, py = ux[owner] + r * np.cos(theta), uy[owner] + r * np.sin(theta)
+    ux, uy, w, inverse, snap, owner, px, py = prepare_hdbscan_points(
+        ux, uy, w, inverse, min_samples=min_samples, jitter_m=jitter_m, max_points=max_points, seed=seed
+    )
     auto_mcs = min_cluster_size is None
     if auto_mcs:
         min_cluster_size = max(10, int(math.ceil(0.005 * len(owner))))

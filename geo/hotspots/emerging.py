@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import ndimage
+from scipy import ndimage, sparse
 
 from geo.hotspots._grid import make_grid
 from geo.hotspots._polygons import dissolve_cells
@@ -37,7 +37,7 @@ from geo.hotspots._result import (
     unwrap,
     xy,
 )
-from geo.hotspots.gistar import gistar_cell_size, gistar_z_sparse, queen_weights
+from geo.hotspots.gistar import gistar_cell_size, gistar_z_sparse, queen_adjacency
 from geo.selection import reference_time
 
 #: Category names in precedence order (hot then cold), as sfhotspot spells them.
@@ -133,7 +133,7 @@ def classify_emerging(
     mask = ndimage.binary_dilation(grid.inside_mask(area_geom) | (grid.counts(x, y) > 0), structure=np.ones((3, 3)))
     hot = np.zeros((n, grid.size), dtype=bool)
     cold = np.zeros((n, grid.size), dtype=bool)
-    adjacency = queen_weights(mask).sparse.tocsr()
+    adjacency = sparse.csr_matrix(queen_adjacency(mask))
     for i in range(n):
         sel = pidx == i
         counts = grid.counts(x[sel], y[sel])

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import ndimage
 
 from geo.hotspots._grid import Grid, auto_cell_size, make_grid
-from geo.hotspots._polygons import dissolve_cells
+from geo.hotspots._polygons import dissolve_cells, label_max
 from geo.hotspots._result import HotspotError, build_table, dedupe, study_area, xy
 
 #: Default bandwidth as a multiple of the cell size.
@@ -152,9 +152,9 @@ def kde_hotspots(
     selected = np.zeros(grid.size, dtype=bool)
     selected[order] = True
     polys, cell_label = dissolve_cells(grid, selected.reshape(grid.shape))
-    labels = cell_label[grid.locate(x, y)] if len(x) else np.zeros(0, dtype=int)
-    labels = np.where(grid.locate(x, y) >= 0, labels, -1)
-    peak = [float(flat[cell_label == i].max()) for i in range(len(polys))]
+    loc = grid.locate(x, y)
+    labels = np.where(loc >= 0, cell_label[loc], -1)
+    peak = label_max(flat, cell_label, len(polys))
     params = {
         "cell_size_m": cell_size,
         "cell_size_auto": auto_cell,
