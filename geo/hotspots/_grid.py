@@ -6,6 +6,7 @@ line up cell for cell (the backtest and the emerging-hotspot classes rely on thi
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,6 +47,33 @@ class Grid:
         iy = np.floor((np.asarray(y) - self.y0) / self.cell).astype(np.int64)
         inside = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
         return np.where(inside, iy * self.nx + ix, -1)
+
+    def locate_rounded(self, x: np.ndarray, y: np.ndarray, resolution: float) -> tuple[np.ndarray, np.ndarray]:
+        """``locate(x, y)`` and ``locate`` of the points rounded to ``resolution`` as ``dedupe`` rounds
+        them, in one pass: rounding moves a point by at most half the resolution, so only points
+        that close to a cell edge are rounded and located again."""
+        fx = (np.asarray(x, dtype=float) - self.x0) / self.cell
+        fy = (np.asarray(y, dtype=float) - self.y0) / self.cell
+        ix = np.floor(fx)
+        iy = np.floor(fy)
+        margin = resolution / self.cell
+        near = np.flatnonzero(
+            ((fx - ix) < margin) | ((ix + 1 - fx) < margin) | ((fy - iy) < margin) | ((iy + 1 - fy) < margin)
+        )
+        ix = ix.astype(np.int64)
+        iy = iy.astype(np.int64)
+        inside = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
+        raw = np.where(inside, iy * self.nx + ix, -1)
+        rounded = raw.copy()
+        if len(near):
+            rx = np.round(np.asarray(x)[near] / resolution).astype(np.int64) * resolution
+            ry = np.round(np.asarray(y)[near] / resolution).astype(np.int64) * resolution
+            rounded[near] = self.locate(rx, ry)
+        return raw, rounded
+
+    def counts_at(self, flat: np.ndarray) -> np.ndarray:
+        """Number of points per cell from their flat cell indices (-1 outside), shape ``(ny, nx)``."""
+        return np.bincount(flat[flat >= 0], minlength=self.size).reshape(self.shape).astype(float)
 
     def counts(self, x: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Weighted number of points per cell, shape ``(ny, nx)``."""
@@ -130,22 +158,34 @@ def nn_distance(ux: np.ndarray, uy: np.ndarray) -> float:
     return float(np.median(d[:, 1]))
 
 
-def nn_distance_clipped(ux: np.ndarray, uy: np.ndarray, lo: float, hi: float) -> float:
-    """``clip(nn_distance(ux, uy), lo, hi)``, exactly, without the k-d tree when the answer is ``lo``.
+def _median_nn_below(ux: np.ndarray, uy: np.ndarray, t: float) -> bool:
+    """True when the median nearest-neighbour distance is proven to be below ``t``.
 
-    Two points in the same square of side ``lo / sqrt(2)`` are less than ``lo`` apart, so when more
-    than half the locations share such a square with another one the median nearest-neighbour
-    distance is below ``lo`` (the usual case with many incidents).  Otherwise the full query runs.
+    Two points in the same square of side ``t / sqrt(2)`` are less than ``t`` apart, so when more
+    than half the locations share such a square with another one the median is below ``t``.
+    False means "not proven" (the k-d tree has to decide).
     """
     n = len(ux)
-    if n >= 2 and lo > 0:
-        side = lo / np.sqrt(2) * (1 - 1e-9)
-        key = np.floor(ux / side).astype(np.int64) * 4_000_000_000 + np.floor(uy / side).astype(np.int64)
-        codes, uniq = pd.factorize(key, sort=False)
-        per_square = np.bincount(codes, minlength=len(uniq))
-        # np.median's upper middle value (0-based n // 2) is <= lo when n // 2 + 1 values are
-        if int((per_square[codes] >= 2).sum()) >= n // 2 + 1:
-            return float(lo)
+    if n < 2 or not t > 0:
+        return False
+    side = t / np.sqrt(2) * (1 - 1e-9)
+    ix = np.floor((ux - ux.min()) / side).astype(np.int64)
+    iy = np.floor((uy - uy.min()) / side).astype(np.int64)
+    ny = int(iy.max()) + 1
+    if (int(ix.max()) + 1) * ny <= 4 * n + 1_000_000:  # a dense array of squares is cheapest
+        codes = ix * ny + iy
+    else:
+        codes, _ = pd.factorize(ix * ny + iy, sort=False)
+    per_square = np.bincount(codes)
+    # np.median's upper middle value (0-based n // 2) is below t when n // 2 + 1 values are
+    return int((per_square[codes] >= 2).sum()) >= n // 2 + 1
+
+
+def nn_distance_clipped(ux: np.ndarray, uy: np.ndarray, lo: float, hi: float) -> float:
+    """``clip(nn_distance(ux, uy), lo, hi)``, exactly, without the k-d tree when the answer is ``lo``
+    (the usual case with many incidents; see :func:`_median_nn_below`)."""
+    if _median_nn_below(ux, uy, lo):
+        return float(lo)
     return float(min(max(nn_distance(ux, uy), lo), hi))
 
 
@@ -161,9 +201,72 @@ def auto_cell_size(
     """Cell size from the data: the median nearest-neighbour distance between distinct locations,
     rounded to a nice value, kept within [lo, hi] metres and coarsened until the grid has at most
     ``max_cells`` cells (which keeps every grid method inside its time budget)."""
-    cell = nice(nn_distance_clipped(ux, uy, lo, hi))
+    coarsest, upper = _forced_cell(bounds, max_cells, lo, hi)
+    if upper is None or (upper > 0 and _median_nn_below(ux, uy, upper)):
+        return coarsest
+    return max(nice(nn_distance_clipped(ux, uy, lo, hi)), coarsest)
+
+
+def _forced_cell(bounds, max_cells: int, lo: float, hi: float) -> tuple[float, float | None]:
+    """The cell the grid-size cap forces, and the median nearest-neighbour distance below which
+    the automatic cell is that one (None: always; 0: never).
+
+    The automatic cell is ``max(nice(clip(median, lo, hi)), forced)``: when the median is proven
+    to round to the forced cell or below, the exact nearest-neighbour search is not needed.
+    """
     w, h = bounds[2] - bounds[0], bounds[3] - bounds[1]
     cells = np.array(NICE_CELLS, dtype=float)
-    while (w / cell + 1) * (h / cell + 1) > max_cells and cell < cells[-1]:
-        cell = float(cells[cells > cell][0])
-    return cell
+    fits = [c for c in cells if (w / c + 1) * (h / c + 1) <= max_cells]
+    forced = float(fits[0]) if fits else float(cells[-1])
+    if forced >= nice(hi):
+        return forced, None
+    above = cells[cells > forced]
+    upper = math.sqrt(forced * float(above[0]))  # medians below this round to `forced` or below
+    return forced, (upper if lo < upper else 0.0)
+
+
+def distinct_locations(x: np.ndarray, y: np.ndarray, resolution: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct points after rounding to ``resolution`` metres (first-seen order)."""
+    kx = np.round(x / resolution).astype(np.int64)
+    ky = np.round(y / resolution).astype(np.int64)
+    uniq = pd.unique(kx * 4_000_000_000 + ky)
+    return ((uniq // 4_000_000_000) * resolution).astype(float), ((uniq % 4_000_000_000) * resolution).astype(float)
+
+
+def auto_cell_size_points(
+    x: np.ndarray,
+    y: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    *,
+    max_cells: int = 250_000,
+    lo: float = 25.0,
+    hi: float = 500.0,
+    resolution: float = 0.1,
+) -> float:
+    """:func:`auto_cell_size` of the distinct locations of the points ``x, y`` (rounded to
+    ``resolution``), finding them only when it has to.
+
+    With S squares of side ``upper / sqrt(2)`` holding points, at most S distinct locations are
+    alone in their square, so when the distinct locations number at least 2 (S + 1) more than
+    half of them have a neighbour nearer than ``upper`` (see :func:`_forced_cell`).  Counting the
+    distinct locations among the first points gives a lower bound on their number cheaply.
+    """
+    forced, upper = _forced_cell(bounds, max_cells, lo, hi)
+    if upper is None:
+        return forced
+    n = len(x)
+    if upper > 0 and n >= 4:
+        kx = np.round(x / resolution).astype(np.int64)
+        ky = np.round(y / resolution).astype(np.int64)
+        side = upper / np.sqrt(2) * (1 - 1e-9)
+        ix = np.floor((kx - kx.min()) * resolution / side).astype(np.int64)
+        iy = np.floor((ky - ky.min()) * resolution / side).astype(np.int64)
+        ny = int(iy.max()) + 1
+        if (int(ix.max()) + 1) * ny <= 4 * n + 1_000_000:
+            squares = int(np.count_nonzero(np.bincount(ix * ny + iy)))
+            head = min(n, 4 * squares + 65_536)
+            distinct_lower = len(pd.unique(kx[:head] * 4_000_000_000 + ky[:head]))
+            if (distinct_lower + 1) // 2 >= squares + 1:
+                return forced
+    ux, uy = distinct_locations(x, y, resolution)
+    return auto_cell_size(ux, uy, bounds, max_cells=max_cells, lo=lo, hi=hi)

@@ -112,18 +112,21 @@ def sorted_unique(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq[order], rank[codes]
 
 
-def dedupe(x: np.ndarray, y: np.ndarray, resolution: float = 0.1):
+def dedupe(x: np.ndarray, y: np.ndarray, resolution: float = 0.1, *, sort: bool = True):
     """Distinct locations (to ``resolution`` metres), their weights and each point's location index.
 
     data.police.uk snaps incidents to a few thousand anonymisation points, so most coordinates are
     exact duplicates; the clustering methods work on these weighted locations, not on copies.
-    Locations come sorted by (easting, northing) key, as ``np.unique`` would give them; hashing
-    first and sorting only the distinct keys is several times faster on a million points.
+    Locations come sorted by (easting, northing) key, as ``np.unique`` would give them, unless
+    ``sort`` is False (first-seen order; enough for counts and distances, and faster).
     """
     kx = np.round(x / resolution).astype(np.int64)
     ky = np.round(y / resolution).astype(np.int64)
     key = kx * 4_000_000_000 + ky  # BNG fits well inside 4e9 decimetres
-    uniq, inverse = sorted_unique(key)
+    if sort:
+        uniq, inverse = sorted_unique(key)
+    else:
+        inverse, uniq = pd.factorize(key, sort=False)
     counts = np.bincount(inverse, minlength=len(uniq))
     ux = (uniq // 4_000_000_000) * resolution
     uy = (uniq % 4_000_000_000) * resolution
@@ -150,23 +153,30 @@ def top_types(crime_types: pd.Series, k: int = 3) -> str:
     return ", ".join(f"{name} {share:.0%}" for name, share in vc.items())
 
 
-def _top_types_all(crime_types: pd.Series, labels: np.ndarray, n_groups: int, k: int = 3) -> list[str]:
+def _top_types_all(
+    crime_types: pd.Series, labels: np.ndarray, n_groups: int, k: int = 3, inside: np.ndarray | None = None
+) -> list[str]:
     """:func:`top_types` of every hotspot at once (one bincount instead of a groupby per hotspot).
 
     Same order as ``value_counts``: by count, ties by first appearance within the hotspot.
+    ``inside`` (optional) is ``np.flatnonzero(labels >= 0)``.
     """
-    inside = np.flatnonzero(labels >= 0)
-    codes, names = pd.factorize(crime_types.iloc[inside].astype("string"), use_na_sentinel=True)
-    ok = codes >= 0  # value_counts drops missing crime types
-    pos, lab, codes = inside[ok], labels[inside[ok]], codes[ok]
+    inside = np.flatnonzero(labels >= 0) if inside is None else inside
+    raw_codes, raw_names = pd.factorize(crime_types.iloc[inside], use_na_sentinel=True)
+    # value_counts runs on the text (astype("string")) and drops missing values
+    merge, names = pd.factorize(pd.Series(raw_names).astype("string"), use_na_sentinel=True)
+    codes = np.where(raw_codes >= 0, merge[np.maximum(raw_codes, 0)] if len(merge) else -1, -1)
+    ok = codes >= 0
+    lab, codes = labels[inside[ok]], codes[ok]
     n_types = len(names)
     out = [""] * n_groups
-    if not n_types or not len(pos):
+    if not n_types or not len(lab):
         return out
     key = lab.astype(np.int64) * n_types + codes
     counts = np.bincount(key, minlength=n_groups * n_types).reshape(n_groups, n_types)
+    # value_counts breaks ties by first appearance: the first incident of each (hotspot, type)
     first = np.full(n_groups * n_types, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, key, pos.astype(np.int64))
+    np.minimum.at(first, key, np.arange(len(key), dtype=np.int64))
     first = first.reshape(n_groups, n_types)
     order = np.lexsort((first, -counts), axis=-1)[:, :k]
     totals = counts.sum(axis=1)
@@ -214,15 +224,16 @@ def build_table(
     k = len(geoms)
     if k == 0:
         return empty_polygons(tuple(extra or ()))
-    counts = np.bincount(labels[labels >= 0], minlength=k)
+    inside = np.flatnonzero(labels >= 0)
+    lab = labels[inside]
+    counts = np.bincount(lab, minlength=k)
     area = shapely.area(np.asarray(geoms, dtype=object))
-    inside = labels >= 0
     ex, ny_ = xy(incidents)
     safe = np.maximum(counts, 1)
-    cx = np.bincount(labels[inside], weights=ex[inside], minlength=k) / safe
-    cy = np.bincount(labels[inside], weights=ny_[inside], minlength=k) / safe
+    cx = np.bincount(lab, weights=ex[inside], minlength=k) / safe
+    cy = np.bincount(lab, weights=ny_[inside], minlength=k) / safe
     if "crime_type" in incidents and n_total:
-        top_names = _top_types_all(incidents["crime_type"], labels, k)
+        top_names = _top_types_all(incidents["crime_type"], labels, k, inside=inside)
     else:
         top_names = [""] * k
     table = gpd.GeoDataFrame(

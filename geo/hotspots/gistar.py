@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, sparse, stats
 
-from geo.hotspots._grid import auto_cell_size, make_grid, nice
+from geo.hotspots._grid import auto_cell_size, auto_cell_size_points, make_grid, nice
 from geo.hotspots._polygons import dissolve_cells, label_max
-from geo.hotspots._result import HotspotError, build_table, dedupe, study_area, xy
+from geo.hotspots._result import HotspotError, build_table, study_area, xy
 
 #: Confidence levels, highest first, with their class labels.
 LEVELS = ((0.99, "99%"), (0.95, "95%"), (0.90, "90%"))
@@ -34,9 +34,13 @@ def gistar_cell_size(ux, uy, n: int, area_m2: float, bounds, max_cells: int = 30
     Gi*'s normal approximation fails on very sparse counts: on 150 m cells, uniform noise with
     0.2 incidents per cell yields "99%" hot spots wherever 3 or 4 incidents share a cell.
     """
-    floor = nice(math.sqrt(0.5 * area_m2 / max(n, 1)))
-    cell = max(auto_cell_size(ux, uy, bounds, max_cells=max_cells), floor)
+    cell = max(auto_cell_size(ux, uy, bounds, max_cells=max_cells), _sparse_floor(n, area_m2))
     return float(cell)
+
+
+def _sparse_floor(n: int, area_m2: float) -> float:
+    """The cell that would hold 0.5 incidents on average over the study area, rounded."""
+    return nice(math.sqrt(0.5 * area_m2 / max(n, 1)))
 
 
 def queen_adjacency(mask: np.ndarray) -> sparse.csr_array:
@@ -175,15 +179,15 @@ def gistar_hotspots(
     if permutations < 0:
         raise HotspotError(f"permutations must not be negative, got {permutations}")
     x, y = xy(incidents)
-    ux, uy, w, _ = dedupe(x, y)
     area_geom, area_m2 = study_area(district, x, y)
     # the selection's own extent keeps the lattice small; the district only masks it
     bounds = (x.min(), y.min(), x.max(), y.max())
     auto = cell_size is None
     if auto:
-        cell_size = gistar_cell_size(ux, uy, len(x), area_m2, bounds, max_cells)
+        cell_size = max(auto_cell_size_points(x, y, bounds, max_cells=max_cells), _sparse_floor(len(x), area_m2))
     grid = make_grid(x, y, cell_size, bounds=bounds, pad=cell_size)
-    counts = grid.counts(ux, uy, w)
+    loc, loc_rounded = grid.locate_rounded(x, y, 0.1)
+    counts = grid.counts_at(loc_rounded)
     # one ring around every tested cell, so no cell is an island (esda's weights drop islands)
     mask = ndimage.binary_dilation(grid.inside_mask(area_geom) | (counts > 0), structure=np.ones((3, 3)))
     z, p = gistar_values(counts, mask, permutations=permutations, seed=seed)
@@ -194,7 +198,6 @@ def gistar_hotspots(
     flat_cls, flat_z = cls.ravel(), np.nan_to_num(z.ravel())
     best = [int(b) for b in label_max(flat_cls, cell_label, len(polys))]
     zmax = label_max(flat_z, cell_label, len(polys))
-    loc = grid.locate(x, y)
     labels = np.where(loc >= 0, cell_label[loc], -1)
     names = {3: "99%", 2: "95%", 1: "90%"}
     extra = {

@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from geo.hotspots._grid import Grid, auto_cell_size, make_grid
+from geo.hotspots._grid import Grid, auto_cell_size_points, make_grid
 from geo.hotspots._polygons import dissolve_cells, label_max
-from geo.hotspots._result import HotspotError, build_table, dedupe, study_area, xy
+from geo.hotspots._result import HotspotError, build_table, study_area, xy
 
 #: Default bandwidth as a multiple of the cell size.
 BANDWIDTH_CELLS = 3.0
@@ -47,10 +47,10 @@ def scott_bandwidth(x: np.ndarray, y: np.ndarray) -> float:
     return sigma * n ** (-1 / 6)
 
 
-def _resolve(x, y, ux, uy, bounds, cell_size, bandwidth):
+def _resolve(x, y, bounds, cell_size, bandwidth):
     auto_cell = cell_size is None
     if auto_cell:
-        cell_size = auto_cell_size(ux, uy, bounds)
+        cell_size = auto_cell_size_points(x, y, bounds)
     elif not cell_size > 0:
         raise HotspotError(f"cell size must be positive, got {cell_size}")
     rule = "fixed"
@@ -76,15 +76,18 @@ def kde_surface(
     grid: Grid | None = None,
     weights: np.ndarray | None = None,
     local_weight: float = 0.0,
+    counts: np.ndarray | None = None,
 ) -> tuple[Grid, np.ndarray]:
     """Binned Gaussian KDE in incidents per km2 on ``grid`` (made from the points if None).
 
     With ``local_weight`` > 0 the result is the mixture ``(kde + local_weight * cell density) /
-    (1 + local_weight)`` (see the module notes).
+    (1 + local_weight)`` (see the module notes).  ``counts`` (points per cell of ``grid``) may be
+    given instead of binning ``x, y`` again.
     """
     if grid is None:
         grid = make_grid(x, y, cell_size, pad=3 * bandwidth)
-    counts = grid.counts(x, y, weights)
+    if counts is None:
+        counts = grid.counts(x, y, weights)
     dens = ndimage.gaussian_filter(counts, sigma=bandwidth / grid.cell, mode="constant", truncate=4.0)
     if local_weight:
         dens = (dens + local_weight * counts) / (1 + local_weight)
@@ -128,10 +131,9 @@ def kde_hotspots(
     if not 0 < top_share <= 1:
         raise HotspotError(f"top share of the area must be in (0, 1], got {top_share}")
     x, y = xy(incidents)
-    ux, uy, w, _ = dedupe(x, y)
     area_geom, area_m2 = study_area(district, x, y)
     bounds = tuple(area_geom.bounds) if area_geom is not None else (x.min(), y.min(), x.max(), y.max())
-    cell_size, auto_cell, bandwidth, rule = _resolve(x, y, ux, uy, bounds, cell_size, bandwidth)
+    cell_size, auto_cell, bandwidth, rule = _resolve(x, y, bounds, cell_size, bandwidth)
     warnings = []
     if bandwidth < cell_size:
         warnings.append(
@@ -139,20 +141,27 @@ def kde_hotspots(
             "the surface is close to raw counts"
         )
     grid = make_grid(x, y, cell_size, bounds=bounds, pad=0 if area_geom is not None else 3 * bandwidth)
+    # cells of the points as located (labels) and as rounded to distinct locations (density)
+    loc, loc_rounded = grid.locate_rounded(x, y, 0.1)
     grid, dens = kde_surface(
-        ux, uy, cell_size=cell_size, bandwidth=bandwidth, grid=grid, weights=w, local_weight=local_weight
-    )
+        x, y, cell_size=cell_size, bandwidth=bandwidth, grid=grid, local_weight=local_weight,
+        counts=grid.counts_at(loc_rounded),
+    )  # fmt: skip
     inside = grid.inside_mask(area_geom)
     dens = np.where(inside, dens, 0.0)
     n_cells = max(1, int(math.floor(top_share * area_m2 / grid.cell_area_m2)))
     flat = dens.ravel()
     positive = int((flat > 0).sum())
     n_cells = min(n_cells, positive)
-    order = np.argsort(-flat, kind="stable")[:n_cells]
+    # the n_cells densest cells, ties at the threshold going to the lower cell index (as a stable
+    # sort would), without sorting the whole grid
     selected = np.zeros(grid.size, dtype=bool)
-    selected[order] = True
+    threshold = None
+    if n_cells:
+        threshold = float(np.partition(flat, flat.size - n_cells)[flat.size - n_cells])
+        selected = flat > threshold
+        selected[np.flatnonzero(flat == threshold)[: n_cells - int(selected.sum())]] = True
     polys, cell_label = dissolve_cells(grid, selected.reshape(grid.shape))
-    loc = grid.locate(x, y)
     labels = np.where(loc >= 0, cell_label[loc], -1)
     peak = label_max(flat, cell_label, len(polys))
     params = {
@@ -163,7 +172,7 @@ def kde_hotspots(
         "local_weight": local_weight,
         "top_share": top_share,
         "cells_selected": int(n_cells),
-        "threshold_per_km2": round(float(flat[order[-1]]), 2) if n_cells else None,
+        "threshold_per_km2": round(threshold, 2) if n_cells else None,
         "study_area_km2": round(area_m2 / 1e6, 3),
     }
     table = build_table(polys, labels, incidents, "kde", {"peak_density_per_km2": list(np.round(peak, 2))})
