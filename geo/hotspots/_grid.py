@@ -246,26 +246,29 @@ def auto_cell_size_points(
     """:func:`auto_cell_size` of the distinct locations of the points ``x, y`` (rounded to
     ``resolution``), finding them only when it has to.
 
-    With S squares of side ``upper / sqrt(2)`` holding points, at most S distinct locations are
-    alone in their square, so when the distinct locations number at least 2 (S + 1) more than
-    half of them have a neighbour nearer than ``upper`` (see :func:`_forced_cell`).  Counting the
-    distinct locations among the first points gives a lower bound on their number cheaply.
+    With S squares of side about ``upper / sqrt(2)`` holding points, at most S distinct locations
+    have no other within ``upper`` (two such locations cannot share a square), so when the
+    distinct locations number at least 2 (S + 1), more than half of them have a neighbour nearer
+    than ``upper`` (see :func:`_forced_cell`).  The distinct locations among the first points give
+    a lower bound on their number cheaply.
     """
     forced, upper = _forced_cell(bounds, max_cells, lo, hi)
     if upper is None:
         return forced
     n = len(x)
-    if upper > 0 and n >= 4:
-        kx = np.round(x / resolution).astype(np.int64)
-        ky = np.round(y / resolution).astype(np.int64)
-        side = upper / np.sqrt(2) * (1 - 1e-9)
-        ix = np.floor((kx - kx.min()) * resolution / side).astype(np.int64)
-        iy = np.floor((ky - ky.min()) * resolution / side).astype(np.int64)
+    # squares of the raw points, shrunk so that rounding (at most resolution / sqrt(2) per point)
+    # cannot take two locations sharing a square to ``upper`` apart
+    side = (upper * (1 - 1e-9) - resolution * np.sqrt(2) * (1 + 1e-6)) / np.sqrt(2) if upper else 0.0
+    if side > 0 and n >= 4:
+        ix = np.floor((x - x.min()) / side).astype(np.int64)
+        iy = np.floor((y - y.min()) / side).astype(np.int64)
         ny = int(iy.max()) + 1
         if (int(ix.max()) + 1) * ny <= 4 * n + 1_000_000:
             squares = int(np.count_nonzero(np.bincount(ix * ny + iy)))
             head = min(n, 4 * squares + 65_536)
-            distinct_lower = len(pd.unique(kx[:head] * 4_000_000_000 + ky[:head]))
+            kx = np.round(x[:head] / resolution).astype(np.int64)
+            ky = np.round(y[:head] / resolution).astype(np.int64)
+            distinct_lower = len(pd.unique(kx * 4_000_000_000 + ky))
             if (distinct_lower + 1) // 2 >= squares + 1:
                 return forced
     ux, uy = distinct_locations(x, y, resolution)

@@ -236,23 +236,33 @@ def build_table(
         top_names = _top_types_all(incidents["crime_type"], labels, k, inside=inside)
     else:
         top_names = [""] * k
-    table = gpd.GeoDataFrame(
+    density = (counts / (area / 1e6)).round(2)
+    # rank before building the frame: drop empty hotspots, then most incidents first, ties by
+    # density, then by hotspot index (a stable sort, as DataFrame.sort_values(kind="stable"))
+    keep = np.arange(k) if keep_empty else np.flatnonzero(counts > 0)
+    with np.errstate(invalid="ignore"):
+        order = keep[np.lexsort((-density[keep], -counts[keep]))]
+    if not len(order):  # keep the column types of the non-empty table
+        return _frame(geoms, np.arange(k), counts, n_total, area, density, top_names, method, cx, cy, extra).iloc[:0]
+    return _frame(geoms, order, counts, n_total, area, density, top_names, method, cx, cy, extra)
+
+
+def _frame(geoms, order, counts, n_total, area, density, top_names, method, cx, cy, extra) -> gpd.GeoDataFrame:
+    pick = order.tolist()
+    geoms = np.asarray(geoms, dtype=object)
+    return gpd.GeoDataFrame(
         {
-            "count": counts.astype(int),
-            "share": counts / max(n_total, 1),
-            "area_m2": area.round(1),
-            "density_per_km2": (counts / (area / 1e6)).round(2),
-            "top_crime_types": top_names,
+            "rank": np.arange(1, len(order) + 1),
+            "count": counts[order].astype(int),
+            "share": counts[order] / max(n_total, 1),
+            "area_m2": area[order].round(1),
+            "density_per_km2": density[order],
+            "top_crime_types": [top_names[i] for i in pick],
             "method": method,
-            "centre_easting": np.round(cx, 1),
-            "centre_northing": np.round(cy, 1),
-            **(extra or {}),
+            "centre_easting": np.round(cx[order], 1),
+            "centre_northing": np.round(cy[order], 1),
+            **{col: [vals[i] for i in pick] for col, vals in (extra or {}).items()},
         },
-        geometry=gpd.GeoSeries(list(geoms), crs=BNG),
+        geometry=gpd.GeoSeries(geoms[order], crs=BNG),
         crs=BNG,
     )
-    if not keep_empty:
-        table = table[table["count"] > 0]
-    table = table.sort_values(["count", "density_per_km2"], ascending=False, kind="stable").reset_index(drop=True)
-    table.insert(0, "rank", np.arange(1, len(table) + 1))
-    return table
