@@ -52,16 +52,19 @@ class Grid:
         """``locate(x, y)`` and ``locate`` of the points rounded to ``resolution`` as ``dedupe`` rounds
         them, in one pass: rounding moves a point by at most half the resolution, so only points
         that close to a cell edge are rounded and located again."""
-        fx = (np.asarray(x, dtype=float) - self.x0) / self.cell
-        fy = (np.asarray(y, dtype=float) - self.y0) / self.cell
-        ix = np.floor(fx)
-        iy = np.floor(fy)
-        margin = resolution / self.cell
-        near = np.flatnonzero(
-            ((fx - ix) < margin) | ((ix + 1 - fx) < margin) | ((fy - iy) < margin) | ((iy + 1 - fy) < margin)
-        )
-        ix = ix.astype(np.int64)
-        iy = iy.astype(np.int64)
+        fx = np.subtract(x, self.x0, dtype=float)
+        fx /= self.cell
+        fy = np.subtract(y, self.y0, dtype=float)
+        fy /= self.cell
+        ix = np.floor(fx).astype(np.int64)
+        iy = np.floor(fy).astype(np.int64)
+        # distance to the nearest cell edge, in cells: |frac - 0.5| > 0.5 - margin means near one
+        limit = 0.5 - resolution / self.cell
+        fx -= ix
+        fx -= 0.5
+        fy -= iy
+        fy -= 0.5
+        near = np.flatnonzero((np.abs(fx, out=fx) > limit) | (np.abs(fy, out=fy) > limit))
         inside = (ix >= 0) & (ix < self.nx) & (iy >= 0) & (iy < self.ny)
         raw = np.where(inside, iy * self.nx + ix, -1)
         rounded = raw.copy()
@@ -260,16 +263,23 @@ def auto_cell_size_points(
     # cannot take two locations sharing a square to ``upper`` apart
     side = (upper * (1 - 1e-9) - resolution * np.sqrt(2) * (1 + 1e-6)) / np.sqrt(2) if upper else 0.0
     if side > 0 and n >= 4:
-        ix = np.floor((x - x.min()) / side).astype(np.int64)
-        iy = np.floor((y - y.min()) / side).astype(np.int64)
-        ny = int(iy.max()) + 1
-        if (int(ix.max()) + 1) * ny <= 4 * n + 1_000_000:
-            squares = int(np.count_nonzero(np.bincount(ix * ny + iy)))
-            head = min(n, 4 * squares + 65_536)
+        xmin, ymin = float(x.min()), float(y.min())
+        in_box = (int((float(x.max()) - xmin) / side) + 1) * (int((float(y.max()) - ymin) / side) + 1)
+
+        def distinct_in_head(head: int) -> int:
             kx = np.round(x[:head] / resolution).astype(np.int64)
             ky = np.round(y[:head] / resolution).astype(np.int64)
-            distinct_lower = len(pd.unique(kx * 4_000_000_000 + ky))
-            if (distinct_lower + 1) // 2 >= squares + 1:
+            return len(pd.unique(kx * 4_000_000_000 + ky))
+
+        # every square of the bounding box holding points is the loosest bound, and costs nothing
+        lower = distinct_in_head(min(n, 4 * in_box + 65_536))
+        if (lower + 1) // 2 >= in_box + 1:
+            return forced
+        if in_box <= 4 * n + 1_000_000:  # count the squares that do hold points
+            ix = ((x - xmin) / side).astype(np.int64)  # truncation is floor here (non-negative)
+            iy = ((y - ymin) / side).astype(np.int64)
+            squares = int(np.count_nonzero(np.bincount(ix * (int(iy.max()) + 1) + iy)))
+            if (lower + 1) // 2 >= squares + 1:
                 return forced
     ux, uy = distinct_locations(x, y, resolution)
     return auto_cell_size(ux, uy, bounds, max_cells=max_cells, lo=lo, hi=hi)
