@@ -58,3 +58,50 @@ window.hotspots = Object.assign({}, window.hotspots, {
         }
     }
 });
+
+/* Hotspot rank labels (a DivIcon at each drawn hotspot's incident-weighted centre). */
+window.hotspots.map.rankLabel = function (feature, latlng) {
+    const rank = feature.properties.rank;
+    const icon = L.divIcon({
+        html: "<span>" + rank + "</span>",
+        className: "hs-rank",
+        iconSize: L.point(21, 20)
+    });
+    return L.marker(latlng, {icon: icon, title: "Hotspot " + rank + ": click for details",
+                             alt: "Hotspot " + rank, zIndexOffset: 1000000 - 1000 * rank});
+};
+
+/* Clientside callbacks of the map page. */
+window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    hotspots_map: {
+        // Debounce: resolve with the request only if no newer filter change arrived within 700 ms,
+        // so quick successive filter changes start one backtest (seconds of server time), not many.
+        backtestRequest: function (selection, method) {
+            const nu = window.dash_clientside.no_update;
+            if (selection === null || selection === undefined || !method) { return nu; }
+            const token = {};
+            window.hotspots._backtestToken = token;
+            return new Promise(function (resolve) {
+                setTimeout(function () {
+                    resolve(window.hotspots._backtestToken === token ? {selection: selection, method: method} : nu);
+                }, 700);
+            });
+        },
+        // The clicked hotspot's rank, or null when the selection or method changes or on close.
+        selectHotspot: function (nPoly, nLabel, nClose, selection, method, polyClick, labelClick) {
+            const cc = window.dash_clientside.callback_context;
+            const trig = (cc.triggered && cc.triggered.length) ? cc.triggered[0].prop_id.split(".")[0] : "";
+            const click = trig === "map-hotspots" ? polyClick : (trig === "map-hotspot-labels" ? labelClick : null);
+            const rank = click && click.properties ? click.properties.rank : null;
+            return (rank === null || rank === undefined) ? null : {rank: rank};
+        },
+        // Ask the server for the density surface only while its overlay is switched on.
+        densityRequest: function (selection, method, overlays, name) {
+            const on = Array.isArray(overlays) && overlays.indexOf(name) >= 0;
+            const wasOn = window.hotspots._densityOn === true;
+            window.hotspots._densityOn = on;
+            if (on) { return {selection: selection, method: method}; }
+            return wasOn ? null : window.dash_clientside.no_update;
+        }
+    }
+});

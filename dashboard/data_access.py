@@ -25,6 +25,26 @@ from geo.selection import Selection, SelectionResult, filter_frame
 
 #: How long (seconds) a process trusts the store version it last read before asking again.
 VERSION_TTL_S = 2.0
+#: ... and how long while the store file (and its WAL) keep the same size and mtime: opening DuckDB
+#: to read the version costs ~40 ms, a stat a few microseconds, and any ingest rewrites the files.
+STAMP_TTL_S = 60.0
+
+
+def _file_stamp(path: str) -> tuple | None:
+    """(mtime, size) of the store file and its write-ahead log, or None if unreadable."""
+    import os
+
+    out = []
+    for p in (path, path + ".wal"):
+        try:
+            st = os.stat(p)
+        except FileNotFoundError:
+            out.append(None)
+            continue
+        except OSError:
+            return None
+        out.append((st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -91,13 +111,16 @@ class _VersionMemo:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._seen: dict[str, tuple[float, int]] = {}
+        self._seen: dict[str, tuple[float, int, tuple | None]] = {}
 
     def get(self, cfg: AppSettings) -> int:
         now = time.monotonic()
+        stamp = _file_stamp(cfg.store_path)
         with self._lock:
             hit = self._seen.get(cfg.store_path)
-        if hit and now - hit[0] < VERSION_TTL_S:
+        if hit and (
+            now - hit[0] < VERSION_TTL_S or (stamp is not None and stamp == hit[2] and now - hit[0] < STAMP_TTL_S)
+        ):
             return hit[1]
         try:
             store = open_store(cfg)
@@ -111,7 +134,7 @@ class _VersionMemo:
         finally:
             _close(store)
         with self._lock:
-            self._seen[cfg.store_path] = (now, version)
+            self._seen[cfg.store_path] = (now, version, stamp)
         return version
 
     def forget(self, cfg: AppSettings) -> None:
@@ -261,6 +284,30 @@ class MapIncidents:
     count: int
     notes: tuple[str, ...]
     without_location: int
+    #: [[south, west], [north, east]] (WGS84) of the located incidents, padded; None when none.
+    bounds: list[list[float]] | None = None
+
+
+@lru_cache(maxsize=1)
+def _bng_to_wgs84():
+    from pyproj import Transformer
+
+    return Transformer.from_crs(BNG, WGS84, always_xy=True)
+
+
+def _padded_bounds(x, y, pad_share: float = 0.1, min_pad_m: float = 250.0) -> list[list[float]] | None:
+    """WGS84 bounds of BNG points, padded by ``pad_share`` of the extent (at least ``min_pad_m``)."""
+    import numpy as np
+
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return None
+    x0, x1, y0, y1 = x[ok].min(), x[ok].max(), y[ok].min(), y[ok].max()
+    pad = max(min_pad_m, pad_share * max(x1 - x0, y1 - y0))
+    lon, lat = _bng_to_wgs84().transform(
+        [x0 - pad, x1 + pad, x0 - pad, x1 + pad], [y0 - pad, y0 - pad, y1 + pad, y1 + pad]
+    )
+    return [[float(min(lat)), float(min(lon))], [float(max(lat)), float(max(lon))]]
 
 
 @lru_cache(maxsize=32)
@@ -275,6 +322,7 @@ def _map_incidents(store_path: str, district_folder: str, version: int, sel: Sel
         count=len(df),
         notes=tuple(result.notes),
         without_location=int((~ok).sum()),
+        bounds=_padded_bounds(df["easting"].to_numpy(float), df["northing"].to_numpy(float)),
     )
 
 
@@ -310,17 +358,26 @@ def hotspots(sel: Selection, method: str, cfg: AppSettings | None = None):
     return _hotspots(cfg.store_path, cfg.district_folder, store_version(cfg), sel, method)
 
 
-def hotspots_geojson(result) -> dict:
-    """Hotspot polygons as WGS84 GeoJSON with a tooltip per polygon."""
+def hotspots_geojson(result, top: int | None = None, simplify_m: float = 0.0) -> dict:
+    """Hotspot polygons as WGS84 GeoJSON with a tooltip per polygon.
+
+    ``top`` keeps ranks <= top only; ``simplify_m`` > 0 simplifies the outlines by that many
+    metres in BNG first (for display: DBSCAN's buffered hulls carry dozens of vertices each).
+    """
     import json
 
-    polys = result.polygons.copy()
+    polys = _top_polygons(result.polygons, top).copy()
     if polys.empty:
         return {"type": "FeatureCollection", "features": []}
+    if simplify_m:
+        polys = polys.to_crs(BNG)
+        polys["geometry"] = polys.geometry.simplify(simplify_m, preserve_topology=True)
     polys["tooltip"] = [
-        f"Hotspot {int(r['rank'])}: {int(r['count']):,} incidents ({r['share']:.1%} of selection), "
-        f"{r['area_m2'] / 1e6:.3f} km², {r['density_per_km2']:,.0f} per km²"
-        for _, r in polys.iterrows()
+        f"Hotspot {int(rank)}: {int(n):,} incidents ({share:.1%} of selection), "
+        f"{area / 1e4:.2f} ha, {dens:,.0f} per km² (click for details)"
+        for rank, n, share, area, dens in zip(
+            polys["rank"], polys["count"], polys["share"], polys["area_m2"], polys["density_per_km2"], strict=True
+        )
     ]
     keep = [c for c in ("rank", "count", "share", "area_m2", "density_per_km2", "tooltip") if c in polys]
     out = polys[keep + ["geometry"]].to_crs(WGS84)
@@ -390,3 +447,283 @@ def density_geojson(result, bands: int = 5, min_cell_m: float = 150.0) -> dict |
         return {"type": "FeatureCollection", "features": []}
     gdf = gpd.GeoDataFrame(features, geometry="geometry", crs=BNG).to_crs(WGS84)
     return json.loads(gdf.to_json(drop_id=True))
+
+
+# --- hotspot details, ranked table, downloads and the backtest (map page) -------------------------
+
+#: "Show top N hotspots" choices on the map (``None`` = all).
+TOP_CHOICES = (5, 10, 20, 50, None)
+DEFAULT_TOP = 10
+#: The map's backtest uses at most this many monthly folds (the latest ones): a fold costs a few
+#: tenths of a second, and the five-year demo extract would otherwise take a minute (65 folds).
+BACKTEST_MAX_FOLDS = 6
+BACKTEST_TRAIN_MONTHS = 3
+
+
+def parse_top(value) -> int | None:
+    """The ``top`` page parameter -> N or None (all); unknown values give :data:`DEFAULT_TOP`."""
+    if value in (None, ""):
+        return DEFAULT_TOP
+    if str(value).lower() == "all":
+        return None
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_TOP
+    return n if n in TOP_CHOICES else DEFAULT_TOP
+
+
+def _top_polygons(polys: gpd.GeoDataFrame, top: int | None) -> gpd.GeoDataFrame:
+    if top is None or polys.empty:
+        return polys
+    return polys[polys["rank"] <= top]
+
+
+@lru_cache(maxsize=16)
+def _members(store_path: str, district_folder: str, version: int, sel: Selection, method: str):
+    """(polygon position, incident position) pairs: which selected incidents lie in which hotspot."""
+    import numpy as np
+    import shapely
+
+    result = _hotspots(store_path, district_folder, version, sel, method)
+    df = filter_frame(_frame(store_path, district_folder, version), sel).incidents
+    polys = result.polygons
+    if polys.empty or df.empty:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=int)
+    x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
+    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    # Index the points (not the polygons): one query answers every polygon at once.
+    tree = shapely.STRtree(shapely.points(x[ok], y[ok]))
+    poly_i, pt_i = tree.query(polys.to_crs(BNG).geometry.to_numpy(), predicate="contains")
+    return poly_i, ok[pt_i]
+
+
+def _streets(df: pd.DataFrame, poly_i, inc_i, n_polys: int) -> list[str]:
+    """Most common ``location`` text of the incidents in each polygon ('' when none)."""
+    out = [""] * n_polys
+    if "location" not in df or len(inc_i) == 0:
+        return out
+    loc = df["location"].to_numpy(object)[inc_i]
+    frame = pd.DataFrame({"p": poly_i, "loc": loc}).dropna()
+    frame = frame[frame["loc"].astype(str).str.strip() != ""]
+    if frame.empty:
+        return out
+    top = frame.groupby(["p", "loc"], sort=False).size().reset_index(name="n")
+    top = top.sort_values(["p", "n", "loc"], ascending=[True, False, True]).drop_duplicates("p")
+    for p, street in zip(top["p"], top["loc"], strict=True):
+        out[int(p)] = str(street)
+    return out
+
+
+def hotspot_table(sel: Selection, method: str, top: int | None = DEFAULT_TOP, cfg: AppSettings | None = None):
+    """Ranked hotspots for the table and downloads (all when ``top`` is None).
+
+    Returns
+    -------
+    GeoDataFrame (EPSG:27700)
+        ``rank, count, share, area_ha, density_per_km2, top_crime_types, street`` (the most common
+        location text of the hotspot's incidents; data.police.uk's "On or near ..." street names)
+        plus the engine's other columns and the geometry.
+    """
+    cfg = cfg or settings()
+    key = (cfg.store_path, cfg.district_folder, store_version(cfg), sel, method)
+    result = _hotspots(*key)
+    polys = result.polygons.copy()
+    df = filter_frame(_frame(*key[:3]), sel).incidents
+    poly_i, inc_i = _members(*key)
+    polys["street"] = _streets(df, poly_i, inc_i, len(polys))
+    polys["area_ha"] = (polys["area_m2"] / 1e4).round(2)
+    return _top_polygons(polys, top)
+
+
+def hotspot_incidents(sel: Selection, method: str, rank: int, cfg: AppSettings | None = None) -> pd.DataFrame:
+    """The selected incidents inside the hotspot of ``rank`` (point in polygon in EPSG:27700)."""
+    cfg = cfg or settings()
+    key = (cfg.store_path, cfg.district_folder, store_version(cfg), sel, method)
+    polys = _hotspots(*key).polygons
+    pos = [i for i, r in enumerate(polys["rank"]) if int(r) == int(rank)] if not polys.empty else []
+    if not pos:
+        raise ValueError(f"no hotspot ranked {rank} for this selection and method")
+    df = filter_frame(_frame(*key[:3]), sel).incidents
+    poly_i, inc_i = _members(*key)
+    return df.iloc[sorted(inc_i[poly_i == pos[0]])]
+
+
+def time_profile(df: pd.DataFrame, cutoff: int | None, width: int = 3) -> dict:
+    """Peak hours and days of incidents with an exact time (days by night-of ``cutoff``).
+
+    Returns ``timed`` (incidents used), ``peak_hours`` ("22:00-01:00", the busiest ``width``-hour
+    window, may cross midnight), ``window_share`` and ``days`` (list of (day name, count), busiest
+    first); empty values when no incident has time precision 'time'.
+    """
+    from geo.deploy import peak_window
+    from geo.selection import DAY_NAMES, night_of, reference_time
+
+    timed = df[df["time_precision"] == "time"] if "time_precision" in df else df.iloc[0:0]
+    if timed.empty:
+        return {"timed": 0, "peak_hours": "", "window_share": None, "days": []}
+    ref = reference_time(timed)
+    start, end, share = peak_window(ref.dt.hour.to_numpy(), width)
+    days = night_of(ref, cutoff).dt.day_of_week.value_counts()
+    return {
+        "timed": len(timed),
+        "peak_hours": f"{start:02d}:00-{end:02d}:00",
+        "window_share": share,
+        "days": [(DAY_NAMES[int(d)], int(n)) for d, n in days.items()],
+    }
+
+
+def hotspot_details(sel: Selection, method: str, rank: int, cfg: AppSettings | None = None) -> dict:
+    """What the map's details panel shows for one hotspot.
+
+    Returns
+    -------
+    dict
+        ``rank``, ``count``, ``share`` (of the selection), ``area_m2``, ``density_per_km2``,
+        ``street``, ``crime_types`` (list of (type, count), commonest first; from the incidents
+        inside the polygon), ``inside`` (incidents found inside the polygon) and the
+        :func:`time_profile` keys.
+    """
+    cfg = cfg or settings()
+    table = hotspot_table(sel, method, None, cfg)
+    row = table[table["rank"] == int(rank)]
+    if row.empty:
+        raise ValueError(f"no hotspot ranked {rank} for this selection and method")
+    row = row.iloc[0]
+    inside = hotspot_incidents(sel, method, rank, cfg)
+    types = inside["crime_type"].astype(str).value_counts() if "crime_type" in inside else pd.Series(dtype=int)
+    return {
+        "rank": int(row["rank"]),
+        "count": int(row["count"]),
+        "share": float(row["share"]),
+        "area_m2": float(row["area_m2"]),
+        "density_per_km2": float(row["density_per_km2"]),
+        "street": row["street"],
+        "inside": len(inside),
+        "crime_types": [(str(t), int(n)) for t, n in types.items()],
+        **time_profile(inside, sel.night_cutoff),
+    }
+
+
+def hotspots_download(sel: Selection, method: str, fmt: str, cfg: AppSettings | None = None) -> str:
+    """Every hotspot of the selection as CSV (centres in BNG and WGS84) or GeoJSON (WGS84) text."""
+    import json
+
+    table = hotspot_table(sel, method, None, cfg)
+    cols = ["rank", "count", "share", "area_ha", "density_per_km2", "top_crime_types", "street", "method"]
+    cols += [c for c in table.columns if c not in cols and c not in ("geometry", "area_m2")]
+    if fmt == "geojson":
+        out = table[cols + ["geometry"]].to_crs(WGS84)
+        return json.dumps(json.loads(out.to_json(drop_id=True)), separators=(",", ":"))
+    if fmt != "csv":
+        raise ValueError(f"unknown download format '{fmt}'")
+    frame = pd.DataFrame(table[cols])
+    if not table.empty:
+        centres = gpd.GeoSeries(gpd.points_from_xy(table["centre_easting"], table["centre_northing"]), crs=BNG).to_crs(
+            WGS84
+        )
+        frame["centre_longitude"] = centres.x.round(6).to_numpy()
+        frame["centre_latitude"] = centres.y.round(6).to_numpy()
+    return frame.to_csv(index=False)
+
+
+def geobuf_b64(geojson: dict) -> str:
+    """GeoJSON -> base64 geobuf for ``dl.GeoJSON(format="geobuf")``.
+
+    A string prop is far cheaper for the Dash renderer than a large nested dict, which it walks
+    on every update (hundreds of hotspot polygons stalled the browser for a minute).
+    """
+    import base64
+
+    import geobuf
+    import numpy as np
+
+    if not geojson.get("features"):
+        # geobuf.encode writes no collection at all for zero features and the decoder then has no
+        # ``features`` array; the point encoder writes an explicit empty collection.
+        from dashboard.geobuf_points import points_to_geobuf_b64
+
+        return points_to_geobuf_b64(np.zeros(0), np.zeros(0))
+    return base64.b64encode(geobuf.encode(geojson, 6)).decode("ascii")
+
+
+def hotspot_labels_geojson(result, top: int | None = None) -> dict:
+    """One WGS84 point per drawn hotspot at its incident-weighted centre, with its ``rank``."""
+    import json
+
+    polys = _top_polygons(result.polygons, top)
+    if polys.empty:
+        return {"type": "FeatureCollection", "features": []}
+    pts = gpd.GeoDataFrame(
+        {"rank": polys["rank"].astype(int).to_numpy(), "tooltip": [f"Hotspot {int(r)}" for r in polys["rank"]]},
+        geometry=gpd.points_from_xy(polys["centre_easting"], polys["centre_northing"]),
+        crs=BNG,
+    ).to_crs(WGS84)
+    return json.loads(pts.to_json(drop_id=True))
+
+
+def _recent_months(df: pd.DataFrame, keep: int) -> pd.DataFrame:
+    """Incidents of the latest ``keep`` months that have any data."""
+    from geo.selection import reference_time
+
+    months = reference_time(df).dt.tz_localize(None).dt.to_period("M")
+    distinct = months.drop_duplicates().sort_values()
+    if len(distinct) <= keep:
+        return df
+    return df[(months >= distinct.iloc[-keep]).to_numpy()]
+
+
+@lru_cache(maxsize=16)
+def _backtest(store_path: str, district_folder: str, version: int, sel: Selection, method: str) -> dict:
+    from geo.evaluate import BASELINE_COUNTS, EvaluationError, backtest
+
+    df = filter_frame(_frame(store_path, district_folder, version), sel).incidents
+    base = {"method": method, "pai": None, "hit_rate": None, "area_share": 0.01, "baseline_pai": None}
+    if df.empty:
+        return {**base, "folds": 0, "text": "no backtest: no incidents match the selection"}
+    df = _recent_months(df, BACKTEST_TRAIN_MONTHS + BACKTEST_MAX_FOLDS)
+    try:
+        table = backtest(
+            df,
+            method,
+            district=district_for(district_folder),
+            train_months=BACKTEST_TRAIN_MONTHS,
+            test_months=1,
+            by_crime_type=False,
+        )
+    except EvaluationError as exc:
+        return {**base, "folds": 0, "text": f"no backtest: {exc}"}
+    row = table[table["model"] == method].iloc[0]
+    baselines = table[table["model"].str.startswith("baseline")]
+    best = baselines.sort_values("pai_at_cap", ascending=False, kind="stable").iloc[0]
+    folds = int(row["folds"])
+    if folds == 0 or int(row["test_incidents"]) == 0:
+        return {**base, "folds": 0, "text": "no backtest: no month has both training and test incidents"}
+    name = "previous-counts" if best["model"] == BASELINE_COUNTS else "plain-KDE"
+    return {
+        "method": method,
+        "pai": float(row["pai_at_cap"]),
+        "hit_rate": float(row["hit_rate"]),
+        "area_share": float(table.attrs["params"]["area_share_cap"]),
+        "baseline_pai": float(best["pai_at_cap"]),
+        "baseline": name,
+        "folds": folds,
+        "test_incidents": int(row["test_incidents"]),
+        "text": (
+            f"PAI {row['pai_at_cap']:.1f} at 1% of the area (hit rate {row['hit_rate']:.0%}) — "
+            f"{name} baseline {best['pai_at_cap']:.1f}"
+        ),
+    }
+
+
+def backtest(sel: Selection, method: str, cfg: AppSettings | None = None) -> dict:
+    """The method's backtested PAI for the selection, as ``geo.evaluate.backtest_summary`` reports it.
+
+    Runs :func:`geo.evaluate.backtest` (all crime types together, 3 training months, 1 test month,
+    1% of the district's area) on the latest ``BACKTEST_MAX_FOLDS`` folds, and names the better
+    baseline.  Keys: ``method, pai, hit_rate, area_share, baseline_pai, baseline, folds,
+    test_incidents, text``; ``pai`` is None and ``text`` says why when the selection is too small
+    or spans too few months.  Cached per store version, selection and method (a few seconds).
+    """
+    cfg = cfg or settings()
+    return _backtest(cfg.store_path, cfg.district_folder, store_version(cfg), sel, method)

@@ -1,0 +1,240 @@
+"""Dashboard benchmark: the real server (``hotspots serve``, 2 gunicorn workers) over 100,000
+incidents with exact times, driven by headless Debian Chromium (Playwright, never
+``playwright install``).
+
+Rows: first page load to a drawn map; 50 filter changes (click -> new count and a redrawn cluster
+layer); p95 of 50 requests to ``/api/incidents`` (with a selection) and ``/api/hotspots``.
+The store is built once (seeded) under ``bench/out/``.  Map tiles cannot load offline: the tile
+URL points at a host that never resolves and those requests are aborted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from bench._data import OUT, ROOT
+
+N = 100_000
+STORE = OUT / "dashboard_100k.duckdb"
+FORCE_CSV = ROOT / "data" / "winchester" / "demo" / "force_extract_synthetic.csv"
+TILE_HOST = "tiles.invalid"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+FILTER_CHANGES = 50
+API_REQUESTS = 50
+#: /api/incidents selection: one crime group in one sector (a few thousand features).
+API_SELECTION = "crime=Burglary&crime=Vehicle+crime&sector=Winchester+Town"
+
+
+def _build_store(path: Path, n: int = N, seed: int = 0) -> None:
+    """``n`` force-extract rows resampled with replacement from the synthetic extract, ingested."""
+    import pandas as pd
+
+    from geo.config import load_district
+    from geo.store import Store
+
+    rng = np.random.default_rng(seed)
+    src = pd.read_csv(FORCE_CSV, dtype=str, keep_default_na=False)
+    rows = src.iloc[rng.integers(0, len(src), n)].reset_index(drop=True)
+    rows["URN"] = [f"BENCH-{i:07d}" for i in range(n)]
+    for col in ("EASTING", "NORTHING"):
+        rows[col] = (rows[col].astype(float) + rng.uniform(-20, 20, n)).round().astype(int).astype(str)
+    csv = path.with_suffix(".csv")
+    rows.to_csv(csv, index=False)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    store = Store.open(tmp, district=load_district(), read_only=False)
+    report = store.ingest([csv], fmt="force_csv")
+    del store  # connections are per call; nothing to close
+    if report.stored < 0.99 * n:
+        raise RuntimeError(f"bench store: only {report.stored:,} of {n:,} rows stored")
+    tmp.rename(path)
+
+
+def ensure_store() -> Path:
+    """Build ``bench/out/dashboard_100k.duckdb`` once, in a separate process (clean peak memory)."""
+    if not STORE.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        code = "from bench.bench_dashboard import _build_store, STORE; _build_store(STORE)"
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    return STORE
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(store: Path, workers: int = 2, timeout_s: float = 120.0):
+    """Run ``hotspots serve`` on a free port; yield its base URL; always stop it (its process group)."""
+    port = _free_port()
+    exe = ROOT / ".venv" / "bin" / "hotspots"
+    cmd = [str(exe) if exe.exists() else "hotspots", "serve", "--store", str(store), "--port", str(port)]
+    cmd += ["--workers", str(workers), "--no-demo", "--tile-url", f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png"]
+    log = open(OUT / "bench_dashboard_server.log", "w")  # noqa: SIM115 (closed in finally)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(base + "/api/hotspots?from=2099-01-01", timeout=5):
+                    pass
+                break
+            except urllib.error.HTTPError:  # any JSON answer (even a 4xx) means the app is up
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not answer in time") from None
+                time.sleep(0.3)
+        yield base
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=20)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+
+
+def _pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=float), q))
+
+
+_MAP_READY = """() => {
+    const c = document.querySelector('#map-count');
+    return document.querySelector('.marker-cluster') && c && /selected/.test(c.innerText);
+}"""
+
+_IDLE = """() => !document.querySelector('[data-dash-is-loading="true"]')"""
+
+# Click a day checkbox and time, inside the page, until #map-count shows a new text AND the cluster
+# layer has been redrawn (a .marker-cluster element that did not exist before the click).
+_CLICK_AND_WAIT = """async (selector) => {
+    document.querySelectorAll('.marker-cluster').forEach(e => e.dataset.old = '1');
+    const countEl = document.querySelector('#map-count');
+    const before = countEl.innerText;
+    const t0 = performance.now();
+    document.querySelector(selector).click();
+    return await new Promise((resolve, reject) => {
+        function check() {
+            if (countEl.innerText !== before && document.querySelector('.marker-cluster:not([data-old])')) {
+                resolve(performance.now() - t0);
+            } else if (performance.now() - t0 > 30000) {
+                reject(new Error('no update within 30 s'));
+            } else {
+                requestAnimationFrame(check);
+            }
+        }
+        check();
+    });
+}"""
+
+
+def _gray_toggles(n: int) -> list[int]:
+    """Day index toggled at each step of a Gray code: every step a new set of days (never all 7)."""
+    return [(i & -i).bit_length() - 1 for i in range(1, n + 1)]
+
+
+def browser() -> list[dict]:
+    """First page load, then 50 day-of-week filter changes, in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    store = ensure_store()
+    with serve(store) as base, sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = b.new_page(viewport={"width": 1366, "height": 768}, locale="en-GB", timezone_id="Europe/London")
+            page.route(f"**/{TILE_HOST}/**", lambda route: route.abort())
+            t0 = time.perf_counter()
+            page.goto(base + "/")
+            page.wait_for_function(_MAP_READY, timeout=60_000, polling=50)
+            load = time.perf_counter() - t0
+            count0 = page.locator("#map-count").inner_text()
+            times = []
+            for day in _gray_toggles(FILTER_CHANGES):
+                # A person clicks after seeing the last result: let every callback (hotspots, and the
+                # backtest that starts after 0.7 s without changes) finish first, so each measurement
+                # is one change on its own.
+                page.wait_for_function(_IDLE, timeout=60_000, polling=50)
+                page.wait_for_timeout(900)
+                page.wait_for_function(_IDLE, timeout=60_000, polling=50)
+                times.append(page.evaluate(_CLICK_AND_WAIT, f"#f-days input[value='{day}']") / 1000)
+            last = page.locator("#map-count").inner_text()
+        finally:
+            b.close()
+    p50, p95 = _pct(times, 50), _pct(times, 95)
+    return [
+        {
+            "name": "dashboard: first page load to drawn map (100k incidents)",
+            "seconds": load,
+            "target": "<= 3 s",
+            "ok": load <= 3,
+            "note": f"clusters drawn, {count0}",
+        },
+        {
+            "name": "dashboard: filter change -> new count + clusters, p95",
+            "seconds": p95,
+            "target": "p95 <= 0.5 s",
+            "ok": p95 <= 0.5,
+            "note": f"p50 {p50:.3f} s, max {max(times):.3f} s, n={len(times)} day toggles; last: {last}",
+        },
+    ]
+
+
+def _timed_get(url: str) -> tuple[float, int, int]:
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as r:
+        body = r.read()
+        status = r.status
+    return time.perf_counter() - t0, status, len(body)
+
+
+def api() -> list[dict]:
+    """p95 of 50 sequential requests to each of /api/incidents (with a selection) and /api/hotspots."""
+    store = ensure_store()
+    rows = []
+    with serve(store) as base:
+        for name, path in (
+            ("/api/incidents", f"/api/incidents?{API_SELECTION}"),
+            ("/api/hotspots", "/api/hotspots"),
+        ):
+            results = [_timed_get(base + path) for _ in range(API_REQUESTS)]
+            times = [t for t, _, _ in results]
+            bad = sum(1 for _, s, _ in results if s != 200)
+            p50, p95 = _pct(times, 50), _pct(times, 95)
+            rows.append(
+                {
+                    "name": f"dashboard API {name}, p95",
+                    "seconds": p95,
+                    "target": "p95 <= 0.3 s",
+                    "ok": p95 <= 0.3 and bad == 0,
+                    "note": f"p50 {p50:.3f} s, first {times[0]:.3f} s, n={len(times)}, "
+                    f"{results[0][2] / 1e6:.2f} MB each" + (f", {bad} non-200" if bad else ""),
+                }
+            )
+    return rows
+
+
+ROWS = [browser, api]

@@ -1,0 +1,142 @@
+"""Map page in headless Chromium: hotspot details with the backtested PAI, top-N hotspots, ranked table."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = Path(os.environ.get("HOTSPOTS_SCREENSHOTS_DIR") or ROOT / "tests" / "_artifacts" / "screenshots")
+TIMEOUT = 20_000
+
+#: The backtest runs after a 0.7 s debounce and takes seconds on a busy machine.
+BACKTEST_TIMEOUT = 90_000
+PAI_LINE = re.compile(r"PAI \d+\.\d at 1% of the area \(hit rate \d+%\) — (previous-counts|plain-KDE) baseline \d+\.\d")
+
+
+def _shot(page, name: str) -> None:
+    """Screenshot at 1366x768 into tests/_artifacts (or $HOTSPOTS_SCREENSHOTS_DIR, e.g. docs/screenshots)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(500)  # let Leaflet finish drawing
+    page.screenshot(path=str(SHOTS / f"{name}.png"))
+
+
+def _wait_map(page):
+    expect(page.locator(".leaflet-container")).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#map-count")).to_contain_text("selected", timeout=TIMEOUT)
+
+
+def _hotspot_total(page) -> int:
+    text = page.locator("#map-hotspot-count").inner_text()
+    m = re.search(r"(?:of )?([\d,]+) hotspots?", text)
+    assert m, text
+    return int(m.group(1).replace(",", ""))
+
+
+def test_clicking_a_hotspot_shows_types_times_and_the_backtested_pai(page, live_server, console_errors):
+    page.goto(live_server + "/?top=5")
+    _wait_map(page)
+    # top=5 in the URL: five rank labels, five table rows, and the summary says how many there are in all.
+    labels = page.locator(".hs-rank")
+    expect(labels).to_have_count(5, timeout=TIMEOUT)
+    expect(page.locator("#map-hotspot-count")).to_contain_text(re.compile(r"Top 5 of [\d,]+ hotspots \(KDE\)"))
+    expect(page.locator("#map-table .ag-center-cols-container .ag-row")).to_have_count(5)
+    expect(page.locator("#map-top")).to_contain_text("Top 5")
+    assert sorted(int(t) for t in labels.all_inner_texts()) == [1, 2, 3, 4, 5]
+    # The same PAI figure beside the hotspot count.
+    expect(page.locator("#map-pai")).to_contain_text(re.compile(r"PAI \d+\.\d"), timeout=BACKTEST_TIMEOUT)
+    short = re.search(r"PAI \d+\.\d", page.locator("#map-pai").inner_text()).group(0)
+
+    labels.filter(has_text=re.compile(r"^1$")).click()
+    details = page.locator("#map-details")
+    expect(details).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#map-details-title")).to_contain_text(re.compile(r"Hotspot 1 of [\d,]+"))
+    expect(page.locator("#map-details-types li").first).to_contain_text(re.compile(r"^[A-Z][a-z].*: [\d,]+ \(\d+%\)$"))
+    # The demo's synthetic force extract has exact times: peak hours and night-of days.
+    expect(details).to_contain_text(re.compile(r"Peak hours: \d{2}:00-\d{2}:00"))
+    expect(details).to_contain_text("Peak days:")
+    expect(details).to_contain_text("night-of days")
+    expect(page.locator("#map-details-pai")).to_contain_text(PAI_LINE, timeout=BACKTEST_TIMEOUT)
+    expect(page.locator("#map-details-pai")).to_contain_text(short)
+    _shot(page, "map-hotspot-details")
+    # Another rank, then close.
+    labels.filter(has_text=re.compile(r"^3$")).click()
+    expect(page.locator("#map-details-title")).to_contain_text("Hotspot 3 of", timeout=TIMEOUT)
+    page.locator("#map-details-close").click()
+    expect(details).to_be_hidden(timeout=TIMEOUT)
+    assert console_errors == []
+
+
+def test_month_precision_hotspot_has_no_times(page, live_server):
+    # 2017 is data.police.uk only: month precision, so no peak hours or days.
+    page.goto(live_server + "/?from=2017-01-01&to=2017-12-31&top=5")
+    _wait_map(page)
+    expect(page.locator(".hs-rank")).to_have_count(5, timeout=TIMEOUT)
+    page.locator(".hs-rank").filter(has_text=re.compile(r"^2$")).click()
+    expect(page.locator("#map-details")).to_contain_text("no times (month-precision data)", timeout=TIMEOUT)
+    expect(page.locator("#map-details-pai")).to_contain_text(PAI_LINE, timeout=BACKTEST_TIMEOUT)
+
+
+def test_a_single_month_cannot_be_backtested_and_says_so(page, live_server):
+    page.goto(live_server + "/?from=2017-09-01&to=2017-09-30")
+    _wait_map(page)
+    expect(page.locator("#map-pai")).to_contain_text("no backtest", timeout=BACKTEST_TIMEOUT)
+    page.locator(".hs-rank").first.click()
+    expect(page.locator("#map-details-pai")).to_contain_text("too few months", timeout=TIMEOUT)
+
+
+def test_changing_the_crime_type_changes_the_hotspot_count(page, live_server):
+    page.goto(live_server + "/?top=all")
+    _wait_map(page)
+    expect(page.locator("#map-hotspot-count")).to_contain_text(re.compile(r"^[\d,]+ hotspots \(KDE\)"), timeout=TIMEOUT)
+    before = _hotspot_total(page)
+    assert before > 50  # the full demo data: hundreds of small KDE polygons
+    expect(page.locator(".hs-rank")).to_have_count(before)
+    page.locator("#f-crime").click()
+    page.keyboard.type("Burglary")
+    page.get_by_role("option", name="Burglary", exact=True).click()
+    expect(page).to_have_url(re.compile(r"crime=Burglary"), timeout=TIMEOUT)
+    expect(page.locator("#map-hotspot-count")).not_to_have_text(re.compile(rf"^{before:,} hotspots"), timeout=TIMEOUT)
+    after = _hotspot_total(page)
+    assert 0 < after < before
+    expect(page.locator(".hs-rank")).to_have_count(after, timeout=TIMEOUT)
+    expect(page).to_have_url(re.compile(r"top=all"))
+
+
+def test_top_control_writes_the_url_and_download_has_every_hotspot(page, live_server):
+    page.goto(live_server + "/")
+    _wait_map(page)
+    expect(page.locator(".hs-rank")).to_have_count(10, timeout=TIMEOUT)
+    total = _hotspot_total(page)
+    page.locator("#map-top").click()
+    page.get_by_role("option", name="Top 20").click()
+    expect(page).to_have_url(re.compile(r"top=20"), timeout=TIMEOUT)
+    expect(page.locator(".hs-rank")).to_have_count(20, timeout=TIMEOUT)
+    expect(page.locator("#map-table-title")).to_contain_text("Top 20 of")
+    with page.expect_download() as dl:
+        page.get_by_role("button", name="Download all hotspots (CSV)").click()
+    lines = Path(dl.value.path()).read_text(encoding="utf-8").strip().splitlines()
+    assert lines[0].startswith("rank,count,share,area_ha,density_per_km2,top_crime_types,street")
+    assert len(lines) == total + 1
+
+
+def _scale_m(page) -> float:
+    """The scale bar's length in metres (it shrinks as the map zooms in)."""
+    text = page.locator(".leaflet-control-scale-line").first.inner_text().strip()
+    value, unit = text.split()
+    return float(value) * (1000 if unit == "km" else 1)
+
+
+def test_map_fits_a_sector_selection(page, live_server):
+    page.goto(live_server + "/")
+    _wait_map(page)
+    page.wait_for_timeout(500)
+    district = _scale_m(page)
+    page.goto(live_server + "/?sector=Winchester+Town")
+    _wait_map(page)
+    expect(page.locator(".marker-cluster").first).to_be_visible(timeout=TIMEOUT)
+    page.wait_for_timeout(1500)  # the fly-to animation
+    assert _scale_m(page) < district
