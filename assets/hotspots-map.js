@@ -88,11 +88,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             });
         },
         // The clicked hotspot's rank, or null when the selection or method changes or on close.
-        selectHotspot: function (nPoly, nLabel, nClose, selection, method, polyClick, labelClick) {
+        selectHotspot: function (nPoly, nLabel, nClose, selection, method, cell, polyClick, labelClick) {
             const cc = window.dash_clientside.callback_context;
             const trig = (cc.triggered && cc.triggered.length) ? cc.triggered[0].prop_id.split(".")[0] : "";
             const click = trig === "map-hotspots" ? polyClick : (trig === "map-hotspot-labels" ? labelClick : null);
-            const rank = click && click.properties ? click.properties.rank : null;
+            let rank = click && click.properties ? click.properties.rank : null;
+            if (trig === "map-table" && cell && cell.rowId !== undefined) { rank = parseInt(cell.rowId, 10); }
             return (rank === null || rank === undefined) ? null : {rank: rank};
         },
         // Ask the server for the density surface only while its overlay is switched on.

@@ -342,6 +342,7 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
                         rowData=[],
                         defaultColDef={"sortable": True, "resizable": True},
                         dashGridOptions={"rowHeight": 30, "headerHeight": 32, "tooltipShowDelay": 300},
+                        getRowId="params.data.rank",
                         style={"height": "340px", "width": "100%"},
                         className="hs-table",
                     ),
@@ -448,7 +449,7 @@ def _pai_line(bt: dict | None, method: str | None) -> html.Div:
             f"Backtest of the method: the selection is too small or spans too few months to backtest ({reason}).",
             id="map-details-pai",
         )
-    folds = f"{bt['folds']} monthly backtest{'s' if bt['folds'] != 1 else ''}"
+    folds = f"the latest {bt['folds']} monthly backtest{'s' if bt['folds'] != 1 else ''}"
     extra = f" ({folds}, {bt['test_incidents']:,} test incidents)"
     return html.Div(
         [html.Strong(f"Backtest of {_short_method(method)}: "), bt["text"], html.Span(extra, className="text-muted")],
@@ -602,7 +603,7 @@ def register_callbacks(app: dash.Dash) -> None:
         title = f"Backtest of the method on this selection: {bt['text']}"
         return _pai_short(bt), title, bt
 
-    # In the browser: a hotspot (or label) click selects its rank; a new selection, method or the
+    # In the browser: a hotspot, rank label or table row click selects its rank; a new selection, method or the
     # close button clears it.  No server round trip on every filter change.
     app.clientside_callback(
         ClientsideFunction(namespace="hotspots_map", function_name="selectHotspot"),
@@ -612,6 +613,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("map-details-close", "n_clicks"),
         Input(SELECTION_STORE, "data"),
         Input("map-method", "value"),
+        Input("map-table", "cellClicked"),
         State("map-hotspots", "clickData"),
         State("map-hotspot-labels", "clickData"),
         prevent_initial_call=True,

@@ -67,6 +67,9 @@ def test_clicking_a_hotspot_shows_types_times_and_the_backtested_pai(page, live_
     expect(page.locator("#map-details-title")).to_contain_text("Hotspot 3 of", timeout=TIMEOUT)
     page.locator("#map-details-close").click()
     expect(details).to_be_hidden(timeout=TIMEOUT)
+    # A row of the ranked table opens the same panel.
+    page.locator("#map-table .ag-center-cols-container .ag-row[row-id='2'] .ag-cell").first.click()
+    expect(page.locator("#map-details-title")).to_contain_text("Hotspot 2 of", timeout=TIMEOUT)
     assert console_errors == []
 
 
