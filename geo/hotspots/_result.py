@@ -153,6 +153,28 @@ def top_types(crime_types: pd.Series, k: int = 3) -> str:
     return ", ".join(f"{name} {share:.0%}" for name, share in vc.items())
 
 
+def _type_codes(crime_types: pd.Series, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Codes (-1 for missing) of the crime types of ``rows`` as text (``astype("string")``), and the texts."""
+    arrow = getattr(crime_types.array, "__arrow_array__", None)
+    if arrow is not None:  # Arrow-backed text: encode in Arrow, without Python strings
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        chunked = arrow()
+        if pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type):
+            taken = pc.take(chunked, pa.array(rows))
+            if isinstance(taken, pa.ChunkedArray):
+                taken = taken.combine_chunks()
+            enc = pc.dictionary_encode(taken)
+            codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+            return codes, enc.dictionary.to_pylist()
+    raw_codes, raw_names = pd.factorize(crime_types.iloc[rows], use_na_sentinel=True)
+    # value_counts runs on the text (astype("string")) and drops missing values
+    merge, names = pd.factorize(pd.Series(raw_names).astype("string"), use_na_sentinel=True)
+    codes = np.where(raw_codes >= 0, merge[np.maximum(raw_codes, 0)] if len(merge) else -1, -1)
+    return codes, [str(nm) for nm in names]
+
+
 def _top_types_all(
     crime_types: pd.Series, labels: np.ndarray, n_groups: int, k: int = 3, inside: np.ndarray | None = None
 ) -> list[str]:
@@ -162,10 +184,7 @@ def _top_types_all(
     ``inside`` (optional) is ``np.flatnonzero(labels >= 0)``.
     """
     inside = np.flatnonzero(labels >= 0) if inside is None else inside
-    raw_codes, raw_names = pd.factorize(crime_types.iloc[inside], use_na_sentinel=True)
-    # value_counts runs on the text (astype("string")) and drops missing values
-    merge, names = pd.factorize(pd.Series(raw_names).astype("string"), use_na_sentinel=True)
-    codes = np.where(raw_codes >= 0, merge[np.maximum(raw_codes, 0)] if len(merge) else -1, -1)
+    codes, names = _type_codes(crime_types, inside)
     ok = codes >= 0
     lab, codes = labels[inside[ok]], codes[ok]
     n_types = len(names)
@@ -180,7 +199,7 @@ def _top_types_all(
     first = first.reshape(n_groups, n_types)
     order = np.lexsort((first, -counts), axis=-1)[:, :k]
     totals = counts.sum(axis=1)
-    labels_text = [str(nm) for nm in names]
+    labels_text = names
     for g in np.flatnonzero(totals):
         parts = []
         for t in order[g]:
