@@ -662,58 +662,21 @@ def hotspot_labels_geojson(result, top: int | None = None) -> dict:
     return json.loads(pts.to_json(drop_id=True))
 
 
-def _recent_months(df: pd.DataFrame, keep: int) -> pd.DataFrame:
-    """Incidents of the latest ``keep`` months that have any data."""
-    from geo.selection import reference_time
-
-    months = reference_time(df).dt.tz_localize(None).dt.to_period("M")
-    distinct = months.drop_duplicates().sort_values()
-    if len(distinct) <= keep:
-        return df
-    return df[(months >= distinct.iloc[-keep]).to_numpy()]
-
-
 @lru_cache(maxsize=16)
 def _backtest(store_path: str, district_folder: str, version: int, sel: Selection, method: str) -> dict:
-    from geo.evaluate import BASELINE_COUNTS, EvaluationError, backtest
+    from geo.evaluate import backtest_summary
 
     df = filter_frame(_frame(store_path, district_folder, version), sel).incidents
-    base = {"method": method, "pai": None, "hit_rate": None, "area_share": 0.01, "baseline_pai": None}
     if df.empty:
-        return {**base, "folds": 0, "text": "no backtest: no incidents match the selection"}
-    df = _recent_months(df, BACKTEST_TRAIN_MONTHS + BACKTEST_MAX_FOLDS)
-    try:
-        table = backtest(
-            df,
-            method,
-            district=district_for(district_folder),
-            train_months=BACKTEST_TRAIN_MONTHS,
-            test_months=1,
-            by_crime_type=False,
-        )
-    except EvaluationError as exc:
-        return {**base, "folds": 0, "text": f"no backtest: {exc}"}
-    row = table[table["model"] == method].iloc[0]
-    baselines = table[table["model"].str.startswith("baseline")]
-    best = baselines.sort_values("pai_at_cap", ascending=False, kind="stable").iloc[0]
-    folds = int(row["folds"])
-    if folds == 0 or int(row["test_incidents"]) == 0:
-        return {**base, "folds": 0, "text": "no backtest: no month has both training and test incidents"}
-    name = "previous-counts" if best["model"] == BASELINE_COUNTS else "plain-KDE"
-    return {
-        "method": method,
-        "pai": float(row["pai_at_cap"]),
-        "hit_rate": float(row["hit_rate"]),
-        "area_share": float(table.attrs["params"]["area_share_cap"]),
-        "baseline_pai": float(best["pai_at_cap"]),
-        "baseline": name,
-        "folds": folds,
-        "test_incidents": int(row["test_incidents"]),
-        "text": (
-            f"PAI {row['pai_at_cap']:.1f} at 1% of the area (hit rate {row['hit_rate']:.0%}) — "
-            f"{name} baseline {best['pai_at_cap']:.1f}"
-        ),
-    }
+        return {"method": method, "pai": None, "folds": 0, "text": "no backtest: no incidents match the selection"}
+    return backtest_summary(
+        df,
+        method,
+        district=district_for(district_folder),
+        train_months=BACKTEST_TRAIN_MONTHS,
+        test_months=1,
+        max_folds=BACKTEST_MAX_FOLDS,
+    )
 
 
 def backtest(sel: Selection, method: str, cfg: AppSettings | None = None) -> dict:

@@ -116,6 +116,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--train-months", type=int, default=3, help="training window in months (default 3)")
     p.add_argument("--test-months", type=int, default=1, help="test window in months (default 1)")
     p.add_argument("--all-types", action="store_true", help="only all crime types together (faster)")
+    p.add_argument(
+        "--max-folds",
+        type=int,
+        default=12,
+        help="use the latest N monthly folds with data (default 12; 0 for all, slow on years of data)",
+    )
     p.add_argument("--out", metavar="FILE", help="write the table as .csv")
     p.set_defaults(handler=_evaluate)
 
@@ -236,6 +242,7 @@ def _evaluate(args) -> int:
         test_months=args.test_months,
         by_crime_type=not args.all_types,
         cell_size=cell,
+        max_folds=args.max_folds or None,
         seed=args.seed,
         **params,
     )

@@ -69,3 +69,17 @@ def test_default_method_beats_both_baselines_on_bundled_data(police_uk_incidents
     s = backtest_summary(df, district=district)
     assert s["pai"] == pytest.approx(row["pai_at_cap"]) and "PAI" in s["text"]
     assert np.isfinite(s["baseline_pai"])
+
+
+def test_max_folds_keeps_the_latest_folds_with_data(police_uk_incidents, district):
+    from geo.evaluate import backtest, backtest_summary
+
+    full = backtest(police_uk_incidents, "kde", district=district, by_crime_type=False)
+    last2 = backtest(police_uk_incidents, "kde", district=district, by_crime_type=False, max_folds=2)
+    assert len(full.attrs["params"]["folds"]) > len(last2.attrs["params"]["folds"]) == 2
+    # The two kept folds are the latest ones that have training and test data (Aug and Sep 2017,
+    # not the empty months before February 2022).
+    assert [f.split("test ")[1] for f in last2.attrs["params"]["folds"]] == ["2017-08..2017-08", "2017-09..2017-09"]
+    summary = backtest_summary(police_uk_incidents, "kde", district=district, max_folds=2)
+    assert summary["folds"] == 2 and summary["baseline"] in {"previous-counts", "plain-KDE"}
+    assert summary["text"].startswith(f"PAI {summary['pai']:.1f} at 1% of the area")
