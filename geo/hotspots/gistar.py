@@ -184,7 +184,10 @@ def gistar_hotspots(
     bounds = (x.min(), y.min(), x.max(), y.max())
     auto = cell_size is None
     if auto:
-        cell_size = max(auto_cell_size_points(x, y, bounds, max_cells=max_cells), _sparse_floor(len(x), area_m2))
+        # Sparseness is judged over the ground the selection covers (a sector's incidents over the
+        # sector's extent), not the whole district, or a small selection gets kilometre cells.
+        extent_m2 = min(area_m2, max((bounds[2] - bounds[0]) * (bounds[3] - bounds[1]), 1.0))
+        cell_size = max(auto_cell_size_points(x, y, bounds, max_cells=max_cells), _sparse_floor(len(x), extent_m2))
     grid = make_grid(x, y, cell_size, bounds=bounds, pad=cell_size)
     loc, loc_rounded = grid.locate_rounded(x, y, 0.1)
     counts = grid.counts_at(loc_rounded)
