@@ -23,6 +23,8 @@ def test_nte_heat_map_follows_the_zone_choice(page, live_server, console_errors)
     page.goto(live_server + "/nte")
     _wait_ready(page)
     expect(page.locator("#nte-heatmap .main-svg").first).to_be_attached(timeout=TIMEOUT)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "nte.png"), full_page=True)
     summary = page.locator("#nte-summary")
     expect(summary).to_contain_text("shown: all bands", timeout=TIMEOUT)
     all_text = summary.inner_text()
@@ -82,7 +84,8 @@ def test_sectors_choropleth_targets_and_report_download(page, live_server, conso
     text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "Woundings" in text and "synthetic demo data" in text
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "sectors-targets.png"))
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(SHOTS / "sectors.png"), full_page=True)
     assert console_errors == []
 
 
