@@ -17,6 +17,7 @@ from dash import Input, Output, State, dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import api_plan, data_access, state
+from dashboard.components.district_layers import base_layers, boundary_overlay, cctv_overlay, zone_overlays
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.palette import COVERAGE_FILL, ZONE_COLOURS
 from dashboard.components.tables import html_table
@@ -77,48 +78,23 @@ def _legend(district) -> html.Div:
 def _map(district, cfg) -> dl.Map:
     layers = data_access.static_layers(cfg.district_folder)
     zone_colours = {z.key: ZONE_COLOURS[i % len(ZONE_COLOURS)] for i, z in enumerate(district.zones)}
-    base = [
-        dl.BaseLayer(
-            dl.TileLayer(url=cfg.tile_url, attribution=cfg.tile_attribution, maxZoom=19),
-            name="Street map",
-            checked=True,
-        ),
-        dl.BaseLayer(dl.LayerGroup(), name="No background (offline)", checked=False),
-    ]
+    base = base_layers(cfg)
     overlays = [
         dl.Overlay(
             dl.GeoJSON(id="dep-sectors", data=layers["sectors"], style=ns("sector")),
             name="Police sectors (illustrative)",
             checked=True,
         ),
-        *[
-            dl.Overlay(
-                dl.GeoJSON(
-                    id=f"dep-zone-{z.key}",
-                    data=layers[f"zone:{z.key}"],
-                    style=ns_map("zone"),
-                    hideout={"colours": zone_colours},
-                ),
-                name=z.label + (" (illustrative)" if z.illustrative else ""),
-                checked=True,
-            )
-            for z in district.zones
-        ],
-        dl.Overlay(
-            dl.LayerGroup(
-                [
-                    dl.GeoJSON(id="dep-cctv-coverage", data=layers["cctv_coverage"], style=ns_map("coverage")),
-                    dl.GeoJSON(id="dep-cctv", data=layers["cctv"], pointToLayer=ns_map("camera")),
-                ]
-            ),
+        *zone_overlays("dep", district, layers, ns_map("zone"), zone_colours),
+        cctv_overlay(
+            "dep",
+            layers,
+            ns_map("coverage"),
+            ns_map("camera"),
             name="Fixed CCTV and coverage (illustrative)",
             checked=True,
         ),
-        dl.Overlay(
-            dl.GeoJSON(id="dep-boundary", data=layers["boundary"], style=ns_map("boundary")),
-            name="District boundary",
-            checked=True,
-        ),
+        boundary_overlay("dep", layers, ns_map("boundary")),
         dl.Overlay(
             dl.LayerGroup(
                 [

@@ -16,6 +16,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html
 from dash_extensions.javascript import Namespace
 
 from dashboard import data_access, state
+from dashboard.components.district_layers import base_layers, boundary_overlay, cctv_overlay, zone_overlays
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.palette import (
     CAMERA_FILL,
@@ -129,40 +130,17 @@ def _overlays(district, cfg) -> list:
             checked=True,
         ),
     ]
-    for z in district.zones:
-        out.append(
-            dl.Overlay(
-                dl.GeoJSON(
-                    id=f"map-zone-{z.key}",
-                    data=layers[f"zone:{z.key}"],
-                    style=ns("zone"),
-                    hideout={"colours": zones},
-                ),
-                name=z.label + (" (illustrative)" if z.illustrative else ""),
-                checked=True,
-            )
-        )
+    out += zone_overlays("map", district, layers, ns("zone"), zones)
     out += [
         dl.Overlay(
             dl.GeoJSON(id="map-premises", data=layers["premises"], pointToLayer=ns("premises")),
             name="Licensed premises",
             checked=False,
         ),
-        dl.Overlay(
-            dl.LayerGroup(
-                [
-                    dl.GeoJSON(id="map-cctv-coverage", data=layers["cctv_coverage"], style=ns("coverage")),
-                    dl.GeoJSON(id="map-cctv", data=layers["cctv"], pointToLayer=ns("camera")),
-                ]
-            ),
-            name="CCTV cameras and coverage (illustrative)",
-            checked=False,
+        cctv_overlay(
+            "map", layers, ns("coverage"), ns("camera"), name="CCTV cameras and coverage (illustrative)", checked=False
         ),
-        dl.Overlay(
-            dl.GeoJSON(id="map-boundary", data=layers["boundary"], style=ns("boundary")),
-            name="District boundary",
-            checked=True,
-        ),
+        boundary_overlay("map", layers, ns("boundary")),
     ]
     return out
 
@@ -175,14 +153,7 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
         method = default
     top_n = data_access.parse_top(top)
     top_value = "all" if top_n is None else str(top_n)
-    base = [
-        dl.BaseLayer(
-            dl.TileLayer(url=cfg.tile_url, attribution=cfg.tile_attribution, maxZoom=19),
-            name="Street map",
-            checked=True,
-        ),
-        dl.BaseLayer(dl.LayerGroup(), name="No background (offline)", checked=False),
-    ]
+    base = base_layers(cfg)
     try:
         overlays = _overlays(district, cfg)
         layer_error = None
