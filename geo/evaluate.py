@@ -296,9 +296,10 @@ def backtest_summary(
     Returns
     -------
     dict
-        ``method``, ``pai``, ``hit_rate``, ``area_share``, ``baseline_pai`` (the better baseline),
-        ``folds`` and ``text`` (one line, e.g. "PAI 22.1 at 1% of the area (baseline 18.0; 5 monthly
-        backtests)"); ``pai`` is None with a reason in ``text`` when there is too little data.
+        ``method``, ``pai``, ``hit_rate``, ``area_share``, ``baseline_pai`` and ``baseline`` (the
+        better baseline's PAI and name), ``folds``, ``test_incidents`` and ``text`` (one line, e.g.
+        "PAI 77.7 at 1% of the area (hit rate 78%) — previous-counts baseline 76.9"); ``pai`` is
+        None with a reason in ``text`` when there is too little data.
     """
     try:
         table = backtest(
@@ -313,25 +314,20 @@ def backtest_summary(
             **params,
         )
     except EvaluationError as exc:
+        reason = str(exc)
+    else:
+        row = table[table["model"] == method].iloc[0]
+        reason = "" if int(row["folds"]) and int(row["test_incidents"]) else "no month has both training and test data"
+    if reason:
         return {
             "method": method,
             "pai": None,
             "hit_rate": None,
             "area_share": area_share,
             "baseline_pai": None,
+            "baseline": None,
             "folds": 0,
-            "text": f"no backtest: {exc}",
-        }
-    row = table[table["model"] == method].iloc[0]
-    if int(row["folds"]) == 0 or int(row["test_incidents"]) == 0:
-        return {
-            "method": method,
-            "pai": None,
-            "hit_rate": None,
-            "area_share": area_share,
-            "baseline_pai": None,
-            "folds": 0,
-            "text": "no backtest: no month has both training and test incidents",
+            "text": f"no backtest: {reason}",
         }
     baselines = table[table["model"].str.startswith("baseline")]
     best = baselines.sort_values("pai_at_cap", ascending=False, kind="stable").iloc[0]
