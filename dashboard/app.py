@@ -42,9 +42,10 @@ def _shell() -> html.Div:
         summary = data_access.summary(cfg)
     except Exception as exc:  # a missing or locked store must not break the page
         error = f"The store cannot be read: {exc}"
-    lo = hi = None
+    lo = hi = dated = None
     if summary and summary.get("total"):
         lo, hi = summary["date_from"].date(), summary["date_to"].date()
+        dated = summary["dated_to"].date() if summary.get("dated_to") is not None else None
     return html.Div(
         [
             dcc.Location(id=filters.URL, refresh=False),
@@ -57,7 +58,7 @@ def _shell() -> html.Div:
                             html.Details(
                                 [
                                     html.Summary("Filters", className="d-lg-none fw-semibold mb-2"),
-                                    filters.panel(district, hi, lo),
+                                    filters.panel(district, hi, lo, dated),
                                 ],
                                 open=True,
                                 id="filters-details",

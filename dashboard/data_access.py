@@ -196,6 +196,12 @@ def date_bounds(cfg: AppSettings | None = None) -> tuple[pd.Timestamp | None, pd
     return (pd.Timestamp(lo) if lo is not None else None, pd.Timestamp(hi) if hi is not None else None)
 
 
+def latest_dated(cfg: AppSettings | None = None) -> pd.Timestamp | None:
+    """The latest incident with a day (not only a month): where weekend and 28-day picks start."""
+    value = summary(cfg).get("dated_to")
+    return pd.Timestamp(value) if value is not None else None
+
+
 def ingest(paths: list[str | Path], cfg: AppSettings | None = None):
     """Ingest files with a short read-write connection; returns the store's IngestReport."""
     cfg = cfg or settings()

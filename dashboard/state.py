@@ -138,8 +138,13 @@ def financial_year_start(day: date) -> date:
     return date(day.year if day.month >= 4 else day.year - 1, 4, 1)
 
 
-def quick_pick(key: str, latest: date, current: tuple[date | None, date | None] = (None, None)):
-    """Date range of a quick pick, relative to ``latest`` (the data's last date, not today).
+def quick_pick(
+    key: str,
+    latest: date,
+    current: tuple[date | None, date | None] = (None, None),
+    latest_dated: date | None = None,
+):
+    """Date range of a quick pick, relative to the data's last date, not today.
 
     Parameters
     ----------
@@ -147,6 +152,9 @@ def quick_pick(key: str, latest: date, current: tuple[date | None, date | None] 
         One of :data:`QUICK_PICKS`.
     latest : date
         The latest date in the data.
+    latest_dated : date, optional
+        The latest incident with a day (default ``latest``).  "Last weekend" and "last 28 days"
+        count back from it: month-only records (data.police.uk) can never fall in such a range.
     current : (date or None, date or None)
         The range shown now; ``prev_year`` shifts it back one year (or the last 28 days when
         no range is set).
@@ -155,12 +163,13 @@ def quick_pick(key: str, latest: date, current: tuple[date | None, date | None] 
     -------
     (date or None, date or None)
     """
+    dated = latest_dated or latest
     if key == "weekend":
-        # The latest whole Friday-Sunday on or before `latest` (Sunday is weekday 6).
-        sunday = latest - timedelta(days=(latest.weekday() - 6) % 7)
+        # The latest whole Friday-Sunday on or before `dated` (Sunday is weekday 6).
+        sunday = dated - timedelta(days=(dated.weekday() - 6) % 7)
         return sunday - timedelta(days=2), sunday
     if key == "28d":
-        return latest - timedelta(days=27), latest
+        return dated - timedelta(days=27), dated
     if key == "fy":
         return financial_year_start(latest), latest
     if key == "prev_year":

@@ -203,7 +203,8 @@ class Store:
         return self.query(Selection()).incidents
 
     def summary(self) -> dict:
-        """What the store holds: totals, sources, date range, counts per crime type and sector."""
+        """What the store holds: totals, sources, date range (and ``dated_to``, the latest incident
+        with a day rather than only a month), counts per crime type and sector."""
         with self._connect() as con:
             total = con.execute("SELECT count(*) FROM incidents").fetchall()[0][0]
             sources = con.execute(
@@ -215,6 +216,9 @@ class Store:
             by_sector = con.execute("SELECT sector, count(*) AS n FROM incidents GROUP BY 1 ORDER BY 2 DESC").df()
             by_prec = con.execute("SELECT time_precision, count(*) AS n FROM incidents GROUP BY 1").df()
             rng = con.execute("SELECT min(occurred_from), max(occurred_to) FROM incidents").fetchall()[0]
+            dated = con.execute("SELECT max(occurred_to) FROM incidents WHERE time_precision <> 'month'").fetchall()[0][
+                0
+            ]
             ingests = con.execute("SELECT * FROM ingests ORDER BY ingest_id").df()
         for col in ("first", "last"):
             sources[col] = _to_local(sources[col])
@@ -224,6 +228,8 @@ class Store:
             "sources": sources,
             "date_from": lo,
             "date_to": hi,
+            # the latest incident with a day: weekend and 28-day picks count back from it
+            "dated_to": _to_local(pd.Series([dated]))[0] if dated is not None else None,
             "by_crime_type": by_type.set_index("crime_type")["n"],
             "by_sector": by_sector.set_index("sector")["n"],
             "by_precision": by_prec.set_index("time_precision")["n"],

@@ -82,7 +82,7 @@ def _field(label: str, control, html_for: str, help_text: str | None = None) -> 
     return html.Div(children, className="mb-2")
 
 
-def panel(district, latest: date | None, earliest: date | None) -> html.Div:
+def panel(district, latest: date | None, earliest: date | None, latest_dated: date | None = None) -> html.Div:
     """The filters panel (rendered once in the app shell)."""
     hour_from = [{"label": "Any time", "value": ""}] + [{"label": f"{h:02d}:00", "value": str(h)} for h in range(24)]
     hour_to = [{"label": "Any time", "value": ""}] + [
@@ -93,6 +93,16 @@ def panel(district, latest: date | None, earliest: date | None) -> html.Div:
         for h in range(0, 13)
     ]
     latest_txt = state.fmt_date(latest) if latest else "unknown"
+    quick_note = (
+        f"Quick picks count back from the data, not from today: the financial year from its latest date "
+        f"({latest_txt})"
+        + (
+            f", the weekend and 28 days from its latest incident with a day ({state.fmt_date(latest_dated)})"
+            if latest_dated and latest_dated != latest
+            else ""
+        )
+        + ". A weekend is Friday to Sunday; a financial year starts on 1 April."
+    )
     quick = html.Div(
         [
             html.Button(
@@ -139,9 +149,7 @@ def panel(district, latest: date | None, earliest: date | None) -> html.Div:
             ),
             quick,
             html.Div(
-                f"Quick picks count back from the latest date in the data ({latest_txt}), not from "
-                "today, because the bundled data is historical. A weekend is Friday to Sunday; a "
-                "financial year starts on 1 April.",
+                quick_note,
                 className="form-text mt-0 mb-2",
             ),
             _field(
@@ -302,7 +310,8 @@ def register(app: dash.Dash) -> None:
                 date.fromisoformat(values["date_from"][:10]) if values["date_from"] else None,
                 date.fromisoformat(values["date_to"][:10]) if values["date_to"] else None,
             )
-            lo, hi = state.quick_pick(trig["key"], latest.date(), cur)
+            dated = data_access.latest_dated()
+            lo, hi = state.quick_pick(trig["key"], latest.date(), cur, dated.date() if dated is not None else None)
             values["date_from"] = lo.isoformat() if lo else None
             values["date_to"] = hi.isoformat() if hi else None
             date_out = [values["date_from"], values["date_to"]]

@@ -47,6 +47,10 @@ def test_quick_picks_count_back_from_latest_date():
     assert state.quick_pick("fy", date(2008, 4, 2)) == (date(2008, 4, 1), date(2008, 4, 2))
     assert state.quick_pick("prev_year", latest, (date(2007, 4, 1), latest)) == (date(2006, 4, 1), date(2007, 3, 31))
     assert state.quick_pick("all", latest) == (None, None)
+    # Weekend and 28 days count back from the latest incident with a day when it is earlier.
+    assert state.quick_pick("weekend", date(2022, 2, 28), latest_dated=latest) == (date(2008, 3, 28), date(2008, 3, 30))
+    assert state.quick_pick("28d", date(2022, 2, 28), latest_dated=latest) == (date(2008, 3, 4), latest)
+    assert state.quick_pick("fy", date(2022, 2, 28), latest_dated=latest) == (date(2021, 4, 1), date(2022, 2, 28))
 
 
 def test_group_entries_expand_to_their_types():

@@ -49,6 +49,7 @@ def test_real_files_all_stored_and_reingest_adds_nothing(store):
     # ASB rows have no Crime ID: they get stable content ids, repeats at one snap point kept apart.
     asb = df[df["crime_type"] == "Anti-social behaviour"]
     assert len(asb) == 1579 and asb["incident_id"].str.startswith("poli-").all()
+    assert store.summary()["dated_to"] is None  # month precision only: no incident has a day
 
 
 def test_canonical_columns_and_derived_areas(store, district):
@@ -158,6 +159,7 @@ def test_force_extract_with_windows_and_bng(store):
     assert 0.05 < len(windows) / len(df) < 0.5
     assert (df["occurred_to"] >= df["occurred_from"]).all()
     assert df["ho_category"].notna().any()
+    assert store.summary()["dated_to"] == df["occurred_to"].max()
 
 
 def test_force_csv_mapping_from_cli_style_and_row_rules(store, tmp_path):
