@@ -1,0 +1,75 @@
+"""`hotspots serve`: the production server `make run` uses (gunicorn), started as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+HOTSPOTS = Path(sys.executable).with_name("hotspots")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_serve_runs_the_dashboard_and_api_under_gunicorn(tmp_path, demo_store):
+    store = tmp_path / "served.duckdb"
+    shutil.copy(demo_store.path, store)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [str(HOTSPOTS), "serve", "--store", str(store), "--port", str(port), "--workers", "2", "--no-demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = _get(base + "/")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "server did not answer within 60 s"
+                time.sleep(0.3)
+        assert status == 200 and b"_dash-config" in body
+        status, body = _get(base + "/api/incidents?crime=Robbery&from=01/04/2007&to=31/03/2008")
+        data = json.loads(body)
+        assert status == 200 and data["type"] == "FeatureCollection" and len(data["features"]) > 0
+        assert {f["properties"]["crime_type"] for f in data["features"]} == {"Robbery"}
+        status, body = _get(base + "/api/incidents?hours=25-99")
+        assert status == 400 and "error" in json.loads(body)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def test_serve_without_a_store_and_no_demo_is_a_clear_error(tmp_path):
+    res = subprocess.run(
+        [str(HOTSPOTS), "serve", "--store", str(tmp_path / "none.duckdb"), "--no-demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "none.duckdb" in res.stderr
