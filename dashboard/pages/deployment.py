@@ -21,7 +21,8 @@ from dashboard.components.district_layers import base_layers, boundary_overlay, 
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.palette import COVERAGE_FILL, ZONE_COLOURS
 from dashboard.components.tables import html_table
-from geo.briefing import LONDON, PATROL_COLOUR, VAN_COLOUR, plan_summary, table_rows
+from geo.briefing import LONDON, plan_summary, table_rows
+from geo.briefing_map import PATROL_COLOUR, VAN_COLOUR
 from geo.deploy import PlanError
 
 dash.register_page(__name__, path="/deployment", name="Deployment", title="Deployment", order=1)

@@ -8,13 +8,8 @@ counts the whole store because the targets are district-wide by financial year.
 
 from __future__ import annotations
 
-import math
-
 import dash
 import dash_leaflet as dl
-import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 
 from dashboard import api_analysis as aa
@@ -22,40 +17,16 @@ from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.heatmap import empty_figure
 from dashboard.components.palette import SECTOR_COLOURS
-from dashboard.components.tables import fmt_int, fmt_num, fmt_pct, html_table
-from geo.report import STATUS_COLOURS
-from geo.targets import PUBLISHED_TOTAL, TOTAL_CATEGORIES, fy_label, parse_quarter
+from dashboard.components.sector_map import choropleth, counts_table, fit_zoom
+from dashboard.components.target_table import targets_body
+from dashboard.components.trend_chart import SYNTHETIC, flags_section, headline, trend_figure
+from geo.targets import fy_label, parse_quarter
 
 dash.register_page(__name__, path="/sectors", name="Sectors and targets", title="Sectors and targets", order=3)
 
-#: Sequential, colour-blind-safe classes for the choropleth (viridis, light = fewer, dark = more).
-CHORO = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
 BY_OPTIONS = {"sector": "Police sector", "crime_type": "Crime type", "total": "Total only"}
 FREQ_OPTIONS = {"month": "Month", "week": "Week", "weekend": "Weekend (is this weekend unusual?)"}
-MAX_LINES = 8
 MAP_HEIGHT = 330
-_SWATCH = {
-    "display": "inline-block",
-    "width": "14px",
-    "height": "11px",
-    "marginRight": "6px",
-    "verticalAlign": "middle",
-    "border": "1px solid #333",
-}
-SYNTHETIC = "synthetic demo data"
-_FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif", "size": 12}
-
-
-def _fit_zoom(bounds, height_px: int, width_px: int) -> float:
-    """Largest quarter zoom level showing ``bounds`` in a box (the map's own fitBounds needs a sized box)."""
-    (south, west), (north, east) = bounds
-    lon_z = math.log2(width_px * 360 / (256 * max(east - west, 1e-6)))
-
-    def merc(lat: float) -> float:
-        return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
-
-    lat_z = math.log2(height_px * 360 / (256 * max(merc(north) - merc(south), 1e-6)))
-    return math.floor(4 * min(lon_z, lat_z) - 0.5) / 4
 
 
 def _quarters(targets) -> list[dict]:
@@ -100,7 +71,7 @@ def layout(by: str | None = None, freq: str | None = None, quarter: str | None =
         ],
         id="sec-map",
         center=[(south + north) / 2, (west + east) / 2],
-        zoom=_fit_zoom(bounds, MAP_HEIGHT, 540),
+        zoom=fit_zoom(bounds, MAP_HEIGHT, 540),
         zoomSnap=0.25,
         style={"height": "100%", "width": "100%"},
     )
@@ -216,311 +187,6 @@ def layout(by: str | None = None, freq: str | None = None, quarter: str | None =
     )
 
 
-# --- choropleth -----------------------------------------------------------------------------------
-
-
-def _classes(values: np.ndarray, k: int = len(CHORO)) -> tuple[np.ndarray, list[tuple[float, float]]]:
-    """Quantile classes (with five sectors, one colour each); equal values share a class."""
-    if not len(values) or float(values.max()) <= 0:
-        return np.zeros(len(values), dtype=int), [(0.0, 0.0)]
-    k = min(k, len(np.unique(values)))
-    edges = np.quantile(values, np.linspace(0, 1, k + 1))
-    idx = np.clip(np.searchsorted(edges[1:-1], values, side="left"), 0, k - 1)
-    # spread the used classes over the whole palette so few classes still span light to dark
-    idx = np.rint(idx * (len(CHORO) - 1) / max(k - 1, 1)).astype(int)
-    return idx, [(edges[i], edges[i + 1]) for i in range(k)]
-
-
-def choropleth(counts: pd.Series, layer: dict, rate: pd.Series | None = None) -> tuple[list, list[str]]:
-    """One dl.GeoJSON per sector, styled by its class, and each sector's colour."""
-    values = (rate if rate is not None else counts).reindex(counts.index).fillna(0).to_numpy(float)
-    idx, bins = _classes(values)
-    total = max(int(counts.sum()), 1)
-    layers = []
-    for i, sector in enumerate(counts.index):
-        feats = [f for f in layer["features"] if f["properties"].get("sector") == sector]
-        n = int(counts[sector])
-        tip = f"<b>{sector}</b><br>{n:,} incidents ({n / total:.1%} of the selection)"
-        if rate is not None:
-            tip += f"<br>{values[i]:.1f} per 1,000 residents"
-        tip += "<br><i>illustrative sector outline</i>"
-        fc = {
-            "type": "FeatureCollection",
-            "features": [{**f, "properties": {**f["properties"], "tooltip": tip, "count": n}} for f in feats],
-        }
-        colour = CHORO[int(idx[i])]
-        layers.append(
-            dl.GeoJSON(
-                data=fc,
-                id=f"sec-poly-{i}",
-                style={"color": "#222222", "weight": 1.5, "fillColor": colour, "fillOpacity": 0.75},
-                hoverStyle={"weight": 4, "color": "#000000"},
-            )
-        )
-    return layers, [CHORO[int(i)] for i in idx]
-
-
-# --- trends ---------------------------------------------------------------------------------------
-
-
-def _display_period(label: str) -> str:
-    if label[:4].isdigit():
-        return pd.Timestamp(label + "-01").strftime("%b %Y")
-    return label[:1].upper() + label[1:]
-
-
-def _gaps(dates: pd.Series, covered: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
-    """(last covered, next covered) around each run of 3+ uncovered periods."""
-    out, last, run = [], None, 0
-    for d, ok in zip(dates, covered, strict=True):
-        if ok:
-            if last is not None and run >= 3:
-                out.append((last, d))
-            last, run = d, 0
-        else:
-            run += 1
-    return out
-
-
-def trend_figure(t: aa.SectorTrends, colours: dict[str, str]) -> tuple[go.Figure, list[str]]:
-    series = t.report.series
-    dates = t.dates
-    notes = []
-    cols = list(series.columns)
-    if len(cols) > MAX_LINES:
-        keep = series.sum().sort_values(ascending=False).index[:MAX_LINES]
-        notes.append(
-            f"The chart shows the {MAX_LINES} largest of {len(cols)} groups; the flags table lists every group."
-        )
-        cols = [c for c in cols if c in set(keep)]
-    palette = list(SECTOR_COLOURS)
-    fig = go.Figure()
-    x = dates.to_numpy()
-    for i, c in enumerate(cols):
-        name = str(c) if t.group_col else "All selected incidents"
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=series[c],
-                name=name,
-                mode="lines",
-                line={"width": 1.8, "color": colours.get(str(c), palette[i % len(palette)])},
-                connectgaps=False,
-                hovertemplate="%{x|%d/%m/%Y}: %{y:,.0f}<extra>" + name + "</extra>",
-            )
-        )
-    flags = t.flags
-    for kind, symbol, word in (("high", "triangle-up", "high"), ("low", "triangle-down", "low")):
-        f = flags[flags["flag"] == kind]
-        if f.empty:
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=f["x"],
-                y=f["count"],
-                mode="markers+text",
-                name=f"Unusually {kind}",
-                marker={"symbol": symbol, "size": 13, "color": "#000000", "line": {"color": "#ffffff", "width": 1}},
-                text=[word] * len(f),
-                textposition="top center" if kind == "high" else "bottom center",
-                textfont={"size": 9, "color": "#000000"},
-                customdata=np.column_stack([f["group"], f["expected_low"], f["expected_high"]]),
-                hovertemplate="%{customdata[0]}: %{y:,} (expected %{customdata[1]:,.0f}–%{customdata[2]:,.0f})"
-                + f"<extra>unusually {kind}</extra>",
-            )
-        )
-    covered = series.notna().any(axis=1)
-    breaks = []
-    for a, b in _gaps(dates, covered):
-        breaks.append({"bounds": [a + pd.Timedelta(days=1), b - pd.Timedelta(days=1)]})
-        fig.add_vline(x=b, line={"dash": "dot", "color": "#777777", "width": 1})
-        notes.append(
-            f"No data between {a:%m/%Y} and {b:%m/%Y}: that stretch is cut out of the time axis (dotted line)."
-        )
-    fig.update_layout(
-        height=340,
-        margin={"l": 50, "r": 10, "t": 10, "b": 40},
-        font=_FONT,
-        legend={"orientation": "h", "y": -0.18, "x": 0, "font": {"size": 11}},
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
-        hovermode="closest",
-    )
-    fig.update_xaxes(type="date", tickformat="%m/%Y", rangebreaks=breaks, showgrid=True, gridcolor="#eeeeee")
-    fig.update_yaxes(title_text=f"Incidents per {t.report.freq}", rangemode="tozero", gridcolor="#eeeeee")
-    return fig, notes
-
-
-def _flags_section(t: aa.SectorTrends, notes: list[str]) -> list:
-    rep = t.report
-    group_name = BY_OPTIONS.get(t.group_col or "total", "Group")
-    flags = t.flags.sort_values(["x", "flag"], ascending=[False, True])
-    children = []
-    if flags.empty:
-        children.append(
-            html.P(f"No unusual counts in the last {aa.FLAG_PERIODS} {rep.freq}s with data.", className="small")
-        )
-    else:
-        rows = [
-            [
-                _display_period(r["period"]),
-                r["group"],
-                fmt_int(r["count"]),
-                f"{fmt_int(r['expected_low'])}–{fmt_int(r['expected_high'])}",
-                fmt_num(r["baseline_mean"], 1),
-                ("▲ high" if r["flag"] == "high" else "▼ low"),
-            ]
-            for r in flags.to_dict("records")
-        ]
-        children.append(
-            html.Div(
-                html_table(
-                    rows,
-                    ["Period", group_name, "Count", "Expected range", "Baseline mean", "Flag"],
-                    table_id="sec-flags-table",
-                    caption=f"Unusual counts in the last {aa.FLAG_PERIODS} {rep.freq}s with data",
-                    numeric=(2, 3, 4),
-                ),
-                className="table-responsive",
-                style={"maxHeight": "260px", "overflowY": "auto"},
-            )
-        )
-    children.append(html.Div(f"Rule: {rep.method}. A flag means 'look at this', not proof.", className="notes"))
-    children += [html.Div("Note: " + n, className="notes") for n in [*notes, *rep.notes]]
-    if t.synthetic:
-        children.append(
-            html.Div(
-                f"Counts include {SYNTHETIC} (the 2003–2008 force extract).",
-                className="notes fst-italic",
-            )
-        )
-    return children
-
-
-def _headline(t: aa.SectorTrends) -> html.Div:
-    rep = t.report
-    f = rep.flagged
-    period = _display_period(rep.period)
-    if f.empty:
-        return html.Div(
-            [html.Strong(f"{period}: "), f"no group is outside its expected range ({len(rep.table)} checked)."]
-        )
-    parts = []
-    for r in f.head(4).to_dict("records"):
-        name = r[t.group_col] if t.group_col else "All"
-        parts.append(
-            f"{name} {int(r['count']):,} (expected {fmt_int(r['expected_low'])}–{fmt_int(r['expected_high'])})"
-        )
-    more = f" and {len(f) - 4} more" if len(f) > 4 else ""
-    return html.Div(
-        [
-            html.Strong(f"{period}: {len(f)} of {len(rep.table)} unusual: "),
-            "; ".join(parts) + more + ".",
-        ]
-    )
-
-
-# --- targets --------------------------------------------------------------------------------------
-
-
-def _status_chip(status: str):
-    colour = STATUS_COLOURS.get(status)
-    if not colour:
-        return status
-    return html.Span(
-        status, className="status-chip", style={"background": colour, "padding": "0 6px", "borderRadius": "3px"}
-    )
-
-
-def targets_body(r) -> list:
-    t = r.table
-    reds = [c for c in t.columns if c.startswith("max at ")]
-    years = [y for y in r.years if y <= r.evaluated_year]
-    later = [y for y in r.years if y > r.evaluated_year]
-    projected = r.months_elapsed < 12
-    cols = ["Category", "Baseline", *[c.replace("max at ", "Max ") for c in reds], *years]
-    cols += [*(["Projected"] if projected else []), "Change vs baseline", "Status"]
-    rows = []
-    for row in t.to_dict("records"):
-        change = "–" if pd.isna(row["change"]) else f"{row['change']:+,.0f} ({fmt_pct(row['change_pct'], 1, True)})"
-        rows.append(
-            [
-                row["category"],
-                fmt_int(row["baseline"]),
-                *[fmt_int(row[c]) for c in reds],
-                *[fmt_int(row[y]) for y in years],
-                *([fmt_int(row["projected"])] if projected else []),
-                change,
-                _status_chip(str(row["status"])),
-            ]
-        )
-    n_num = 2 + len(reds) + len(years) + int(projected)
-    cats = list(t["category"])
-
-    def row_class(i: int) -> str | None:
-        if cats[i] == TOTAL_CATEGORIES:
-            return "fw-semibold table-light"
-        if cats[i] == PUBLISHED_TOTAL:
-            return "fst-italic"
-        return None
-
-    out = [
-        html.P(
-            [
-                html.Strong(f"{r.evaluated_year} counted to {state.fmt_date(r.as_of)}"),
-                f" ({r.months_elapsed} of 12 months"
-                + (", projected pro rata to a full year)." if r.months_elapsed < 12 else ")."),
-            ],
-            className="mb-1",
-        ),
-        html.Div(
-            html_table(
-                rows,
-                cols,
-                table_id="tg-table",
-                numeric=tuple(range(1, n_num + 1)),
-                row_class=row_class,
-            ),
-            className="table-responsive",
-        ),
-    ]
-    if not r.totals_agree:
-        diff = int(r.published_total) - int(r.baseline_sum)
-        out.append(
-            html.Div(
-                [
-                    html.Strong("The totals do not agree. "),
-                    f"The eight categories' baselines add up to {r.baseline_sum:,}, but the published total is "
-                    f"{r.published_total:,}: {abs(diff):,} offences {'more' if diff > 0 else 'fewer'} than the "
-                    "categories. The published total includes offences not itemised in the categories, so it cannot be "
-                    "counted from the store; both rows are shown and neither is dropped.",
-                ],
-                className="alert alert-warning py-2 my-2 small",
-                id="tg-discrepancy",
-                role="note",
-            )
-        )
-    out.append(html.Div([html.Strong("Status rule: "), r.status_rule + "."], className="notes", id="tg-status-rule"))
-    out.append(html.Div([html.Strong("Rounding: "), r.rounding_rule + "."], className="notes"))
-    legend = [html.Span([_status_chip(s)], className="me-2") for s in STATUS_COLOURS]
-    out.append(html.Div([html.Strong("Status colours (always written too): "), *legend], className="notes mt-1"))
-    if later:
-        out.append(
-            html.Div(
-                f"Later years in the store ({', '.join(later)}) are after the target period and not shown.",
-                className="notes",
-            )
-        )
-    out += [html.Div("Note: " + n, className="notes") for n in r.notes if "published total" not in n]
-    if r.synthetic:
-        out.append(
-            html.Div(
-                f"These counts are {SYNTHETIC} (the synthetic 2003–2008 force extract).", className="notes fst-italic"
-            )
-        )
-    return out
-
-
 def _as_of(quarter: str | None):
     if not quarter:
         return None, None
@@ -553,20 +219,7 @@ def register_callbacks(app: dash.Dash) -> None:
             rate = (counts / pop.reindex(counts.index) * 1000).where(pop.reindex(counts.index) > 0)
         layers, colours = choropleth(counts, data_access.static_layers(cfg.district_folder)["sectors"], rate)
         total = int(counts.sum()) + outside
-        rows = [
-            [html.Span([html.Span(style={**_SWATCH, "background": c}), s]), fmt_int(n), fmt_pct(n / max(total, 1))]
-            for (s, n), c in zip(counts.items(), colours, strict=True)
-        ]
-        if outside:
-            rows.append(["No sector (outside the outlines or no location)", fmt_int(outside), fmt_pct(outside / total)])
-        table = [
-            html_table(rows, ["Police sector", "Incidents", "Share"], table_id="sec-counts", numeric=(1, 2)),
-            html.Div(
-                "Map colours: viridis classes by count, light = fewer, dark = more (colour-blind safe). Hover a "
-                "sector for its count.",
-                className="notes",
-            ),
-        ]
+        table = counts_table(counts, colours, outside)
         summary = f"{total:,} incident{'s' if total != 1 else ''} selected"
         if total == 0:
             summary = [
@@ -601,7 +254,7 @@ def register_callbacks(app: dash.Dash) -> None:
         if group == "sector":
             colours = {s: SECTOR_COLOURS[i % len(SECTOR_COLOURS)] for i, s in enumerate(district.sectors["sector"])}
         fig, notes = trend_figure(t, colours)
-        return fig, _headline(t), _flags_section(t, notes)
+        return fig, headline(t), flags_section(t, notes, BY_OPTIONS.get(t.group_col or "total", "Group"))
 
     @app.callback(Output("tg-body", "children"), Input("tg-quarter", "value"))
     def update_targets(quarter):

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.briefing import _View, briefing_html, detail_bounds, plan_bounds, plan_map_svg, table_rows
+from geo.briefing import briefing_html, table_rows
+from geo.briefing_map import _View, detail_bounds, plan_bounds, plan_map_svg
 from geo.deploy import plan_patrols, plan_van_sites
 
 NO_CCTV = gpd.GeoDataFrame({"radius_m": []}, geometry=gpd.GeoSeries([], crs=27700), crs=27700)

@@ -1,0 +1,353 @@
+"""Offline SVG maps of deployment plans, drawn straight from British National Grid metres.
+
+Pure functions over a :class:`geo.deploy.PlanResult` and a :class:`geo.config.District`; no Dash,
+no map tiles, no internet.  The map is inline SVG (projection, layers, markers, scale bar, north
+arrow, optional detail panel outline) so :mod:`geo.briefing` can embed it in one self-contained
+HTML file that prints the same anywhere.
+
+Colours are colour-blind safe (Okabe-Ito for categories, viridis' dark end for van sites) and
+every layer is also told apart by shape (circles, squares, dashed outlines), not colour alone.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo.schema import BNG
+
+#: Colours shared with the dashboard's palette (kept here so geo/ never imports dashboard/).
+VAN_COLOUR = "#440154"
+PATROL_COLOUR = "#0072B2"
+ZONE_COLOURS = ("#D55E00", "#E69F00", "#000000")
+SECTOR_LINE = "#8a8a8a"
+COVERAGE_FILL = "#7f7f7f"
+
+#: Sites within this distance (metres) of each other form a group for the detail panel.
+GROUP_M = 1500.0
+
+
+class _View:
+    """BNG metres -> SVG pixels for a box of the map (north up, equal scale on both axes)."""
+
+    def __init__(self, bounds: Sequence[float], width: float, height: float) -> None:
+        minx, miny, maxx, maxy = bounds
+        dx, dy = max(maxx - minx, 1.0), max(maxy - miny, 1.0)
+        # widen the short side so the box keeps the panel's aspect ratio
+        if dx / dy < width / height:
+            grow = dy * width / height - dx
+            minx, maxx = minx - grow / 2, maxx + grow / 2
+        else:
+            grow = dx * height / width - dy
+            miny, maxy = miny - grow / 2, maxy + grow / 2
+        self.bounds = (minx, miny, maxx, maxy)
+        self.scale = width / (maxx - minx)
+        self.width, self.height = width, height
+
+    def xy(self, x, y) -> tuple[float, float]:
+        minx, _, _, maxy = self.bounds
+        return (x - minx) * self.scale, (maxy - y) * self.scale
+
+    def path(self, geom: BaseGeometry | None) -> str:
+        """SVG path data of the polygons / lines of ``geom`` clipped to the view."""
+        if geom is None or geom.is_empty:
+            return ""
+        pad = 20 / self.scale
+        minx, miny, maxx, maxy = self.bounds
+        clipped = shapely.clip_by_rect(geom, minx - pad, miny - pad, maxx + pad, maxy + pad)
+        clipped = clipped.simplify(0.5 / self.scale)
+        parts: list[str] = []
+        for ring in _rings(clipped):
+            coords = np.asarray(ring.coords)
+            if len(coords) < 2:
+                continue
+            px = (coords[:, 0] - minx) * self.scale
+            py = (maxy - coords[:, 1]) * self.scale
+            pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
+            parts.append(f"M{pts}" + ("Z" if ring.is_ring else ""))
+        return "".join(parts)
+
+
+def _rings(geom: BaseGeometry):
+    if geom.is_empty:
+        return
+    kind = geom.geom_type
+    if kind == "Polygon":
+        yield geom.exterior
+        yield from geom.interiors
+    elif kind in ("LineString", "LinearRing"):
+        yield geom
+    elif hasattr(geom, "geoms"):
+        for g in geom.geoms:
+            yield from _rings(g)
+
+
+def _esc(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def plan_bounds(result, district=None, *, pad: float = 0.15, min_size: float = 1000.0) -> tuple[float, ...]:
+    """Box (BNG) around the plan's sites or cells with their radius, padded; the district if empty."""
+    if result.empty:
+        if district is None:
+            raise ValueError("an empty plan needs the district to frame the map")
+        return tuple(district.boundary.to_crs(BNG).total_bounds)
+    geoms = _plan_shapes(result)
+    return _padded(shapely.union_all(geoms).bounds, pad, min_size)
+
+
+def _padded(bounds, pad: float, min_size: float) -> tuple[float, ...]:
+    minx, miny, maxx, maxy = bounds
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    w = max((maxx - minx) * (1 + 2 * pad), min_size)
+    h = max((maxy - miny) * (1 + 2 * pad), min_size)
+    return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+
+
+def _plan_shapes(result) -> np.ndarray:
+    t = result.table.to_crs(BNG)
+    if result.kind == "van":
+        return shapely.buffer(t.geometry.values, t["radius_m"].to_numpy(float), quad_segs=16)
+    return np.asarray(t.geometry.values)
+
+
+def detail_bounds(result, *, group_m: float = GROUP_M, pad: float = 0.2, min_size: float = 800.0):
+    """Box around the largest group of sites within ``group_m`` of each other, or None.
+
+    None when the plan has fewer than two sites in any group, or when the group is every site
+    (the overview already shows them at a readable scale).
+    """
+    if result.empty or len(result.table) < 3:
+        return None
+    t = result.table
+    xy = np.c_[t["easting"].to_numpy(float), t["northing"].to_numpy(float)]
+    d = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    counts = (d <= group_m).sum(axis=1)
+    best = int(np.argmax(counts))  # ties: the best-ranked site
+    members = np.flatnonzero(d[best] <= group_m)
+    if len(members) < 2 or len(members) == len(t):
+        return None
+    shapes = _plan_shapes(result)[members]
+    return _padded(shapely.union_all(shapes).bounds, pad, min_size)
+
+
+def _nice_length(metres: float) -> float:
+    exp = 10 ** math.floor(math.log10(max(metres, 1e-9)))
+    for step in (5, 2, 1):
+        if step * exp <= metres:
+            return step * exp
+    return exp
+
+
+def plan_map_svg(
+    result,
+    district,
+    *,
+    width: int = 720,
+    height: int = 460,
+    bounds: Sequence[float] | None = None,
+    outline: Sequence[float] | None = None,
+    title: str | None = None,
+) -> str:
+    """The plan drawn as an inline SVG map from BNG coordinates (no tiles, works offline).
+
+    Layers, bottom to top: police sectors (faint grey lines), zones (dashed, colour per zone),
+    the district boundary, the fixed CCTV cameras with their coverage circles (illustrative),
+    then the plan: van sites as numbered dark-purple markers inside their radius circles, or
+    patrol cells as blue squares with their rank.  A scale bar and a north arrow are included.
+
+    Parameters
+    ----------
+    result : PlanResult
+        From :func:`geo.deploy.plan_van_sites` or :func:`geo.deploy.plan_patrols`.
+    district : District
+        Its boundary, sectors, zones and cameras.
+    width, height : int
+        Size of the drawing in SVG pixels (it scales to its container).
+    bounds : (minx, miny, maxx, maxy), optional
+        BNG box to show; default :func:`plan_bounds`.
+    outline : (minx, miny, maxx, maxy), optional
+        A box to outline (e.g. the area of a detail panel), labelled "detail".
+    title : str, optional
+        Accessible title of the drawing.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element.
+    """
+    view = _View(bounds if bounds is not None else plan_bounds(result, district), width, height)
+    minx, miny, maxx, maxy = view.bounds
+    box = shapely.box(minx, miny, maxx, maxy)
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'class="plan-map" font-family="Arial, Helvetica, sans-serif">',
+        f"<title>{_esc(title or 'Deployment plan map')}</title>",
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
+    sectors = district.sectors.to_crs(BNG)
+    for geom in sectors.geometry:
+        if geom.intersects(box):
+            out.append(f'<path d="{view.path(geom.boundary)}" fill="none" stroke="{SECTOR_LINE}" stroke-width="0.8"/>')
+    for i, z in enumerate(district.zones):
+        colour = ZONE_COLOURS[i % len(ZONE_COLOURS)]
+        for geom in district.zone_layer(z.key).to_crs(BNG).geometry:
+            if geom.intersects(box):
+                out.append(
+                    f'<path d="{view.path(geom)}" fill="{colour}" fill-opacity="0.05" stroke="{colour}" '
+                    'stroke-width="1.6" stroke-dasharray="6 4" fill-rule="evenodd"/>'
+                )
+    for geom in district.boundary.to_crs(BNG).geometry:
+        out.append(f'<path d="{view.path(geom.boundary)}" fill="none" stroke="#000000" stroke-width="2"/>')
+    cams = district.cctv.to_crs(BNG)
+    radii = cams["radius_m"].astype(float).to_numpy() if "radius_m" in cams else np.full(len(cams), 100.0)
+    for geom, r in zip(cams.geometry, radii, strict=True):
+        if not box.buffer(r).contains(geom):
+            continue
+        cx, cy = view.xy(geom.x, geom.y)
+        out.append(
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{max(r * view.scale, 1.5):.1f}" fill="{COVERAGE_FILL}" '
+            'fill-opacity="0.25" stroke="#555555" stroke-width="0.8"/>'
+            f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.2" fill="#000000" stroke="#ffffff" stroke-width="0.8"/>'
+        )
+    if outline is not None:
+        x0, y0 = view.xy(outline[0], outline[3])
+        x1, y1 = view.xy(outline[2], outline[1])
+        out.append(
+            f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
+            'stroke="#000000" stroke-width="1.2" stroke-dasharray="3 3"/>'
+            f'<text x="{x1 + 3:.1f}" y="{y1 + 3:.1f}" font-size="11" fill="#000" stroke="#fff" stroke-width="3" '
+            'paint-order="stroke" dominant-baseline="hanging">detail</text>'
+        )
+    out += _plan_layer(result, view)
+    out += _furniture(view)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _halo_text(x: float, y: float, text: str, size: int = 12, colour: str = "#000000") -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="700" text-anchor="middle" '
+        f'dominant-baseline="central" fill="{colour}" stroke="#ffffff" stroke-width="3" '
+        f'paint-order="stroke">{_esc(text)}</text>'
+    )
+
+
+def _plan_layer(result, view: _View) -> list[str]:
+    if result.empty:
+        return []
+    t = result.table.to_crs(BNG)
+    out: list[str] = []
+    if result.kind == "van":
+        # circles first, numbers on top, worst rank drawn first so site 1 stays on top
+        for _, r in t.iloc[::-1].iterrows():
+            cx, cy = view.xy(r["easting"], r["northing"])
+            out.append(
+                f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{max(r["radius_m"] * view.scale, 2):.1f}" '
+                f'fill="{VAN_COLOUR}" fill-opacity="0.16" stroke="{VAN_COLOUR}" stroke-width="1.8"/>'
+            )
+        for _, r in t.iloc[::-1].iterrows():
+            cx, cy = view.xy(r["easting"], r["northing"])
+            out.append(
+                f'<g class="site" data-rank="{int(r["rank"])}"><circle cx="{cx:.1f}" cy="{cy:.1f}" r="14" '
+                f'fill="{VAN_COLOUR}" stroke="#ffffff" stroke-width="1.5"/>'
+                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="14" font-weight="700" text-anchor="middle" '
+                f'dominant-baseline="central" fill="#ffffff">{int(r["rank"])}</text></g>'
+            )
+        return out
+    for _, r in t.iloc[::-1].iterrows():
+        out.append(
+            f'<path d="{view.path(r.geometry)}" fill="{PATROL_COLOUR}" fill-opacity="0.3" '
+            f'stroke="{PATROL_COLOUR}" stroke-width="1.8"/>'
+        )
+    for _, r in t.iloc[::-1].iterrows():
+        cx, cy = view.xy(r["easting"], r["northing"])
+        out.append(f'<g class="cell" data-rank="{int(r["rank"])}">{_halo_text(cx, cy, str(int(r["rank"])), 14)}</g>')
+    return out
+
+
+def _furniture(view: _View) -> list[str]:
+    """Scale bar (bottom left) and north arrow (top right)."""
+    metres = _nice_length((view.bounds[2] - view.bounds[0]) / 5)
+    px = metres * view.scale
+    label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    y = view.height - 14
+    return [
+        f'<rect x="6" y="{y - 16}" width="{px + 16:.1f}" height="24" fill="#ffffff" fill-opacity="0.85"/>',
+        f'<path d="M14,{y - 4} V{y} H{14 + px:.1f} V{y - 4}" fill="none" stroke="#000" stroke-width="1.5"/>',
+        f'<text x="{14 + px / 2:.1f}" y="{y - 7}" font-size="10" text-anchor="middle">{label}</text>',
+        f'<g transform="translate({view.width - 22},{14})"><path d="M0,16 L6,0 L12,16 L6,12 Z" fill="#000"/>'
+        '<text x="6" y="28" font-size="10" text-anchor="middle">N</text></g>',
+    ]
+
+
+def legend_svg(kind: str, district) -> str:
+    """A one-line legend (inline SVG swatches with labels) for the briefing."""
+
+    def item(swatch: str, label: str) -> str:
+        return (
+            f'<span class="lg"><svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true">{swatch}</svg>'
+            f"{_esc(label)}</span>"
+        )
+
+    items = []
+    if kind == "van":
+        items.append(
+            item(
+                f'<circle cx="11" cy="7" r="6.5" fill="{VAN_COLOUR}" stroke="#fff"/>'
+                '<text x="11" y="7" font-size="8" fill="#fff" text-anchor="middle" '
+                'dominant-baseline="central">1</text>',
+                "Van site (rank)",
+            )
+        )
+        items.append(
+            item(
+                f'<circle cx="11" cy="7" r="6" fill="{VAN_COLOUR}" fill-opacity="0.16" stroke="{VAN_COLOUR}"/>',
+                "Van camera radius",
+            )
+        )
+    else:
+        items.append(
+            item(
+                f'<rect x="3" y="1" width="16" height="12" fill="{PATROL_COLOUR}" fill-opacity="0.3" '
+                f'stroke="{PATROL_COLOUR}" stroke-width="1.5"/>',
+                "Patrol cell (rank)",
+            )
+        )
+    items.append(
+        item(
+            f'<circle cx="11" cy="7" r="6" fill="{COVERAGE_FILL}" fill-opacity="0.25" stroke="#555"/>'
+            '<circle cx="11" cy="7" r="2" fill="#000"/>',
+            "Fixed CCTV and coverage (illustrative)",
+        )
+    )
+    for i, z in enumerate(district.zones):
+        c = ZONE_COLOURS[i % len(ZONE_COLOURS)]
+        label = z.label + (" (illustrative)" if z.illustrative else "")
+        items.append(
+            item(f'<rect x="2" y="2" width="18" height="10" fill="none" stroke="{c}" stroke-dasharray="4 2"/>', label)
+        )
+    items.append(
+        item(f'<line x1="1" y1="7" x2="21" y2="7" stroke="{SECTOR_LINE}"/>', "Police sector boundary (illustrative)")
+    )
+    items.append(item('<line x1="1" y1="7" x2="21" y2="7" stroke="#000" stroke-width="2"/>', "District boundary"))
+    return '<div class="legend">' + "".join(items) + "</div>"
+
+
+__all__ = [
+    "COVERAGE_FILL",
+    "GROUP_M",
+    "PATROL_COLOUR",
+    "SECTOR_LINE",
+    "VAN_COLOUR",
+    "ZONE_COLOURS",
+    "detail_bounds",
+    "legend_svg",
+    "plan_bounds",
+    "plan_map_svg",
+]
