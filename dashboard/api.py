@@ -16,7 +16,7 @@ import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard import data_access
+from dashboard import data_access, hotspot_data, hotspot_layers
 from dashboard.state import SHARED_PARAMS
 from geo.params import flatten_multi, selection_from_mapping
 from geo.store import StoreError
@@ -175,14 +175,14 @@ def hotspots():
     """Ranked hotspot polygons (GeoJSON, WGS84) for the selection; ``method`` picks the engine method."""
     params = _params(("method",))
     sel = _selection(params)
-    engine = data_access.hotspot_engine()
+    engine = hotspot_data.hotspot_engine()
     if engine is None:
         raise ApiError("hotspots are not available: the hotspot engine is not installed", 501)
     method = _one(params, "method") or engine.DEFAULT_METHOD
     if method not in engine.METHODS:
         raise ApiError(f"unknown method '{method}'; choose from {', '.join(engine.METHODS)}")
-    result = data_access.hotspots(sel, method)
-    gj = data_access.hotspots_geojson(result)
+    result = hotspot_data.hotspots(sel, method)
+    gj = hotspot_layers.hotspots_geojson(result)
     gj["properties"] = {
         "method": result.method,
         "n_incidents": int(result.n_incidents),

@@ -10,30 +10,22 @@ still for a moment (a clientside debounce), and never holds up the incident or h
 from __future__ import annotations
 
 import dash
-import dash_ag_grid as dag
 import dash_leaflet as dl
 from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html
-from dash_extensions.javascript import Namespace
 
-from dashboard import data_access, state
-from dashboard.components.district_layers import base_layers, boundary_overlay, cctv_overlay, zone_overlays
+from dashboard import data_access, hotspot_data, hotspot_layers, state
+from dashboard.components.district_layers import base_layers
 from dashboard.components.filters import SELECTION_STORE, URL
-from dashboard.components.palette import (
-    CAMERA_FILL,
-    COVERAGE_FILL,
-    PREMISES_FILL,
-    SECTOR_COLOURS,
-    ZONE_COLOURS,
-)
+from dashboard.components.hotspot_panel import details_aside, details_panel, pai_short, short_method
+from dashboard.components.hotspot_table import ranked_table, table_rows
+from dashboard.components.map_legend import map_legend
+from dashboard.components.map_overlays import DENSITY_OVERLAY, EMPTY_GEOJSON, map_overlays
 
 dash.register_page(__name__, path="/", name="Map", title="Map", order=0)
 
-ns = Namespace("hotspots", "map")
-_EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
-_EMPTY_GEOBUF = data_access.geobuf_b64(_EMPTY_GEOJSON)
-DENSITY_OVERLAY = "Density surface (hotspot method's score)"
+_EMPTY_GEOBUF = hotspot_layers.geobuf_b64(EMPTY_GEOJSON)
 TOP_OPTIONS = [{"label": f"Top {n}", "value": str(n)} for n in (5, 10, 20, 50)] + [{"label": "All", "value": "all"}]
-DEFAULT_TOP = str(data_access.DEFAULT_TOP)
+DEFAULT_TOP = str(hotspot_data.DEFAULT_TOP)
 #: The map view follows the selection only when these change (not on every day or hour tweak).
 _DISTRICT_FIT = "district"
 METHOD_LABELS = {
@@ -45,104 +37,11 @@ METHOD_LABELS = {
 
 
 def _methods() -> tuple[list[dict], str | None]:
-    engine = data_access.hotspot_engine()
+    engine = hotspot_data.hotspot_engine()
     if engine is None:
         return [], None
     opts = [{"label": METHOD_LABELS.get(m, m), "value": m} for m in engine.METHODS]
     return opts, engine.DEFAULT_METHOD
-
-
-def _colours(district) -> tuple[dict, dict]:
-    sectors = {s: SECTOR_COLOURS[i % len(SECTOR_COLOURS)] for i, s in enumerate(district.sectors["sector"])}
-    zones = {z.key: ZONE_COLOURS[i % len(ZONE_COLOURS)] for i, z in enumerate(district.zones)}
-    return sectors, zones
-
-
-def _legend(district) -> html.Details:
-    sectors, zones = _colours(district)
-
-    def item(label, swatch_style, dot=False):
-        return html.Div([html.Span(className="dot" if dot else "sw", style=swatch_style), label], className="lg-item")
-
-    rows = [html.Div("Police sectors (illustrative)", className="lg-head")]
-    rows += [item(s, {"background": c, "opacity": 0.85}) for s, c in sectors.items()]
-    rows.append(html.Div("Zones and places", className="lg-head"))
-    rows += [item(z.label, {"background": zones[z.key], "borderStyle": "dashed"}) for z in district.zones]
-    rows += [
-        item("District boundary", {"background": "#fff", "borderWidth": "2px"}),
-        item("Licensed premises", {"background": PREMISES_FILL}, dot=True),
-        item("CCTV camera (illustrative)", {"background": CAMERA_FILL}, dot=True),
-        item("CCTV coverage circle (illustrative)", {"background": COVERAGE_FILL, "opacity": 0.6}),
-        html.Div("Incidents and hotspots", className="lg-head"),
-        item("Clusters: size and colour by count", {"background": "linear-gradient(90deg,#fde725,#21918c,#440154)"}),
-        item("Hotspots: darker = higher rank", {"background": "#3b528b", "opacity": 0.7}),
-    ]
-    return html.Details(
-        [html.Summary(html.Strong("Legend")), html.Div(rows, className="lg-grid")],
-        open=True,
-        className="map-legend",
-        id="map-legend",
-    )
-
-
-def _overlays(district, cfg) -> list:
-    layers = data_access.static_layers(cfg.district_folder)
-    sectors, zones = _colours(district)
-    out = [
-        dl.Overlay(
-            dl.GeoJSON(
-                id="map-incidents",
-                format="geobuf",
-                cluster=True,
-                zoomToBoundsOnClick=True,
-                superClusterOptions={"radius": 60, "maxZoom": 17},
-                clusterToLayer=ns("cluster"),
-                pointToLayer=ns("incident"),
-            ),
-            name="Incidents (clustered)",
-            checked=True,
-        ),
-        dl.Overlay(
-            dl.LayerGroup(
-                [
-                    # No initial data (as for the incidents): an initial geobuf decodes asynchronously
-                    # and, finishing late, could overwrite the first real layer.
-                    dl.GeoJSON(
-                        id="map-hotspots",
-                        format="geobuf",
-                        style=ns("hotspot"),
-                        hideout={"n": 1},
-                    ),
-                    dl.GeoJSON(id="map-hotspot-labels", format="geobuf", pointToLayer=ns("rankLabel")),
-                ]
-            ),
-            name="Hotspots",
-            checked=True,
-        ),
-        dl.Overlay(
-            dl.GeoJSON(id="map-density", data=_EMPTY_GEOJSON, style=ns("density")),
-            name=DENSITY_OVERLAY,
-            checked=False,
-        ),
-        dl.Overlay(
-            dl.GeoJSON(id="map-sectors", data=layers["sectors"], style=ns("sector"), hideout={"colours": sectors}),
-            name="Police sectors (illustrative)",
-            checked=True,
-        ),
-    ]
-    out += zone_overlays("map", district, layers, ns("zone"), zones)
-    out += [
-        dl.Overlay(
-            dl.GeoJSON(id="map-premises", data=layers["premises"], pointToLayer=ns("premises")),
-            name="Licensed premises",
-            checked=False,
-        ),
-        cctv_overlay(
-            "map", layers, ns("coverage"), ns("camera"), name="CCTV cameras and coverage (illustrative)", checked=False
-        ),
-        boundary_overlay("map", layers, ns("boundary")),
-    ]
-    return out
 
 
 def layout(method: str | None = None, top: str | None = None, **_query) -> html.Div:
@@ -151,11 +50,11 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
     methods, default = _methods()
     if methods and method not in {o["value"] for o in methods}:
         method = default
-    top_n = data_access.parse_top(top)
+    top_n = hotspot_data.parse_top(top)
     top_value = "all" if top_n is None else str(top_n)
     base = base_layers(cfg)
     try:
-        overlays = _overlays(district, cfg)
+        overlays = map_overlays(district, cfg)
         layer_error = None
     except Exception as exc:  # a broken layer file must not take the map down
         overlays, layer_error = [], f"The district's map layers could not be read: {exc}"
@@ -248,7 +147,7 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
                                     style={"height": "100%", "width": "100%"},
                                     preferCanvas=False,
                                 ),
-                                _legend(district),
+                                map_legend(district),
                                 html.Div(
                                     id="map-empty", className="map-empty", style={"display": "none"}, role="status"
                                 ),
@@ -260,67 +159,11 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
                         type="circle",
                     ),
                     # Outside the map's loading overlay: the panel waits for the backtest, not the map.
-                    html.Aside(
-                        [
-                            html.Button(
-                                "×",
-                                id="map-details-close",
-                                n_clicks=0,
-                                type="button",
-                                className="hs-details-close",
-                                title="Close",
-                                **{"aria-label": "Close hotspot details"},
-                            ),
-                            html.Div(id="map-details-body"),
-                        ],
-                        id="map-details",
-                        className="hs-details",
-                        style={"display": "none"},
-                        role="region",
-                        **{"aria-label": "Hotspot details", "aria-live": "polite"},
-                    ),
+                    details_aside(),
                 ],
                 className="hs-map-outer",
             ),
-            html.Section(
-                [
-                    html.Div(
-                        [
-                            html.H2("Ranked hotspots", className="h6 mb-0 me-auto", id="map-table-title"),
-                            html.Button(
-                                "Download all hotspots (CSV)",
-                                id="map-dl-csv",
-                                n_clicks=0,
-                                type="button",
-                                className="btn btn-outline-secondary btn-sm me-2",
-                            ),
-                            html.Button(
-                                "Download all hotspots (GeoJSON)",
-                                id="map-dl-geojson",
-                                n_clicks=0,
-                                type="button",
-                                className="btn btn-outline-secondary btn-sm",
-                            ),
-                            dcc.Download(id="map-download"),
-                        ],
-                        className="d-flex align-items-center flex-wrap gap-1 mb-2",
-                    ),
-                    # One AG Grid component, not an HTML table: "all" can mean a thousand rows, and a Dash
-                    # layout with thousands of cells stalls the browser.
-                    dag.AgGrid(
-                        id="map-table",
-                        columnDefs=_TABLE_COLUMNS,
-                        rowData=[],
-                        defaultColDef={"sortable": True, "resizable": True},
-                        dashGridOptions={"rowHeight": 30, "headerHeight": 32, "tooltipShowDelay": 300},
-                        getRowId="params.data.rank",
-                        style={"height": "340px", "width": "100%"},
-                        className="hs-table",
-                    ),
-                    html.P(id="map-table-empty", className="small text-muted mb-0"),
-                ],
-                className="page-card mt-2",
-            ),
+            ranked_table(),
         ]
     )
 
@@ -352,122 +195,6 @@ def _fit_key(sel) -> str:
 
 def _method_label(method: str | None) -> str:
     return METHOD_LABELS.get(method, method or "")
-
-
-def _short_method(method: str | None) -> str:
-    return {"kde": "KDE", "gistar": "Gi*", "dbscan": "DBSCAN", "hdbscan": "HDBSCAN"}.get(method, method or "")
-
-
-_TABLE_COLUMNS = [
-    {"field": "rank", "headerName": "Rank", "width": 75, "pinned": "left"},
-    {
-        "field": "count",
-        "headerName": "Incidents",
-        "width": 105,
-        "valueFormatter": {"function": "d3.format(',')(params.value)"},
-    },
-    {
-        "field": "share",
-        "headerName": "Share",
-        "width": 90,
-        "valueFormatter": {"function": "d3.format('.1%')(params.value)"},
-    },
-    {
-        "field": "area_ha",
-        "headerName": "Area (ha)",
-        "width": 100,
-        "valueFormatter": {"function": "d3.format(',.2f')(params.value)"},
-    },
-    {
-        "field": "density_per_km2",
-        "headerName": "Per km²",
-        "width": 100,
-        "valueFormatter": {"function": "d3.format(',.0f')(params.value)"},
-    },
-    {
-        "field": "top_crime_types",
-        "headerName": "Top crime types",
-        "flex": 2,
-        "minWidth": 260,
-        "tooltipField": "top_crime_types",
-    },
-    {"field": "street", "headerName": "Commonest location", "flex": 1, "minWidth": 170, "tooltipField": "street"},
-]
-
-
-def _table_rows(table) -> list[dict]:
-    cols = ["rank", "count", "share", "area_ha", "density_per_km2", "top_crime_types", "street"]
-    frame = table[cols].copy()
-    frame["rank"] = frame["rank"].astype(int)
-    frame["count"] = frame["count"].astype(int)
-    return frame.to_dict("records")
-
-
-def _pai_short(bt: dict | None) -> str:
-    if not bt:
-        return ""
-    if bt.get("pai") is None:
-        return "· no backtest"
-    return f"· PAI {bt['pai']:.1f}"
-
-
-def _pai_line(bt: dict | None, method: str | None) -> html.Div:
-    if not bt or bt.get("method") != method:
-        return html.Div("Backtest of the method: running…", className="text-muted", id="map-details-pai")
-    if bt.get("pai") is None:
-        reason = bt.get("text", "").removeprefix("no backtest: ")
-        return html.Div(
-            f"Backtest of the method: the selection is too small or spans too few months to backtest ({reason}).",
-            id="map-details-pai",
-        )
-    folds = f"the latest {bt['folds']} monthly backtest{'s' if bt['folds'] != 1 else ''}"
-    extra = f" ({folds}, {bt['test_incidents']:,} test incidents)"
-    return html.Div(
-        [html.Strong(f"Backtest of {_short_method(method)}: "), bt["text"], html.Span(extra, className="text-muted")],
-        id="map-details-pai",
-    )
-
-
-def _details_panel(d: dict, n_total: int, method: str | None, bt: dict | None, sel) -> list:
-    total = sum(n for _, n in d["crime_types"]) or 1
-    types = [html.Li(f"{t}: {n:,} ({n / total:.0%})") for t, n in d["crime_types"][:5]]
-    if len(d["crime_types"]) > 5:
-        types.append(html.Li(f"{len(d['crime_types']) - 5} other types", className="text-muted"))
-    if d["timed"]:
-        day_rule = (
-            "calendar days"
-            if sel.night_cutoff is None
-            else f"night-of days: times before {sel.night_cutoff:02d}:00 count to the night before"
-        )
-        times = [
-            html.Div(
-                [
-                    html.Strong("Peak hours: "),
-                    f"{d['peak_hours']} ({d['window_share']:.0%} of {d['timed']:,} incidents with a time)",
-                ]
-            ),
-            html.Div(
-                [
-                    html.Strong("Peak days: "),
-                    ", ".join(f"{name} {n:,}" for name, n in d["days"][:3]),
-                    html.Span(f" ({day_rule})", className="text-muted"),
-                ]
-            ),
-        ]
-    else:
-        times = [html.Div([html.Strong("Peak hours and days: "), "no times (month-precision data)"])]
-    return [
-        html.Div(html.Strong(f"Hotspot {d['rank']} of {n_total:,}"), id="map-details-title", className="pe-4"),
-        html.Div(
-            f"{d['count']:,} incidents ({d['share']:.1%} of the selection) · {d['area_m2'] / 1e4:,.2f} ha · "
-            f"{d['density_per_km2']:,.0f} per km²"
-        ),
-        html.Div(["Commonest location: ", d["street"]], className="text-muted") if d["street"] else None,
-        html.Div(html.Strong("Crime types"), className="mt-1"),
-        html.Ul(types, className="mb-1 ps-3", id="map-details-types"),
-        *times,
-        html.Div(_pai_line(bt, method), className="mt-1"),
-    ]
 
 
 def register_callbacks(app: dash.Dash) -> None:
@@ -525,17 +252,17 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def update_hotspots(selection, method, top):
         sel = state.selection_from_store(selection)
-        top_n = data_access.parse_top(top)
+        top_n = hotspot_data.parse_top(top)
         try:
-            result = data_access.hotspots(sel, method)
-            table = data_access.hotspot_table(sel, method, top_n)
+            result = hotspot_data.hotspots(sel, method)
+            table = hotspot_data.hotspot_table(sel, method, top_n)
         except Exception as exc:  # bad parameters, a missing engine or an unreadable store: say so
             msg = f"Hotspots unavailable: {exc}"
             return _EMPTY_GEOBUF, _EMPTY_GEOBUF, {"n": 1}, msg, [], msg, "Ranked hotspots"
-        gj = data_access.hotspots_geojson(result, top_n, simplify_m=1.0)
-        labels = data_access.hotspot_labels_geojson(result, top_n)
+        gj = hotspot_layers.hotspots_geojson(result, top_n, simplify_m=1.0)
+        labels = hotspot_layers.hotspot_labels_geojson(result, top_n)
         n_all, n = len(result.polygons), len(gj["features"])
-        name = _short_method(result.method)
+        name = short_method(result.method)
         if result.n_incidents == 0:
             text = result.message
         elif n < n_all:
@@ -546,8 +273,8 @@ def register_callbacks(app: dash.Dash) -> None:
             text += " · " + "; ".join(result.warnings[:2])
         title = f"Ranked hotspots: {text.split(' · ')[0]}" if n_all else "Ranked hotspots"
         empty = "" if n else "No hotspots for this selection."
-        polys, points = data_access.geobuf_b64(gj), data_access.geobuf_b64(labels)
-        return polys, points, {"n": max(n, 1)}, text, _table_rows(table), empty, title
+        polys, points = hotspot_layers.geobuf_b64(gj), hotspot_layers.geobuf_b64(labels)
+        return polys, points, {"n": max(n, 1)}, text, table_rows(table), empty, title
 
     # Debounce in the browser: ask for the backtest only once the filters have been still for 0.7 s.
     app.clientside_callback(
@@ -568,11 +295,11 @@ def register_callbacks(app: dash.Dash) -> None:
             return "", "", None
         sel = state.selection_from_store(request.get("selection"))
         try:
-            bt = data_access.backtest(sel, request["method"])
+            bt = hotspot_data.backtest(sel, request["method"])
         except Exception as exc:  # a failing backtest must not take the map's summary down
             bt = {"method": request["method"], "pai": None, "text": f"no backtest: {exc}"}
         title = f"Backtest of the method on this selection: {bt['text']}"
-        return _pai_short(bt), title, bt
+        return pai_short(bt), title, bt
 
     # In the browser: a hotspot, rank label or table row click selects its rank; a new selection, method or the
     # close button clears it.  No server round trip on every filter change.
@@ -603,11 +330,11 @@ def register_callbacks(app: dash.Dash) -> None:
             return None, {"display": "none"}
         sel = state.selection_from_store(selection)
         try:
-            details = data_access.hotspot_details(sel, method, selected["rank"])
-            n_total = len(data_access.hotspots(sel, method).polygons)
+            details = hotspot_data.hotspot_details(sel, method, selected["rank"])
+            n_total = len(hotspot_data.hotspots(sel, method).polygons)
         except Exception as exc:
             return html.Div(f"Hotspot details unavailable: {exc}"), {"display": "block"}
-        return _details_panel(details, n_total, method, bt, sel), {"display": "block"}
+        return details_panel(details, n_total, method, bt, sel), {"display": "block"}
 
     @app.callback(
         Output("map-download", "data"),
@@ -620,7 +347,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def download(_csv, _geojson, selection, method):
         fmt = "geojson" if ctx.triggered_id == "map-dl-geojson" else "csv"
         sel = state.selection_from_store(selection)
-        text = data_access.hotspots_download(sel, method, fmt)
+        text = hotspot_data.hotspots_download(sel, method, fmt)
         return {"content": text, "filename": f"hotspots-{method}.{fmt}", "type": "text/plain"}
 
     # The surface is only built while its layer is switched on (it is the slow part); the browser
@@ -641,13 +368,13 @@ def register_callbacks(app: dash.Dash) -> None:
     )
     def update_density(request):
         if not request:
-            return _EMPTY_GEOJSON
+            return EMPTY_GEOJSON
         selection, method = request.get("selection"), request.get("method")
         try:
-            result = data_access.hotspots(state.selection_from_store(selection), method)
+            result = hotspot_data.hotspots(state.selection_from_store(selection), method)
         except Exception:  # the hotspot callback reports the reason
-            return _EMPTY_GEOJSON
-        return data_access.density_geojson(result) or _EMPTY_GEOJSON
+            return EMPTY_GEOJSON
+        return hotspot_layers.density_geojson(result) or EMPTY_GEOJSON
 
     @app.callback(
         Output(URL, "search", allow_duplicate=True),
@@ -657,7 +384,7 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def page_params_to_url(method, top, search):
-        engine = data_access.hotspot_engine()
+        engine = hotspot_data.hotspot_engine()
         default = engine.DEFAULT_METHOD if engine else None
         new = state.with_page_param(search, "method", None if method == default else method)
         new = state.with_page_param(new, "top", None if top in (None, DEFAULT_TOP) else top)
