@@ -193,10 +193,6 @@ def _fit_key(sel) -> str:
     return "|".join(sorted(sel.sectors)) + "#" + (sel.zone if sel.zone and sel.zone_inside else "")
 
 
-def _method_label(method: str | None) -> str:
-    return METHOD_LABELS.get(method, method or "")
-
-
 def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("map-incidents", "data"),
