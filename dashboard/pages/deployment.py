@@ -19,6 +19,7 @@ from dash_extensions.javascript import Namespace
 from dashboard import api_plan, data_access, state
 from dashboard.components.district_layers import base_layers, boundary_overlay, cctv_overlay, zone_overlays
 from dashboard.components.filters import SELECTION_STORE, URL
+from dashboard.components.messages import no_incidents
 from dashboard.components.palette import COVERAGE_FILL, ZONE_COLOURS
 from dashboard.components.tables import html_table
 from geo.briefing import LONDON, plan_summary, table_rows
@@ -253,24 +254,6 @@ def _options(mode, k, radius, cell, n) -> api_plan.PlanOptions:
     return api_plan.PlanOptions.from_mapping({k_: v for k_, v in values.items() if k_ == "mode" or k_ in wanted})
 
 
-def _empty_message(sel) -> html.Div:
-    try:
-        lo, hi = data_access.date_bounds()
-        span = f" The data covers {state.fmt_date(lo)} to {state.fmt_date(hi)}." if lo is not None else ""
-    except Exception:
-        span = ""
-    return html.Div(
-        [
-            html.Strong("No incidents match these filters, so there is nothing to plan."),
-            html.Div(
-                f"Selection: {sel.describe()}.{span} Widen the dates, remove a crime type or sector, or clear the "
-                "day and hour filters (records without a time of day drop out of those).",
-                className="small mt-1",
-            ),
-        ]
-    )
-
-
 def _problem(message: str) -> html.Div:
     return html.Div(
         [
@@ -343,7 +326,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 html.P("No plan to list: no incidents match the filters.", className="text-muted mb-0"),
                 "0 incidents selected: no plan",
                 notes,
-                _empty_message(sel),
+                no_incidents(sel, "No incidents match these filters, so there is nothing to plan."),
                 {"display": "block"},
             )
         areas, points = api_plan.map_layers(result)

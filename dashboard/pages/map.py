@@ -20,6 +20,7 @@ from dashboard.components.hotspot_panel import details_aside, details_panel, pai
 from dashboard.components.hotspot_table import ranked_table, table_rows
 from dashboard.components.map_legend import map_legend
 from dashboard.components.map_overlays import DENSITY_OVERLAY, EMPTY_GEOJSON, map_overlays
+from dashboard.components.messages import no_incidents
 
 dash.register_page(__name__, path="/", name="Map", title="Map", order=0)
 
@@ -168,24 +169,6 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
     )
 
 
-def _empty_message(sel) -> html.Div:
-    try:
-        lo, hi = data_access.date_bounds()
-        span = f" The data covers {state.fmt_date(lo)} to {state.fmt_date(hi)}." if lo is not None else ""
-    except Exception:
-        span = ""
-    return html.Div(
-        [
-            html.Strong("No incidents match these filters."),
-            html.Div(
-                f"Selection: {sel.describe()}.{span} Widen the dates, remove a crime type or sector, or clear "
-                "the day and hour filters (records without a time of day drop out of those).",
-                className="small mt-1",
-            ),
-        ]
-    )
-
-
 def _fit_key(sel) -> str:
     """What the map view follows: the sectors and an inside-zone choice (else the district)."""
     if not sel.sectors and not (sel.zone and sel.zone_inside):
@@ -229,7 +212,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 bounds = layer.bounds
             viewport, fit = {"bounds": bounds, "transition": "flyToBounds"}, key
         if layer.count == 0:
-            return layer.geobuf, count, notes_el, _empty_message(sel), {"display": "block"}, viewport, fit, selection
+            return layer.geobuf, count, notes_el, no_incidents(sel), {"display": "block"}, viewport, fit, selection
         return layer.geobuf, count, notes_el, None, {"display": "none"}, viewport, fit, selection
 
     @app.callback(
