@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard import data_access, hotspot_data, hotspot_layers
 from dashboard.state import SHARED_PARAMS
+from geo.hotspots import DEFAULT_METHOD, METHODS
 from geo.params import flatten_multi, selection_from_mapping
 from geo.store import StoreError
 
@@ -175,12 +176,9 @@ def hotspots():
     """Ranked hotspot polygons (GeoJSON, WGS84) for the selection; ``method`` picks the engine method."""
     params = _params(("method",))
     sel = _selection(params)
-    engine = hotspot_data.hotspot_engine()
-    if engine is None:
-        raise ApiError("hotspots are not available: the hotspot engine is not installed", 501)
-    method = _one(params, "method") or engine.DEFAULT_METHOD
-    if method not in engine.METHODS:
-        raise ApiError(f"unknown method '{method}'; choose from {', '.join(engine.METHODS)}")
+    method = _one(params, "method") or DEFAULT_METHOD
+    if method not in METHODS:
+        raise ApiError(f"unknown method '{method}'; choose from {', '.join(METHODS)}")
     result = hotspot_data.hotspots(sel, method)
     gj = hotspot_layers.hotspots_geojson(result)
     gj["properties"] = {

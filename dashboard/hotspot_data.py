@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard.data_access import AppSettings, _frame, district_for, settings, store_version
 from dashboard.hotspot_layers import top_polygons
+from geo.hotspots import find_hotspots
 from geo.schema import BNG, WGS84
 from geo.selection import Selection, filter_frame
 
@@ -40,28 +41,14 @@ def parse_top(value) -> int | None:
     return n if n in TOP_CHOICES else DEFAULT_TOP
 
 
-def hotspot_engine():
-    """``geo.hotspots`` if it is installed in this checkout, else None (the map shows a hook)."""
-    try:
-        import geo.hotspots as engine
-
-        engine.find_hotspots  # noqa: B018
-        return engine
-    except (ImportError, AttributeError):
-        return None
-
-
 @lru_cache(maxsize=32)
 def _hotspots(store_path: str, district_folder: str, version: int, sel: Selection, method: str):
-    engine = hotspot_engine()
     result = filter_frame(_frame(store_path, district_folder, version), sel)
-    return engine.find_hotspots(result, method=method, district=district_for(district_folder))
+    return find_hotspots(result, method=method, district=district_for(district_folder))
 
 
 def hotspots(sel: Selection, method: str, cfg: AppSettings | None = None):
-    """``geo.hotspots.find_hotspots`` on the selection (cached); raises if the engine is missing."""
-    if hotspot_engine() is None:
-        raise RuntimeError("the hotspot engine (geo.hotspots) is not installed in this checkout")
+    """``geo.hotspots.find_hotspots`` on the selection (cached per store version)."""
     cfg = cfg or settings()
     return _hotspots(cfg.store_path, cfg.district_folder, store_version(cfg), sel, method)
 

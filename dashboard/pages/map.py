@@ -21,6 +21,7 @@ from dashboard.components.hotspot_table import ranked_table, table_rows
 from dashboard.components.map_legend import map_legend
 from dashboard.components.map_overlays import DENSITY_OVERLAY, EMPTY_GEOJSON, map_overlays
 from dashboard.components.messages import no_incidents
+from geo.hotspots import DEFAULT_METHOD, METHODS
 
 dash.register_page(__name__, path="/", name="Map", title="Map", order=0)
 
@@ -37,20 +38,14 @@ METHOD_LABELS = {
 }
 
 
-def _methods() -> tuple[list[dict], str | None]:
-    engine = hotspot_data.hotspot_engine()
-    if engine is None:
-        return [], None
-    opts = [{"label": METHOD_LABELS.get(m, m), "value": m} for m in engine.METHODS]
-    return opts, engine.DEFAULT_METHOD
+METHOD_OPTIONS = [{"label": METHOD_LABELS.get(m, m), "value": m} for m in METHODS]
 
 
 def layout(method: str | None = None, top: str | None = None, **_query) -> html.Div:
     cfg = data_access.settings()
     district = data_access.district(cfg)
-    methods, default = _methods()
-    if methods and method not in {o["value"] for o in methods}:
-        method = default
+    if method not in METHODS:
+        method = DEFAULT_METHOD
     top_n = hotspot_data.parse_top(top)
     top_value = "all" if top_n is None else str(top_n)
     base = base_layers(cfg)
@@ -59,42 +54,28 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
         layer_error = None
     except Exception as exc:  # a broken layer file must not take the map down
         overlays, layer_error = [], f"The district's map layers could not be read: {exc}"
-    method_control = (
-        html.Div(
-            [
-                html.Label("Hotspot method", htmlFor="map-method", className="small fw-semibold me-2 mb-0"),
-                dcc.Dropdown(
-                    id="map-method",
-                    options=methods,
-                    value=method,
-                    clearable=False,
-                    searchable=False,
-                    style={"minWidth": "230px"},
-                ),
-                html.Label("Show", htmlFor="map-top", className="small fw-semibold ms-3 me-2 mb-0"),
-                dcc.Dropdown(
-                    id="map-top",
-                    options=TOP_OPTIONS,
-                    value=top_value,
-                    clearable=False,
-                    searchable=False,
-                    style={"minWidth": "100px"},
-                ),
-            ],
-            className="d-flex align-items-center",
-        )
-        if methods
-        else html.Div(
-            [
-                html.Div(
-                    "Hotspot polygons appear here once the hotspot engine (geo.hotspots) is installed.",
-                    className="small text-muted",
-                    id="map-method-missing",
-                ),
-                dcc.Store(id="map-method"),
-                dcc.Store(id="map-top", data=top_value),
-            ]
-        )
+    method_control = html.Div(
+        [
+            html.Label("Hotspot method", htmlFor="map-method", className="small fw-semibold me-2 mb-0"),
+            dcc.Dropdown(
+                id="map-method",
+                options=METHOD_OPTIONS,
+                value=method,
+                clearable=False,
+                searchable=False,
+                style={"minWidth": "230px"},
+            ),
+            html.Label("Show", htmlFor="map-top", className="small fw-semibold ms-3 me-2 mb-0"),
+            dcc.Dropdown(
+                id="map-top",
+                options=TOP_OPTIONS,
+                value=top_value,
+                clearable=False,
+                searchable=False,
+                style={"minWidth": "100px"},
+            ),
+        ],
+        className="d-flex align-items-center",
     )
     return html.Div(
         [
@@ -363,8 +344,6 @@ def register_callbacks(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def page_params_to_url(method, top, search):
-        engine = hotspot_data.hotspot_engine()
-        default = engine.DEFAULT_METHOD if engine else None
-        new = state.with_page_param(search, "method", None if method == default else method)
+        new = state.with_page_param(search, "method", None if method == DEFAULT_METHOD else method)
         new = state.with_page_param(new, "top", None if top in (None, DEFAULT_TOP) else top)
         return new if new != (search or "") else dash.no_update
