@@ -192,10 +192,6 @@ def hotspots():
     return _geojson_response(gj)
 
 
-def _not_yet(what: str):
-    raise ApiError(f"{what} is not available yet in this version of csp-hotspots", 501)
-
-
 @blueprint.get("/plan")
 def plan():
     """CCTV van sites or patrol cells (GeoJSON) for the selection: see dashboard/api_plan.py."""
