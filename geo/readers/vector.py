@@ -47,7 +47,8 @@ def read_vector(
     out["_raw"] = gdf.drop(columns="geometry").astype(str).agg(" | ".join, axis=1).to_numpy()
     crime_is_code = False
     for field, names in _CANONICAL.items():
-        name = next((n for n in names if n in cols), None)
+        # Shapefile (dBASE) field names stop at 10 characters: occurred_from -> occurred_f.
+        name = next((c for n in names for c in (n, n[:10]) if c in cols), None)
         if name is None:
             key = {"crime": "crime_code", "date_from": "datetime", "date_to": "datetime_to"}.get(field, field)
             name = mapping.get(key) if mapping.get(key) in cols else None

@@ -213,7 +213,7 @@ def test_vector_layers_round_trip(store, tmp_path):
         geometry=gpd.points_from_xy(df["easting"], df["northing"]),
         crs=27700,
     )
-    for suffix in (".gpkg", ".geojson"):
+    for suffix in (".gpkg", ".geojson", ".shp"):  # Shapefile cuts names to 10 characters
         path = tmp_path / f"points{suffix}"
         gdf.to_file(path)
         other = Store.open(tmp_path / f"v{suffix}.duckdb", district=store.district, read_only=False)
