@@ -1,0 +1,142 @@
+"""Small side tables kept in the store beside the incidents (accounts, tokens, audit, deployments).
+
+One portable, dict-based interface so that the features that keep records never write SQL for a
+particular backend: a table is declared once with :func:`ensure_table` (column name -> one of
+:data:`COLUMN_TYPES`), then rows go in and out as plain dicts.  Every call is one short
+transaction on the store's own connection, so it follows the store's locking rules.
+
+Timestamps are stored as naive UTC; pass tz-aware datetimes (they are converted) or naive UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from geo.store import Store
+
+#: Portable column types -> DuckDB SQL types.
+COLUMN_TYPES = {
+    "text": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+}
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class RecordError(ValueError):
+    """A side-table call names an unknown table/column or an impossible type."""
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise RecordError(f"'{value}' is not a valid table or column name")
+    return f'"{value}"'
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, datetime) and v.tzinfo is not None:
+        return v.astimezone(UTC).replace(tzinfo=None)
+    return v
+
+
+def _where(where: Mapping[str, Any] | None) -> tuple[str, list]:
+    if not where:
+        return "", []
+    parts, args = [], []
+    for col, value in where.items():
+        if value is None:
+            parts.append(f"{_name(col)} IS NULL")
+        else:
+            parts.append(f"{_name(col)} = ?")
+            args.append(_value(value))
+    return " WHERE " + " AND ".join(parts), args
+
+
+def ensure_table(store: Store, table: str, columns: Mapping[str, str], primary_key: str | None = None) -> None:
+    """Create ``table`` if it does not exist, and add any column it lacks.
+
+    Parameters
+    ----------
+    store : Store
+        A writable store.
+    table : str
+        Lower-case name.
+    columns : mapping of str to str
+        Column name -> a key of :data:`COLUMN_TYPES`.
+    primary_key : str, optional
+        A column whose values must be unique.
+    """
+    cols = []
+    for col, kind in columns.items():
+        if kind not in COLUMN_TYPES:
+            raise RecordError(f"column type '{kind}' is not one of {sorted(COLUMN_TYPES)}")
+        pk = " PRIMARY KEY" if col == primary_key else ""
+        cols.append(f"{_name(col)} {COLUMN_TYPES[kind]}{pk}")
+    with store._connect(write=True) as con:
+        con.execute(f"CREATE TABLE IF NOT EXISTS {_name(table)} ({', '.join(cols)})")
+        have = {r[0] for r in con.execute(f"DESCRIBE {_name(table)}").fetchall()}
+        for col, kind in columns.items():
+            if col not in have:
+                con.execute(f"ALTER TABLE {_name(table)} ADD COLUMN {_name(col)} {COLUMN_TYPES[kind]}")
+
+
+def insert(store: Store, table: str, row: Mapping[str, Any]) -> None:
+    """Append one row (missing columns are NULL)."""
+    cols = [_name(c) for c in row]
+    sql = f"INSERT INTO {_name(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    with store._connect(write=True) as con:
+        con.execute(sql, [_value(v) for v in row.values()])
+
+
+def select(
+    store: Store,
+    table: str,
+    where: Mapping[str, Any] | None = None,
+    order_by: Sequence[str] = (),
+    since: tuple[str, datetime] | None = None,
+    until: tuple[str, datetime] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows matching every ``where`` equality (and ``since <= column < until``), as dicts.
+
+    A table that does not exist yet reads as empty.
+    """
+    clause, args = _where(where)
+    for bound, op in ((since, ">="), (until, "<")):
+        if bound is not None:
+            clause += (" AND " if clause else " WHERE ") + f"{_name(bound[0])} {op} ?"
+            args.append(_value(bound[1]))
+    order = (" ORDER BY " + ", ".join(_name(c) for c in order_by)) if order_by else ""
+    with store._connect() as con:
+        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchall()
+        if not exists[0][0]:
+            return []
+        cur = con.execute(f"SELECT * FROM {_name(table)}{clause}{order}", args)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def update(store: Store, table: str, where: Mapping[str, Any], values: Mapping[str, Any]) -> int:
+    """Set ``values`` on the rows matching ``where``; returns how many rows matched."""
+    clause, args = _where(where)
+    sets = ", ".join(f"{_name(c)} = ?" for c in values)
+    with store._connect(write=True) as con:
+        n = con.execute(f"SELECT count(*) FROM {_name(table)}{clause}", args).fetchall()[0][0]
+        con.execute(f"UPDATE {_name(table)} SET {sets}{clause}", [_value(v) for v in values.values()] + args)
+    return int(n)
+
+
+def delete(store: Store, table: str, where: Mapping[str, Any]) -> int:
+    """Delete the rows matching ``where`` (which must not be empty); returns how many."""
+    if not where:
+        raise RecordError("delete needs a condition")
+    clause, args = _where(where)
+    with store._connect(write=True) as con:
+        n = con.execute(f"SELECT count(*) FROM {_name(table)}{clause}", args).fetchall()[0][0]
+        con.execute(f"DELETE FROM {_name(table)}{clause}", args)
+    return int(n)
