@@ -1,0 +1,66 @@
+"""Where an analysis reads from: one store and one district, named by paths (hashable, cheap).
+
+Every service function takes a :class:`Source` first, so the one cache can key results on the
+store's identity and version.  Faces build it once: the dashboard from its Flask config, the CLI
+from ``--store``/``--district``, tests from fixtures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.config import DEFAULT_DISTRICT, District, load_district
+from geo.selection import Selection, SelectionResult
+from geo.store import Store, default_store_path
+from service import cache
+
+
+@dataclass(frozen=True)
+class Source:
+    """A store (file path or database URL) and a district folder.
+
+    Parameters
+    ----------
+    store : str
+        Absolute path of a DuckDB file, or a ``postgresql://`` URL.
+    district_folder : str
+        Absolute path of the district's config folder.
+    """
+
+    store: str
+    district_folder: str
+
+    @classmethod
+    def build(cls, store: str | Path | None = None, district: str | Path | District | None = None) -> Source:
+        """A source from optional paths: defaults ``$HOTSPOTS_STORE`` / ``var/hotspots.duckdb`` and Winchester."""
+        raw = str(store) if store else str(default_store_path())
+        store_key = raw if "://" in raw else str(Path(raw).resolve())
+        folder = district.folder if isinstance(district, District) else (district or DEFAULT_DISTRICT)
+        return cls(store=store_key, district_folder=str(Path(folder).resolve()))
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What the cache keys results on, beside the version."""
+        return (self.store, self.district_folder)
+
+    def district(self) -> District:
+        """The district config (loaded once per process; layers load lazily on the instance)."""
+        return cache.memo(("district", self.district_folder), lambda: load_district(self.district_folder))
+
+    def open_store(self, read_only: bool = True) -> Store:
+        """Open the store (short-lived connections: nothing to close)."""
+        return Store.open(self.store, district=self.district(), read_only=read_only)
+
+    def version(self) -> int:
+        """The store's version (changes after every ingest), memoised briefly."""
+        return cache.remembered_version(self.store, lambda: self.open_store().version)
+
+    def query(self, selection: Selection) -> SelectionResult:
+        """The incidents of a selection (cached per store version and selection; do not mutate)."""
+        return _query(self, selection)
+
+
+@cache.cached
+def _query(source: Source, selection: Selection) -> SelectionResult:
+    return source.open_store().query(selection)
