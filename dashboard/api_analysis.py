@@ -244,7 +244,7 @@ def targets(sel: Selection | None = None, as_of: date | None = None, cfg=None):
 
 def quarterly_report(as_of: date | None, quarter: str | None = None, cfg=None) -> tuple[str, str]:
     """(file name, HTML) of the one-page quarterly target report for the whole store."""
-    from geo.report import render_quarterly_report
+    from render.report import render_quarterly_report
 
     cfg = cfg or data_access.settings()
     district = data_access.district_for(cfg.district_folder)

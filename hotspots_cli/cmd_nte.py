@@ -246,7 +246,7 @@ def _trends(args: argparse.Namespace) -> int:
 
 
 def _targets(args: argparse.Namespace) -> int:
-    from geo.report import render_quarterly_report
+    from render.report import render_quarterly_report
     from geo.targets import fy_label, parse_quarter, quarter_end, target_table
 
     sel = selection_from_args(args)

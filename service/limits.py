@@ -42,6 +42,8 @@ LIMITS: dict[str, Limit] = {
     "train_months": Limit(3, 1, 24, "training months", integer=True),
     "permutations": Limit(999, 99, 9999, "permutations", integer=True),
     "seed": Limit(0, 0, 2**31 - 1, "random seed", integer=True),
+    "buffer": Limit(200.0, 25.0, 2000.0, "buffer ring width", " m"),
+    "period_days": Limit(None, 1, 366, "period length", " days", integer=True),
 }
 
 

@@ -1,6 +1,6 @@
 """The Home Office target tracker: the counts-against-targets table and its status chips.
 
-Status is always written out; the chip colour (from :data:`geo.report.STATUS_COLOURS`) only
+Status is always written out; the chip colour (from :data:`render.report.STATUS_COLOURS`) only
 repeats it.
 """
 
@@ -12,7 +12,7 @@ from dash import html
 from dashboard import state
 from dashboard.components.tables import fmt_int, fmt_pct, html_table
 from dashboard.components.trend_chart import SYNTHETIC
-from geo.report import STATUS_COLOURS
+from render.report import STATUS_COLOURS
 from geo.targets import PUBLISHED_TOTAL, TOTAL_CATEGORIES
 
 

@@ -17,9 +17,11 @@ from geo.targets import PUBLISHED_TOTAL, TOTAL_CATEGORIES, TargetReport, fy_labe
 #: Okabe-Ito colours (colour-blind safe); every status is also written out in words.
 STATUS_COLOURS = {
     "met": "#009E73",
+    "on track to meet": "#9AD9C3",
     "on track": "#56B4E9",
     "at risk": "#E69F00",
     "off track": "#D55E00",
+    "missed": "#CC79A7",
 }
 SYNTHETIC_BANNER = "Contains synthetic demo data"
 
