@@ -103,8 +103,8 @@ def wdq_reading(success: float | None, wdq: float | None) -> str:
     if wdq > 0:
         return "diffusion of benefit"
     if wdq >= -1:
-        return "some displacement, smaller than the direct effect (a net benefit)"
-    return "displacement greater than the direct effect (the benefit is outweighed)"
+        return "some displacement, smaller than the direct effect, so a net benefit"
+    return "displacement greater than the direct effect, which it outweighs"
 
 
 def relative_change_test(xb: int, xa: int, cb: int, ca: int) -> ChangeTest:
@@ -255,8 +255,10 @@ def pick_control(
 ) -> tuple[Control | None, pd.DataFrame]:
     """The candidate area whose monthly counts over the prior ``months`` correlate best with the target's.
 
-    Candidates touching the target or the buffer are excluded (they would share its effect).  Ties
-    go to the candidate with more prior incidents.  Returns the control (None if no candidate is
+    Candidates touching the target or the buffer are excluded (they would share its effect), and
+    those with fewer prior incidents than the target (then fewer than five a month) are used only
+    when no busier one is left.  Ties go
+    to the candidate with more prior incidents.  Returns the control (None if no candidate is
     left) and a table of every candidate with its correlation and whether it was excluded.
     """
     target_series = monthly_series(counted, target, start, months)
@@ -270,7 +272,14 @@ def pick_control(
             r = float(np.corrcoef(target_series, series)[0, 1])
         rows.append({"area": label, "excluded": excluded, "prior_count": int(series.sum()), "correlation": r})
     table = pd.DataFrame(rows, columns=["area", "excluded", "prior_count", "correlation"])
-    usable = table[~table["excluded"] & (table["prior_count"] > 0)]
+    # Proportionality (Guerette 2009): a control quieter than the target gives ratios that swing on a
+    # handful of incidents, so prefer candidates at least as busy as the target over the prior months.
+    # Failing that, at least MIN_COUNT a month on average; failing that, any with incidents.
+    free = table[~table["excluded"]]
+    for floor in (max(int(target_series.sum()), 1), MIN_COUNT * months, 1):
+        usable = free[free["prior_count"] >= floor]
+        if not usable.empty:
+            break
     if usable.empty:
         return None, table
     geoms = dict(candidates)

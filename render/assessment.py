@@ -97,7 +97,8 @@ def table_html(a: Assessment, compact: bool = False) -> str:
     if a.wdd_estimate is not None and not compact:
         measures += f"; WDD {a.wdd_estimate:+d} crimes (SE {a.wdd_se:.1f})"
     return (
-        f'<table class="assess"><tr><th class="cat">Area</th>{head}<th>Change vs before</th></tr>{rows}</table>'
+        f'<table class="assess"><tr><th class="cat">Area</th>{head}<th>Change<br><small>vs before</small></th></tr>'
+        f"{rows}</table>"
         f'<p class="measures">{measures}.</p>'
     )
 
@@ -107,10 +108,10 @@ def summary_html(a: Assessment) -> str:
     d = a.deployment
     head = (
         f"<b>Deployment {d.id}</b> ({escape(d.kind)}, {escape(d.where_text())}; {escape(d.when_text())}; "
-        f"recorded by {escape(d.who)})"
+        f"recorded by {escape(d.who)})."
     )
     cls = ' class="toofew"' if a.too_few else ""
-    return f'<div class="assessment"><p>{head}</p><p{cls}>{escape(sentence(a))}</p>{table_html(a, True)}</div>'
+    return f'<div class="assessment"><p{cls}>{head} {escape(sentence(a))}</p>{table_html(a, True)}</div>'
 
 
 __all__ = ["TOO_FEW", "buffer_sentence", "sentence", "summary_html", "table_html"]

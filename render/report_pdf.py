@@ -34,8 +34,8 @@ body { font-family: "DejaVu Sans", Arial, Helvetica, sans-serif; font-size: 7.4p
        line-height: 1.25; }
 .marking { text-align: center; font-weight: bold; letter-spacing: 0.5pt; font-size: 8pt; margin-bottom: 1mm; }
 header { border-bottom: 2px solid #0072B2; padding-bottom: 1mm; margin-bottom: 1.5mm; }
-h1 { font-size: 12.5pt; margin: 0; color: #08306b; }
-h2 { font-size: 8.6pt; margin: 2mm 0 1mm 0; color: #08306b; border-bottom: 0.6pt solid #9aa; }
+h1 { font-size: 11.5pt; margin: 0; color: #08306b; }
+h2 { font-size: 8.4pt; margin: 1.6mm 0 0.8mm 0; color: #08306b; border-bottom: 0.6pt solid #9aa; }
 p { margin: 0.6mm 0; }
 .sub { color: #444; }
 .banner { border: 1.2pt solid #D55E00; color: #7a2e00; font-weight: bold; padding: 0.6mm 2mm; margin: 1mm 0;
@@ -44,22 +44,27 @@ table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nu
 th, td { border: 0.5pt solid #bbb; padding: 0.35mm 1mm; text-align: right; vertical-align: top; }
 th { background: #eef2f7; font-weight: bold; }
 td.cat, th.cat { text-align: left; }
+.progress td.cat { width: 36%; }
+.progress td:last-child { white-space: nowrap; }
+.assessment td.cat { width: 34%; }
+th small { font-weight: normal; }
 tr.total td { font-weight: bold; background: #f6f6f6; }
 tr.published td { font-style: italic; color: #444; }
 .status { display: inline-block; padding: 0 1mm; border-radius: 0.8mm; color: #000; white-space: nowrap; }
 .charts { display: flex; flex-wrap: wrap; gap: 1mm 1.5mm; }
 .chart { width: 36.5mm; }
-.chart .t { font-size: 6.2pt; height: 5.2mm; overflow: hidden; line-height: 1.15; }
+.chart .t { font-size: 6pt; height: 4.6mm; overflow: hidden; line-height: 1.15; }
 .key span { margin-right: 3mm; }
 .key i { display: inline-block; width: 3mm; height: 2mm; margin-right: 0.8mm; vertical-align: middle; }
 ul { margin: 0.5mm 0 0 3.5mm; padding: 0; }
 li { margin: 0.3mm 0; }
-.assessment { border-left: 1.5pt solid #0072B2; padding-left: 1.5mm; margin: 1mm 0; }
+.assessment { border-left: 1.5pt solid #0072B2; padding-left: 1.5mm; margin: 0.8mm 0; }
+.assessment p { margin: 0.3mm 0; }
 .assessment table { margin-top: 0.5mm; }
 .assessment td, .assessment th { padding: 0.2mm 0.8mm; }
 .toofew { color: #7a2e00; }
 .measures { color: #333; }
-footer { margin-top: 1.5mm; color: #555; font-size: 6.4pt; border-top: 0.6pt solid #9aa; padding-top: 0.8mm; }
+footer { margin-top: 1.2mm; color: #555; font-size: 6pt; border-top: 0.6pt solid #9aa; padding-top: 0.8mm; }
 """
 
 
@@ -110,7 +115,7 @@ def category_chart(row: dict, report: TargetReport) -> str:
             proj.append(None)
         values.append(v if y <= eval_year else None)
     top = max([base, final_max] + [v for v in values if v] + [p for p in proj if p]) * 1.1 or 1
-    w, h, left, bottom = 150, 78, 24, 12
+    w, h, left, bottom = 150, 64, 24, 11
     pw, ph = w - left - 2, h - bottom - 3
     step = pw / len(years)
 
@@ -118,7 +123,7 @@ def category_chart(row: dict, report: TargetReport) -> str:
         return 3 + ph - ph * v / top
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="36.5mm" height="19mm" role="img">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="36.5mm" height="15.5mm" role="img">',
         f'<line x1="{left}" y1="{3 + ph}" x2="{w - 2}" y2="{3 + ph}" stroke="#666" stroke-width="0.6"/>',
         f'<text x="{left - 2}" y="{y_of(top / 1.1) + 3:.1f}" font-size="7" text-anchor="end">{top / 1.1:,.0f}</text>',
         f'<text x="{left - 2}" y="{3 + ph}" font-size="7" text-anchor="end">0</text>',
@@ -226,7 +231,7 @@ def _progress_table(report: TargetReport) -> str:
             + f"<td>{_fmt(r['to_date'])}</td><td>{_fmt(r['projected'])}</td><td>{_fmt(r['trajectory'])}</td>"
             f"<td>{change}</td><td>{_status(str(r['status']))}</td></tr>"
         )
-    return f"<table>{head}{''.join(body)}</table>"
+    return f'<table class="progress">{head}{"".join(body)}</table>'
 
 
 def _charts(report: TargetReport) -> str:
@@ -286,7 +291,9 @@ def report_document(
     t = report.targets
     mark = escape(marking)
     banner = f'<div class="banner">{SYNTHETIC_BANNER}</div>' if report.synthetic else ""
-    notes = [report.status_rule, report.rounding_rule, *report.notes]
+    # Coverage notes about other years belong to the full HTML report, not this page.
+    notes = [report.status_rule, report.rounding_rule]
+    notes += [n for n in report.notes if not n.startswith(("Years with fewer", "Categories not recorded"))]
     if t.source:
         notes.append(f"Baseline and targets: {t.source}.")
     title = escape(partnership or district)
