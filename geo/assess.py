@@ -2,8 +2,7 @@
 
 Measures (Bowers & Johnson 2003; formulas and reading as in Guerette 2009, *Analyzing Crime
 Displacement and Diffusion*, POP tool guide 10, appendices B and C), with R the target (response)
-area, B the buffer, C the control, b before and a after (here: the period compared, by default
-*during* the deployment):
+area, B the buffer, C the control, b before and a the period compared (by default *during*):
 
 * success measure ``Ra/Ca - Rb/Cb`` (negative: the target improved relative to the control);
 * buffer measure ``Ba/Ca - Bb/Cb`` (positive: possible displacement; negative: possible diffusion);
@@ -13,12 +12,12 @@ area, B the buffer, C the control, b before and a after (here: the period compar
 * total net effect ``TNE = [Rb(Ca/Cb) - Ra] + [Bb(Ca/Cb) - Ba]`` (crimes prevented, net of the buffer).
 
 Significance: the relative change of the target against the control, ``(Ra/Rb)/(Ca/Cb)``, is
-tested with the conditional exact test for Poisson counts, which for a 2×2 table of counts (area
-× period) is Fisher's exact test: conditioning independent Poisson counts on the table's margins
-leaves the (non-central) hypergeometric distribution whose odds ratio is that ratio of rate
-ratios.  The buffer is tested the same way.  The weighted displacement difference (Wheeler &
-Ratcliffe 2018, local estimate ``(Ra - Rb) - (Ca - Cb)``, standard error ``sqrt(Ra+Rb+Ca+Cb)``) is
-given beside it as crimes.  Counts below :data:`MIN_COUNT` make any of these "too few to rely on".
+tested with the conditional exact test for Poisson counts, which for the 2×2 table (area × period)
+is Fisher's exact test: conditioned on the margins, independent Poisson counts follow the
+non-central hypergeometric distribution whose odds ratio is that ratio of rate ratios.  The buffer
+is tested the same way.  The weighted displacement difference (Wheeler & Ratcliffe 2018: local
+estimate ``(Ra - Rb) - (Ca - Cb)``, standard error ``sqrt(Ra+Rb+Ca+Cb)``) is given beside it in
+crimes.  Counts below :data:`MIN_COUNT` make the assessment "too few to rely on".
 """
 
 from __future__ import annotations
@@ -69,12 +68,11 @@ class ChangeTest:
         return self.p_value is not None and self.p_value < alpha
 
 
-def _ratio(num: float, den: float) -> float | None:
-    return None if den == 0 else num / den
-
-
 def displacement(rb: int, ra: int, bb: int, ba: int, cb: int, ca: int) -> Displacement:
     """WDQ, its two measures and the total net effect (None where a count in a denominator is 0).
+
+    The WDQ is None unless the success measure is negative: without a relative improvement in the
+    target there is nothing to be displaced, and the quotient's sign would read backwards.
 
     Parameters
     ----------
@@ -86,7 +84,7 @@ def displacement(rb: int, ra: int, bb: int, ba: int, cb: int, ca: int) -> Displa
     success = ra / ca - rb / cb
     buffer = ba / ca - bb / cb
     tne = (rb * ca / cb - ra) + (bb * ca / cb - ba)
-    wdq = _ratio(buffer, success)
+    wdq = buffer / success if success < 0 else None
     return Displacement(success, buffer, wdq, tne, wdq_reading(success, wdq))
 
 
@@ -110,8 +108,7 @@ def wdq_reading(success: float | None, wdq: float | None) -> str:
 def relative_change_test(xb: int, xa: int, cb: int, ca: int) -> ChangeTest:
     """Conditional exact test that an area changed like the control (Fisher's exact test on the 2×2 counts).
 
-    Returns the ratio of rate ratios ``(xa/xb)/(ca/cb)`` (conditional maximum-likelihood estimate)
-    with its exact 95% confidence interval and two-sided p-value.
+    Returns the ratio of rate ratios ``(xa/xb)/(ca/cb)`` (conditional MLE), exact 95% CI, two-sided p.
     """
     if min(xb + xa, cb + ca, xb + cb, xa + ca) == 0:
         return ChangeTest(None, None, None, None)
@@ -168,11 +165,6 @@ def periods(deployment: Deployment, before_days: int | None = None, after_days: 
     }
 
 
-def deployment_selection(deployment: Deployment, **extra) -> Selection:
-    """The selection of the deployment's nights and hours (dates are set per period)."""
-    return Selection(days=deployment.days, hours=deployment.hours, **extra)
-
-
 def incident_days(incidents: pd.DataFrame, cutoff: int | None) -> pd.Series:
     """The date (night) each incident counts to: its window's midpoint, or the first of its month for month-only."""
     ref = night_of(reference_time(incidents), cutoff)
@@ -197,11 +189,10 @@ class Counted:
 
 def prepare(incidents: pd.DataFrame, deployment: Deployment) -> Counted:
     """Keep the deployment's nights and hours; give each incident the night it counts to."""
-    sel = deployment_selection(deployment)
-    res = filter_frame(incidents, sel) if sel.uses_time_of_day else None
-    frame = res.incidents if res is not None else incidents
-    notes = list(res.notes) if res is not None else []
-    if res is not None and res.excluded_imprecise:
+    sel = Selection(days=deployment.days, hours=deployment.hours)
+    res = filter_frame(incidents, sel)  # no days or hours: only the (empty) attribute filters run
+    frame, notes = res.incidents, list(res.notes)
+    if res.excluded_imprecise:
         notes.append(
             f"{res.excluded_imprecise:,} records without a time of day are left out: they cannot be placed "
             "in the deployment's nights and hours"
@@ -298,11 +289,8 @@ def pick_control(
 
 @dataclass(frozen=True)
 class Assessment:
-    """Before/during/after counts for a deployment's target, buffer and control, with the measures.
-
-    ``counts`` has one row per area (``target``, ``buffer``, ``control``) and columns ``area``,
-    ``label`` and one per period.  ``compare`` is the period set against ``before``.
-    """
+    """Before/during/after counts (``counts``: one row per area, ``target``, ``buffer``, ``control``,
+    with ``label`` and one column per period) and the measures; ``compare`` is set against before."""
 
     deployment: Deployment
     spans: dict
@@ -407,26 +395,5 @@ def assess(
     )
 
 
-__all__ = [
-    "Assessment",
-    "Control",
-    "assess",
-    "pick_control",
-    "DEFAULT_BUFFER_M",
-    "MIN_COUNT",
-    "PERIODS",
-    "TEST_METHOD",
-    "ChangeTest",
-    "Counted",
-    "Displacement",
-    "count",
-    "deployment_selection",
-    "displacement",
-    "incident_days",
-    "monthly_series",
-    "periods",
-    "prepare",
-    "relative_change_test",
-    "wdd",
-    "wdq_reading",
-]
+__all__ = ["Assessment", "ChangeTest", "Control", "Displacement", "assess", "count", "displacement", "periods"]
+__all__ += ["pick_control", "prepare", "relative_change_test", "wdd", "wdq_reading", "MIN_COUNT", "TEST_METHOD"]

@@ -48,25 +48,13 @@ CELL_RANGE = (25.0, 2000.0)
 #: Largest drawn area (km²): a deployment covers streets, not the district.
 MAX_AREA_KM2 = 25.0
 
-COLUMNS = {
-    "id": "int",
-    "kind": "text",
-    "place": "text",
-    "label": "text",
-    "geometry_wkt": "text",
-    "easting": "float",
-    "northing": "float",
-    "radius_m": "float",
-    "cell_m": "float",
-    "date_from": "text",
-    "date_to": "text",
-    "days": "text",
-    "hours": "text",
-    "who": "text",
-    "notes": "text",
-    "plan": "text",
-    "created_at": "timestamp",
-}
+#: The side table's columns (dates as ISO text, nights as "4,5", hours as "20-4": portable to any backend).
+COLUMNS = (
+    {"id": "int", "created_at": "timestamp"}
+    | dict.fromkeys(["kind", "place", "label", "geometry_wkt", "date_from", "date_to", "days", "hours"], "text")
+    | dict.fromkeys(["who", "notes", "plan"], "text")
+    | dict.fromkeys(["easting", "northing", "radius_m", "cell_m"], "float")
+)
 
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
@@ -79,30 +67,11 @@ class DeploymentError(HotspotsError, ValueError):
 class Deployment:
     """One recorded deployment (frozen and hashable, so an assessment can be cached on it).
 
-    Attributes
-    ----------
-    id : int
-        Assigned by :func:`add` (0 before it is stored).
-    kind : {"van", "patrol"}
-    place : {"site", "cell", "area"}
-    geometry_wkt : str
-        The target area in British National Grid (EPSG:27700), as WKT.
-    date_from, date_to : date
-        First and last day (inclusive).
-    days : tuple of int
-        Nights of the week (0 = Monday); empty = every night.
-    hours : (int, int) or None
-        Hour window, may cross midnight; None = all day.
-    who : str
-        Who recorded it.
-    notes, label : str
-        Free text; ``label`` says where in words (e.g. "5 van sites from the plan").
-    easting, northing, radius_m, cell_m : float or None
-        The site or cell as entered.
-    plan : str
-        JSON of the plan parameters when recorded from a plan, else "".
-    created_at : datetime or None
-        UTC.
+    ``geometry_wkt`` is the target area in BNG; ``date_from``/``date_to`` are inclusive; ``days``
+    are nights of the week (0 = Monday, empty = every night); ``hours`` may cross midnight (None =
+    all day); ``label`` says where in words; ``easting``, ``northing``, ``radius_m``, ``cell_m``
+    keep a site or cell as entered; ``plan`` is the JSON of a plan's parameters when recorded from
+    one; ``id`` is 0 until :func:`add` stores it; ``created_at`` is UTC.
     """
 
     kind: str
@@ -373,14 +342,9 @@ def make_deployment(
 # ---- the side table ---------------------------------------------------------------------------
 
 
-def ensure(store: Store) -> None:
-    """Declare the ``deployments`` table (idempotent)."""
-    records.ensure_table(store, TABLE, COLUMNS, primary_key="id")
-
-
 def add(store: Store, deployment: Deployment, now: datetime | None = None) -> Deployment:
     """Store a deployment under the next free id; returns it with ``id`` and ``created_at`` set."""
-    ensure(store)
+    records.ensure_table(store, TABLE, COLUMNS, primary_key="id")  # idempotent
     ids = [int(r["id"]) for r in records.select(store, TABLE)]
     stored = Deployment(
         **{
@@ -419,19 +383,5 @@ def remove(store: Store, deployment_id: int) -> Deployment:
     return gone
 
 
-__all__ = [
-    "Deployment",
-    "DeploymentError",
-    "KINDS",
-    "PLACES",
-    "add",
-    "area_from_geojson",
-    "cell_area",
-    "check_place",
-    "ensure",
-    "get",
-    "list_all",
-    "make_deployment",
-    "remove",
-    "site_area",
-]
+__all__ = ["Deployment", "DeploymentError", "add", "area_from_geojson", "cell_area", "check_place"]
+__all__ += ["get", "list_all", "make_deployment", "remove", "site_area"]

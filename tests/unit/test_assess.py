@@ -43,6 +43,9 @@ def test_wdq_and_total_net_effect_follow_bowers_johnson_and_guerette():
     assert m.wdq == pytest.approx(-0.7)
     assert m.total_net_effect == pytest.approx(12.0)
     assert m.reading.startswith("some displacement")
+    # No relative success (the target rose with the control): the quotient is not read.
+    m = displacement(rb=100, ra=110, bb=80, ba=100, cb=200, ca=200)
+    assert m.success_measure > 0 and m.wdq is None and "does not apply" in m.reading
 
 
 def test_wdq_reading_bands_are_guerettes_appendix_c():
