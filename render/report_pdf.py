@@ -262,6 +262,11 @@ def _assessments(assessments: Sequence) -> str:
     return shown
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:]) + ("" if text.endswith(".") else ".")
+
+
 def report_document(
     report: TargetReport,
     *,
@@ -316,7 +321,7 @@ Target: reduce each category by {reds} from {fy_label(t.baseline_year)} to {fy_l
 {_charts(report)}
 <h2>Deployments this quarter: before, during and after</h2>
 {_assessments(assessments)}
-<footer><b>How to read this.</b> {" ".join(escape(n if n.endswith(".") else n + ".") for n in notes)}
+<footer><b>How to read this.</b> {" ".join(escape(_sentence(n)) for n in notes)}
 Generated {generated:%d/%m/%Y} by csp-hotspots. <b>{mark}</b></footer>
 </body>
 </html>

@@ -200,8 +200,16 @@ def _result(res) -> html.Div:
         [r["label"], *(f"{r[p]:,}" for p in _PERIODS), _pct(a.change_pct(r["area"]))]
         for r in a.counts.to_dict("records")
     ]
-    cols = ["Area", *(f"{p.capitalize()} {a.spans[p][0]:%d/%m/%Y}–{a.spans[p][1]:%d/%m/%Y}" for p in _PERIODS)]
-    table = html_table(rows, [*cols, f"Change ({a.compare} vs before)"], table_id="as-table", numeric=(1, 2, 3, 4))
+    cols = [
+        [
+            p.capitalize(),
+            html.Br(),
+            html.Small(f"{a.spans[p][0]:%d/%m/%Y}–{a.spans[p][1]:%d/%m/%Y}", className="fw-normal"),
+        ]
+        for p in _PERIODS
+    ]
+    change = ["Change", html.Br(), html.Small(f"{a.compare} vs before", className="fw-normal")]
+    table = html_table(rows, ["Area", *cols, change], table_id="as-table", numeric=(1, 2, 3, 4))
     m, t = a.measures, a.target_test
     facts = [
         f"WDQ: {'–' if m.wdq is None else f'{m.wdq:+.2f}'} ({m.reading})",

@@ -43,7 +43,7 @@ def test_record_a_deployment_and_see_its_assessment(page, live_server, console_e
     expect(rows.nth(0)).to_contain_text("Target area")
     expect(rows.nth(1)).to_contain_text("Buffer ring (200 m)")
     expect(rows.nth(2)).to_contain_text("Control: ")
-    expect(page.locator("#as-table thead")).to_contain_text("Before 05/09/2007–01/11/2007")
+    expect(page.locator("#as-table thead")).to_contain_text("05/09/2007–01/11/2007")
     expect(page.locator("#as-measures")).to_contain_text("WDQ")
     expect(page.locator("#as-deployment")).to_contain_text("PC Smith")
     SHOTS.mkdir(parents=True, exist_ok=True)
