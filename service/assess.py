@@ -19,7 +19,6 @@ from geo import assess as geo_assess
 from geo import deployments as dep
 from geo.assess import Assessment
 from geo.deployments import Deployment
-from geo.params import _split
 from geo.schema import CRIME_TYPES
 from geo.selection import Selection
 from render.assessment import sentence
@@ -28,6 +27,11 @@ from service.deployments import get_deployment, list_deployments
 from service.errors import NotFoundError, OptionsError
 from service.limits import LIMITS, check_number, parse_number
 from service.source import Source
+
+
+def _crime_types(raw: Any) -> tuple[str, ...]:
+    values = [raw] if isinstance(raw, str) else list(raw or [])
+    return tuple(p.strip() for v in values for p in str(v).split(",") if p.strip())
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class AssessOptions:
             compare=str(params.get("compare") or "during").lower(),
             control=str(params.get("control") or "auto").strip(),
             control_area=params.get("control_area") or None,
-            crime_types=_split(params.get("crime")),
+            crime_types=_crime_types(params.get("crime")),
             before_days=parse_number("period_days", params.get("before_days")),
             after_days=parse_number("period_days", params.get("after_days")),
         )

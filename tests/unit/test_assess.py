@@ -201,3 +201,56 @@ def test_periods_default_to_the_deployments_length_and_keep_whole_months():
     assert q["before"] == (date(2007, 1, 1), date(2007, 2, 28)) and q["after"] == (date(2007, 5, 1), date(2007, 6, 30))
     with pytest.raises(ValueError):
         assess(_frame(seed=6).head(10), d, CANDIDATES, compare="later")
+
+
+# ---- the service on the demo store ------------------------------------------------------------
+
+
+def test_service_assesses_a_recorded_deployment_with_a_chosen_or_automatic_control(demo_store, tmp_path):
+    import shutil
+
+    from geo.errors import NotFoundError
+    from service.assess import AssessOptions, run_assess
+    from service.deployments import DeploymentInput, add_deployment, remove_deployment
+    from service.errors import OptionsError
+    from service.source import Source
+
+    shutil.copy(demo_store.path, tmp_path / "s.duckdb")
+    source = Source.build(tmp_path / "s.duckdb", demo_store.district.folder)
+    params = {
+        "kind": "van",
+        "site": "448200,129400",
+        "radius": "150",
+        "from": "02/11/2007",
+        "to": "29/12/2007",
+        "who": "PC Smith",
+    }
+    d = add_deployment(source, DeploymentInput.from_params(params))
+    auto = run_assess(source, AssessOptions(deployment_id=d.id))
+    a = auto.assessment
+    assert a.control is not None and a.control.method.startswith("automatic")
+    c = a.candidates.set_index("area")
+    mine = c.loc[a.control.label]
+    assert not mine["excluded"]
+    # No candidate at least as busy correlates better (busier candidates are preferred, then correlation).
+    rivals = c[~c["excluded"] & (c["prior_count"] >= mine["prior_count"])]
+    assert rivals["correlation"].max() == mine["correlation"]
+    # Every candidate touching the target or its buffer was excluded, the ward holding the site among them.
+    assert "St Bartholomew ward" in set(a.candidates.loc[a.candidates["excluded"], "area"])
+    assert a.value("target", "before") > 0 and auto.sentence.startswith(("Crime", "Too few"))
+    ward = run_assess(source, AssessOptions.from_params({"deployment": str(d.id), "control": "ward:st luke"}))
+    assert ward.assessment.control.label == "St Luke ward" and ward.assessment.control.method == "drawn by the user"
+    opts = AssessOptions.from_params({"deployment": "1", "buffer": "300", "compare": "after", "crime": "Robbery"})
+    assert AssessOptions.from_params(opts.to_params()) == opts
+    with pytest.raises(OptionsError, match="no ward called 'Nowhere'"):
+        run_assess(source, AssessOptions.from_params({"deployment": "1", "control": "ward:Nowhere"}))
+    with pytest.raises(OptionsError, match="buffer ring width"):
+        AssessOptions.from_params({"deployment": "1", "buffer": "5"})
+    remove_deployment(source, d.id)
+    with pytest.raises(NotFoundError):
+        run_assess(source, AssessOptions(deployment_id=d.id))
+    # The same id recorded again elsewhere is assessed afresh, not answered from the cache.
+    again = add_deployment(source, DeploymentInput.from_params({**params, "site": "448000,129700"}))
+    assert again.id == d.id
+    fresh = run_assess(source, AssessOptions(deployment_id=again.id)).assessment
+    assert fresh.deployment.geometry_wkt != a.deployment.geometry_wkt
