@@ -77,7 +77,7 @@ def register(subparsers) -> None:
 
     r = subparsers.add_parser("report", help="the quarterly report on one A4 page (PDF and/or HTML)")
     add_store_args(r)
-    r.add_argument("--quarter", required=True, metavar="Q", help="financial quarter, e.g. '2007/08 Q3'")
+    r.add_argument("--quarter", metavar="Q", help="financial quarter, e.g. '2007/08 Q3' (default: the latest data)")
     r.add_argument("--pdf", metavar="FILE", help="write the PDF here")
     r.add_argument("--html", metavar="FILE", help="write the same page as HTML here")
     r.set_defaults(handler=_report)

@@ -198,14 +198,17 @@ class QuarterReport:
     filename: str
 
 
-def quarterly_report(source: Source, quarter: str, *, pdf: bool = True, generated: date | None = None) -> QuarterReport:
+def quarterly_report(
+    source: Source, quarter: str | None, *, pdf: bool = True, generated: date | None = None
+) -> QuarterReport:
     """Targets as of the quarter's last day, the quarter's deployment assessments, on one A4 page.
 
     Parameters
     ----------
     source : Source
-    quarter : str
-        A financial quarter, e.g. ``"2007/08 Q3"`` (Q1 = April-June).
+    quarter : str or None
+        A financial quarter, e.g. ``"2007/08 Q3"`` (Q1 = April-June); None for the quarter holding
+        the latest data, counted to its last day.
     pdf : bool, default True
         Also render the PDF (WeasyPrint).
     generated : date, optional
@@ -214,19 +217,22 @@ def quarterly_report(source: Source, quarter: str, *, pdf: bool = True, generate
     from geo.targets import fy_label, parse_quarter, quarter_end, target_table
     from render.report_pdf import protective_marking, render_pdf, report_document
 
-    try:
-        year, q = parse_quarter(quarter)
-    except ValueError as exc:
-        raise OptionsError(str(exc)) from None
     district = source.district()
     incidents = source.query(Selection()).incidents
     try:
-        report = target_table(incidents, district.targets, as_of=quarter_end(year, q))
+        if quarter:
+            year, q = parse_quarter(quarter)
+            report = target_table(incidents, district.targets, as_of=quarter_end(year, q))
+        else:  # the latest data: the quarter holding its last day, counted to that day
+            report = target_table(incidents, district.targets)
+            year, q = int(report.evaluated_year[:4]), (report.months_elapsed + 2) // 3
     except ValueError as exc:
         raise OptionsError(str(exc)) from None
     start, end = quarter_span(year, q)
     results = tuple(assess_period(source, start, end))
     label = f"{fy_label(year)} Q{q}"
+    if report.as_of != end:
+        label += f" (to {report.as_of:%d/%m/%Y})"
     marking = protective_marking(district.folder)
     html = report_document(
         report,
@@ -237,7 +243,7 @@ def quarterly_report(source: Source, quarter: str, *, pdf: bool = True, generate
         marking=marking,
         generated=generated,
     )
-    stem = f"{district.name}-quarterly-report-{label}".lower().replace("/", "-").replace(" ", "-")
+    stem = f"{district.name}-quarterly-report-{fy_label(year)}-q{q}".lower().replace("/", "-").replace(" ", "-")
     return QuarterReport(label, html, render_pdf(html) if pdf else None, marking, results, stem)
 
 

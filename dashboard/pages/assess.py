@@ -104,7 +104,7 @@ def _form() -> html.Form:
 def layout(deployment: str | None = None, buffer: str | None = None, compare: str | None = None, **_q) -> html.Div:
     try:
         options = _options()
-    except HotspotsError as exc:
+    except (HotspotsError, ValueError) as exc:  # ValueError: the store cannot be read
         return html.Div(html.P(str(exc), className="alert alert-warning"))
     chosen = int(deployment) if deployment and deployment.isdigit() else (options[-1]["value"] if options else None)
     return html.Div(
@@ -251,7 +251,7 @@ def register_callbacks(app: dash.Dash) -> None:
         try:
             opts = AssessOptions.from_params({"deployment": dep_id, "buffer": buffer, "compare": compare})
             return _result(run_assess(_source(), opts))
-        except HotspotsError as exc:
+        except (HotspotsError, ValueError) as exc:  # ValueError: the store cannot be read
             return html.P(str(exc), className="alert alert-warning small", id="as-error")
 
     @app.callback(
@@ -289,6 +289,6 @@ def register_callbacks(app: dash.Dash) -> None:
         }
         try:
             d = add_deployment(_source(), DeploymentInput.from_params(params))
-        except HotspotsError as exc:
+        except (HotspotsError, ValueError) as exc:  # ValueError: the store cannot be read
             return html.Span(str(exc), className="text-danger", id="as-record-error"), dash.no_update, current
         return html.Span(f"Recorded deployment {d.id}.", className="text-success"), _options(), d.id
