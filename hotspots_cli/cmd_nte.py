@@ -246,8 +246,8 @@ def _trends(args: argparse.Namespace) -> int:
 
 
 def _targets(args: argparse.Namespace) -> int:
-    from render.report import render_quarterly_report
     from geo.targets import fy_label, parse_quarter, quarter_end, target_table
+    from render.report import render_quarterly_report
 
     sel = selection_from_args(args)
     store, incidents = _query(args, sel)

@@ -12,8 +12,8 @@ from dash import html
 from dashboard import state
 from dashboard.components.tables import fmt_int, fmt_pct, html_table
 from dashboard.components.trend_chart import SYNTHETIC
-from render.report import STATUS_COLOURS
 from geo.targets import PUBLISHED_TOTAL, TOTAL_CATEGORIES
+from render.report import STATUS_COLOURS
 
 
 def _status_chip(status: str):
