@@ -16,7 +16,8 @@ targets need only a config change.  Conventions (all reported back in :class:`Ta
   which ignores seasonality): *met* when at or below the final maximum; *on track* when at or below
   a straight line from the baseline to that maximum; *at risk* when above the line but below the
   baseline; *off track* when at or above the baseline.  The line uses the smallest reduction (the
-  target; larger ones are stretch targets).
+  target; larger ones are stretch targets).  Once the target year is complete its count is final:
+  *met* when at or below the final maximum, otherwise *missed* (never "at risk").
 * **Totals.** The categories are summed and shown beside the published total; when they differ
   (Winchester: 3,557 against 4,195) both rows are shown and a note says so; neither is dropped.
 """
@@ -261,7 +262,8 @@ def target_table(incidents: pd.DataFrame, targets: Targets, *, as_of: date | str
     status_rule = (
         f"projected {fy_label(eval_year)} count against a straight line from the {fy_label(b)} baseline to the "
         f"{fy_label(t_year)} maximum at {status_r * 100:g}%: met = at or below that maximum; on track = at or "
-        f"below the line; at risk = above the line but below the baseline; off track = at or above the baseline"
+        f"below the line; at risk = above the line but below the baseline; off track = at or above the baseline; "
+        f"once the {fy_label(t_year)} target year is complete: met or missed"
     )
     rounding_rule = "maximum = floor(baseline × (1 − reduction)): the largest whole number not above the target"
     return TargetReport(
@@ -302,7 +304,10 @@ def _status(base, to_date, months, year, b, t_year, final_max) -> dict:
         "change": round(projected - base, 1),
         "change_pct": round(100 * (projected - base) / base, 1),
     }
-    if projected <= final_max:
+    if year >= t_year and months >= 12:
+        # the target year is over: the count is final, so it either met the maximum or missed it
+        status = "met" if to_date <= final_max else "missed"
+    elif projected <= final_max:
         status = "met"
     elif projected <= line:
         status = "on track"
