@@ -63,3 +63,57 @@ def test_compare_periods_by_group_with_total():
     total = cmp.table.set_index("band").loc["Total"]
     assert (total["current"], total["previous"], total["change"]) == (60, 30, 30)
     assert bool(total["beyond_chance"]) and "binomial" in cmp.method
+
+
+def test_few_records_past_an_extract_end_do_not_make_a_covered_month(demo_incidents):
+    rep = monthly_trends(demo_incidents, at="2008-03-01")
+    # the synthetic extract ends on 31/03/2008; three windows end on the morning of 01/04/2008
+    assert rep.series.loc["2008-04"].isna().all()  # missing for every type, not zero
+    assert rep.series.loc["2008-03"].notna().all() and rep.series.loc["2017-02"].notna().all()
+    assert any(n.startswith("3 records left out") for n in rep.notes)
+
+
+def test_real_months_are_never_compared_with_synthetic_ones(demo_incidents):
+    real = demo_incidents[~demo_incidents["synthetic"]]
+    rep = monthly_trends(demo_incidents, at="2022-02-01")
+    violence = rep.table.set_index("crime_type").loc["Violence and sexual offences"]
+    # 2017 is more than 24 months before 2022-02 and the synthetic months are another kind: no baseline
+    assert pd.isna(violence["baseline_mean"]) and violence["flag"] == "" and rep.groups_tested == 0
+    assert any("nothing is flagged without a baseline" in n for n in rep.notes)
+    assert any("synthetic periods are never spliced in" in n for n in rep.notes)
+    # 2017-09 against the seven real months before it, never against 2003-2008
+    rep = monthly_trends(demo_incidents, at="2017-09-01")
+    v = rep.table.set_index("crime_type").loc["Violence and sexual offences"]
+    months = real[(real["crime_type"] == "Violence and sexual offences")]["occurred_from"].dt.strftime("%Y-%m")
+    expected = months[months < "2017-09"].value_counts().mean()
+    assert v["baseline_mean"] == pytest.approx(round(expected, 2)) and "real data" in rep.method
+
+
+def test_a_type_is_covered_only_where_its_source_records_it():
+    # source A records burglary and robbery in 2006; source B only records burglary, in 2007
+    a = pd.concat([_frame([f"2006-{m:02d}-15 12:00"] * 5) for m in range(1, 13)])
+    a = pd.concat([a, _frame(["2006-03-15 12:00"] * 5, crime="Robbery")]).assign(source="a:x")
+    b = pd.concat([_frame([f"2007-{m:02d}-15 12:00"] * 5) for m in range(1, 4)]).assign(source="b:y")
+    rep = monthly_trends(pd.concat([a, b]), at="2007-03-01")
+    assert rep.series.loc["2006-06", "Robbery"] == 0  # A covers June 2006 and records robbery: a true zero
+    assert pd.isna(rep.series.loc["2007-02", "Robbery"])  # B never records robbery: missing
+    assert list(rep.table["crime_type"]) == ["Burglary"] and "1 group(s) left out" in " ".join(rep.notes)
+
+
+def test_flags_are_corrected_across_groups_and_small_counts_marked():
+    # 20 groups at a steady 10 a month; one jumps to 30, one to 20 (p about 0.007 alone)
+    frames = []
+    for g in range(20):
+        counts = [10] * 12 + [30 if g == 0 else 20 if g == 1 else 10]
+        frames.append(_monthly(counts).assign(crime_type=f"T{g:02d}"))
+    frames.append(_monthly([1] * 12 + [4]).assign(crime_type="Rare"))
+    rep = monthly_trends(pd.concat(frames))
+    flagged = rep.flagged.set_index("crime_type")
+    assert list(flagged.index) == ["T00"] and flagged.loc["T00", "flag"] == "high"
+    row = rep.table.set_index("crime_type").loc["T01"]
+    # outside the uncorrected 99% range (the old rule flagged it), but not after correcting for 21 tests
+    assert row["count"] > row["expected_high"] and row["p_value"] < 0.01
+    assert row["q_value"] > 0.01 and row["flag"] == ""
+    assert rep.groups_tested == 21 and "21 group(s) tested" in rep.method and "Benjamini-Hochberg" in rep.method
+    rare = rep.table.set_index("crime_type").loc["Rare"]
+    assert bool(rare["too_few"]) and rare["reliability"] == "too few to rely on"
