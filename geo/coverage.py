@@ -21,6 +21,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geo.schema import PRECISION_MONTH
+from geo.selection import night_of, reference_time
+
+#: Fewest incidents a count (or a change) may rest on before it is marked :data:`TOO_FEW`.
+DEFAULT_MIN_COUNT = 5
+TOO_FEW = "too few to rely on"
+
 
 @dataclass
 class Coverage:
@@ -105,4 +112,13 @@ def source_coverage(
     return Coverage(by_type=by_type, any_type=any_type)
 
 
-__all__ = ["Coverage", "feeds", "source_coverage"]
+def record_dates(incidents: pd.DataFrame, night_cutoff: int | None) -> pd.Series:
+    """Local (night-of) date of each incident; month-precision records get their month's first day."""
+    ref = reference_time(incidents)
+    d = night_of(ref, night_cutoff)
+    is_month = (incidents["time_precision"] == PRECISION_MONTH).fillna(False).to_numpy()
+    first = incidents["occurred_from"].dt.tz_localize(None).dt.normalize()
+    return d.where(~is_month, first)
+
+
+__all__ = ["DEFAULT_MIN_COUNT", "TOO_FEW", "Coverage", "feeds", "record_dates", "source_coverage"]

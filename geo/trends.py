@@ -36,14 +36,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from geo.coverage import feeds, source_coverage
+from geo.compare import (
+    PeriodComparison,
+    YearOnYear,
+    compare_periods,
+    compare_year_on_year,
+    poisson_change_test,
+    same_period_last_year,
+)
+from geo.coverage import DEFAULT_MIN_COUNT, TOO_FEW, feeds, record_dates, source_coverage
 from geo.schema import PRECISION_MONTH
-from geo.selection import DEFAULT_NIGHT_CUTOFF, night_of, reference_time
+from geo.selection import DEFAULT_NIGHT_CUTOFF
 
 Freq = Literal["month", "week", "weekend"]
-#: Fewest incidents a count (or a change) may rest on before it is marked :data:`TOO_FEW`.
-DEFAULT_MIN_COUNT = 5
-TOO_FEW = "too few to rely on"
+
 _LAST_YEAR = {"month": 12, "week": 52, "weekend": 52}
 _MONDAY0 = pd.Timestamp("1970-01-05")  # a Monday: week numbers count from here
 
@@ -89,46 +95,15 @@ class TrendReport:
         return self.table[self.table["flag"] != ""]
 
 
-@dataclass
-class PeriodComparison:
-    """Two periods compared per group, with a test of whether the change is beyond chance.
-
-    Attributes
-    ----------
-    table : DataFrame
-        Columns: group column (if any), ``previous``, ``current``, ``change``, ``change_pct``,
-        ``rate_ratio`` (per day, so periods of different length compare fairly), ``p_value``,
-        ``beyond_chance`` (p < alpha); last row ``Total``.
-    current, previous : tuple of date
-    method : str
-    notes : list of str
-    """
-
-    table: pd.DataFrame
-    current: tuple[date, date]
-    previous: tuple[date, date]
-    method: str
-    notes: list[str] = field(default_factory=list)
-
-
-def _dates(incidents: pd.DataFrame, night_cutoff: int | None) -> pd.Series:
-    """Local (night-of) date of each incident; month-precision records get their month's first day."""
-    ref = reference_time(incidents)
-    d = night_of(ref, night_cutoff)
-    is_month = (incidents["time_precision"] == PRECISION_MONTH).fillna(False).to_numpy()
-    first = incidents["occurred_from"].dt.tz_localize(None).dt.normalize()
-    return d.where(~is_month, first)
-
-
 def _period_keys(incidents: pd.DataFrame, freq: Freq, night_cutoff: int | None) -> tuple[pd.Series, int]:
     """Integer period key per incident (NA when it cannot be placed) and how many were left out."""
     if freq not in _LAST_YEAR:
         raise ValueError(f"freq must be one of {list(_LAST_YEAR)}, got {freq!r}")
     is_month = (incidents["time_precision"] == PRECISION_MONTH).fillna(False).to_numpy()
     if freq == "month":
-        d = _dates(incidents, None)
+        d = record_dates(incidents, None)
         return pd.Series(d.dt.year * 12 + d.dt.month - 1, index=incidents.index), 0
-    d = _dates(incidents, night_cutoff)
+    d = record_dates(incidents, night_cutoff)
     key = ((d - _MONDAY0).dt.days // 7).astype("Int64")
     if freq == "weekend":
         key = key.where(d.dt.day_of_week.isin([4, 5]))
@@ -245,7 +220,7 @@ def period_trends(
         notes.append(f"{n_few} group(s) with fewer than {min_count} incidents now and on average: {TOO_FEW}")
     series = counts.copy()
     series.index = [_label(p, freq) for p in counts.index]
-    last_date = _dates(incidents, night_cutoff if freq != "month" else None).max()
+    last_date = record_dates(incidents, night_cutoff if freq != "month" else None).max()
     if k == max(all_cov) and last_date < _period_end(k, freq):
         notes.append(f"the {freq} examined may be incomplete: the data end on {last_date:%d/%m/%Y}")
     n_flags = int((table["flag"] != "").sum())
@@ -386,171 +361,16 @@ def monthly_trends(
     return period_trends(incidents, freq="month", by=by, at=at, baseline=baseline, alpha=alpha)
 
 
-def poisson_change_test(current: int, previous: int, ratio: float = 1.0) -> float:
-    """Two-sided p-value that two Poisson counts share one rate (conditional binomial test).
-
-    Parameters
-    ----------
-    current, previous : int
-        Counts in the two periods.
-    ratio : float, default 1.0
-        Length of the current period over the length of the previous one.
-
-    Returns
-    -------
-    float
-        1.0 when both counts are zero.
-    """
-    n = int(current) + int(previous)
-    if n == 0:
-        return 1.0
-    return float(stats.binomtest(int(current), n, ratio / (1.0 + ratio)).pvalue)
-
-
-def compare_periods(
-    incidents: pd.DataFrame,
-    current: tuple[date, date],
-    previous: tuple[date, date],
-    *,
-    by: str | None = None,
-    night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
-    alpha: float = 0.05,
-) -> PeriodComparison:
-    """Compare counts in two date ranges (e.g. this year against last), per group and in total.
-
-    Parameters
-    ----------
-    incidents : DataFrame
-        Canonical incidents, already restricted to what is compared (types, hours...).
-    current, previous : (date, date)
-        Inclusive local date ranges; timed records are placed by night-of date.
-    by : str, optional
-        Grouping column, e.g. ``"band"`` from :func:`geo.timing.zone_bands` or ``"sector"``.
-    night_cutoff : int or None, default 6
-    alpha : float, default 0.05
-        Significance level for ``beyond_chance``.
-
-    Returns
-    -------
-    PeriodComparison
-    """
-    (c0, c1), (p0, p1) = (map(pd.Timestamp, current), map(pd.Timestamp, previous))
-    if c1 < c0 or p1 < p0:
-        raise ValueError("each period must end on or after its start")
-    d = _dates(incidents, night_cutoff)
-    is_month = (incidents["time_precision"] == PRECISION_MONTH).fillna(False).to_numpy()
-    month_end = d + pd.offsets.MonthEnd(0)
-    notes = []
-
-    def inside(a: pd.Timestamp, b: pd.Timestamp) -> np.ndarray:
-        # A month-only record counts only when its whole month is inside the period.
-        whole = (d >= a) & (month_end <= b)
-        return np.where(is_month, whole, (d >= a) & (d <= b))
-
-    in_c, in_p = inside(c0, c1), inside(p0, p1)
-    overlaps = ((d <= c1) & (month_end >= c0)) | ((d <= p1) & (month_end >= p0))
-    partial = int((is_month & ~in_c & ~in_p & overlaps.to_numpy()).sum())
-    if partial:
-        notes.append(f"{partial:,} month-only records left out: their month is only partly in a period")
-    ratio = ((c1 - c0).days + 1) / ((p1 - p0).days + 1)
-    groups = incidents[by].astype(object).fillna("(none)") if by else pd.Series("All", index=incidents.index)
-    cur = groups[in_c].value_counts()
-    prv = groups[in_p].value_counts()
-    names = sorted(set(cur.index) | set(prv.index), key=str)
-    rows = [(g, int(prv.get(g, 0)), int(cur.get(g, 0))) for g in names]
-    if by:
-        rows.append(("Total", sum(r[1] for r in rows), sum(r[2] for r in rows)))
-    table = pd.DataFrame(rows, columns=[by or "group", "previous", "current"])
-    table["change"] = table["current"] - table["previous"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["change_pct"] = (100 * table["change"] / table["previous"].replace(0, np.nan)).round(1)
-        table["rate_ratio"] = (table["current"] / ratio / table["previous"].replace(0, np.nan)).round(3)
-    pairs = zip(table["current"], table["previous"], strict=True)
-    table["p_value"] = [poisson_change_test(c, p, ratio) for c, p in pairs]
-    table["beyond_chance"] = table["p_value"] < alpha
-    method = (
-        f"conditional binomial test of two Poisson counts (period lengths {ratio:.3g}:1); "
-        f"beyond chance when p < {alpha:g}; not corrected for testing several groups"
-    )
-    return PeriodComparison(
-        table=table,
-        current=(c0.date(), c1.date()),
-        previous=(p0.date(), p1.date()),
-        method=method,
-        notes=notes,
-    )
-
-
 __all__ = [
+    "DEFAULT_MIN_COUNT",
+    "TOO_FEW",
     "PeriodComparison",
     "TrendReport",
+    "YearOnYear",
     "compare_periods",
+    "compare_year_on_year",
     "monthly_trends",
     "period_trends",
     "poisson_change_test",
+    "same_period_last_year",
 ]
-
-
-@dataclass
-class YearOnYear:
-    """Night-time incidents per zone band in a period against the same period a year before."""
-
-    comparison: PeriodComparison
-    current: tuple[date, date]
-    previous: tuple[date, date]
-    basis: str  # how the current period was chosen, in words
-    band_rule: str
-
-
-def compare_year_on_year(
-    incidents: pd.DataFrame,
-    zones,
-    *,
-    crime_types: tuple[str, ...],
-    window: tuple[int, int],
-    date_from: date | None = None,
-    date_to: date | None = None,
-    night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
-) -> YearOnYear | None:
-    """This year against last, per zone band: the rule the CLI's ``nte --compare-year`` and the
-    dashboard share.
-
-    The current period is ``date_from``..``date_to`` where given, otherwise the 12 months to the
-    latest timed incident in the window; the previous period is the same dates a year earlier.
-
-    Parameters
-    ----------
-    incidents : DataFrame
-        Canonical incidents over *all* dates (the previous period lies outside the current one).
-    zones : District or sequence of Zone
-        As for :func:`geo.timing.zone_bands`.
-    crime_types : tuple of str
-    window : (int, int)
-        Hour window, e.g. (18, 6).
-    date_from, date_to : date, optional
-    night_cutoff : int or None, default 6
-
-    Returns
-    -------
-    YearOnYear or None
-        None when no timed incident of these types falls in the window.
-    """
-    from geo.timing import in_hour_window, zone_bands
-
-    sub = incidents[incidents["crime_type"].isin(crime_types).to_numpy() & in_hour_window(incidents, window)]
-    if sub.empty:
-        return None
-    band, _, rule = zone_bands(sub, zones)
-    last = sub["occurred_from"].max().tz_localize(None).normalize()
-    end = pd.Timestamp(date_to) if date_to else last
-    start = pd.Timestamp(date_from) if date_from else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-    prev = (start - pd.DateOffset(years=1), end - pd.DateOffset(years=1))
-    basis = "the filters' date range" if date_from or date_to else "the 12 months to the latest timed incident"
-    cmp = compare_periods(
-        sub.assign(band=band.to_numpy()),
-        (start.date(), end.date()),
-        (prev[0].date(), prev[1].date()),
-        by="band",
-        night_cutoff=night_cutoff,
-    )
-    return YearOnYear(cmp, (start.date(), end.date()), (prev[0].date(), prev[1].date()), basis, rule)

@@ -117,3 +117,57 @@ def test_flags_are_corrected_across_groups_and_small_counts_marked():
     assert rep.groups_tested == 21 and "21 group(s) tested" in rep.method and "Benjamini-Hochberg" in rep.method
     rare = rep.table.set_index("crime_type").loc["Rare"]
     assert bool(rare["too_few"]) and rare["reliability"] == "too few to rely on"
+
+
+def _nights(stamps_counts):
+    stamps = [s for s, n in stamps_counts for _ in range(n)]
+    df = _frame(stamps, crime="Violence and sexual offences")
+    return df.assign(in_zone_2005=True, in_zone_2007=True)
+
+
+def test_same_period_last_year_aligns_weekdays(district):
+    from geo.trends import compare_year_on_year, same_period_last_year
+
+    assert same_period_last_year(date(2025, 4, 4), date(2025, 4, 5))[:2] == (date(2024, 4, 5), date(2024, 4, 6))
+    assert same_period_last_year(date(2017, 6, 1), date(2017, 6, 30))[:2] == (date(2016, 6, 1), date(2016, 6, 30))
+    assert same_period_last_year(date(2016, 2, 1), date(2016, 2, 29))[:2] == (date(2015, 2, 1), date(2015, 2, 28))
+    df = _nights(
+        [
+            ("2025-04-04 22:30", 6),  # Fri
+            ("2025-04-05 22:30", 6),  # Sat
+            ("2024-04-04 22:30", 8),  # Thu: the calendar date a year back, but not a weekend night
+            ("2024-04-05 22:30", 5),  # Fri
+            ("2024-04-06 22:30", 5),  # Sat
+        ]
+    )
+    yoy = compare_year_on_year(
+        df,
+        district,
+        crime_types=("Violence and sexual offences",),
+        window=(20, 4),
+        date_from=date(2025, 4, 4),
+        date_to=date(2025, 4, 5),
+    )
+    assert yoy.current == (date(2025, 4, 4), date(2025, 4, 5)) and yoy.previous == (date(2024, 4, 5), date(2024, 4, 6))
+    total = yoy.comparison.table.set_index("band").loc["Total"]
+    assert (total["current"], total["previous"]) == (12, 10)
+    assert "weekdays match" in yoy.alignment
+    assert yoy.comparison.notes[0] == (
+        "compared: Fri 04/04/2025 to Sat 05/04/2025 with Fri 05/04/2024 to Sat 06/04/2024 "
+        "(52 weeks earlier, so the weekdays match)"
+    )
+
+
+def test_comparison_rows_on_few_incidents_are_marked_and_groups_corrected():
+    stamps = [("2007-06-16 02:00", 3), ("2006-06-16 02:00", 1)]
+    df = pd.concat([_frame([s] * n) for s, n in stamps]).assign(band="Zone 2005")
+    big = pd.concat([_frame(["2007-06-16 02:00"] * 30), _frame(["2006-06-16 02:00"] * 15)]).assign(band="Elsewhere")
+    cmp = compare_periods(
+        pd.concat([df, big]), (date(2007, 6, 1), date(2007, 6, 30)), (date(2006, 6, 1), date(2006, 6, 30)), by="band"
+    )
+    t = cmp.table.set_index("band")
+    assert bool(t.loc["Zone 2005", "too_few"]) and t.loc["Zone 2005", "reliability"] == "too few to rely on"
+    assert not t.loc["Elsewhere", "too_few"] and not t.loc["Total", "too_few"]
+    assert t.loc["Elsewhere", "q_value"] >= t.loc["Elsewhere", "p_value"]
+    assert t.loc["Total", "q_value"] == t.loc["Total", "p_value"]
+    assert "2 groups tested" in cmp.method
