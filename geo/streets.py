@@ -12,7 +12,7 @@ Rules (one helper for the deployment plans and the hotspot table):
   to the group's centre, then to alphabetical order, so the answer never depends on row order.
 * A group with no named incident gets the **nearest named location** of the data (the named snap
   point closest to its centre), so no site is labelled "Parking Area" or left blank while a named
-  street is on the map.
+  street is on the map; when that point is more than 100 m away the label says how far.
 """
 
 from __future__ import annotations
@@ -111,6 +111,8 @@ def streets_for_groups(
     group: np.ndarray,
     member: np.ndarray,
     centres: Sequence[tuple[float, float]] | np.ndarray,
+    *,
+    far_m: float = 100.0,
 ) -> list[str]:
     """Best street name of each group of incidents (van sites, patrol cells, hotspot polygons).
 
@@ -123,6 +125,9 @@ def streets_for_groups(
         may have no member and an incident may be in several groups.
     centres : sequence of (easting, northing)
         One per group: ties and the fallback are decided by distance to it.
+    far_m : float, default 100
+        A fallback name farther than this from the centre says so: "Jewry Street (nearest named
+        location, 940 m away)".
 
     Returns
     -------
@@ -149,10 +154,15 @@ def streets_for_groups(
     if todo and not places.empty:
         # nearest named snap point; equally near ones go to the busiest, then alphabetical (places' order)
         tree = cKDTree(places[["easting", "northing"]].to_numpy(float))
-        _, idx = tree.query(centres[todo], k=1)
-        for i, j in zip(todo, np.atleast_1d(idx), strict=True):
-            out[i] = str(places["name"].iloc[int(j)])
+        dist, idx = tree.query(centres[todo], k=1)
+        for i, d, j in zip(todo, np.atleast_1d(dist), np.atleast_1d(idx), strict=True):
+            name = str(places["name"].iloc[int(j)])
+            out[i] = name if d <= far_m else f"{name} (nearest named location, {_distance_text(d)} away)"
     return out
+
+
+def _distance_text(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres, -1):.0f} m"
 
 
 def nearest_street(

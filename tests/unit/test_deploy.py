@@ -174,5 +174,6 @@ def test_street_skips_generic_places_and_uses_the_nearest_named():
     loc = ["On or near Parking Area"] * 6 + ["On or near Jewry Street"] * 2 + ["On or near Supermarket"] * 3
     x = [450000.0] * 6 + [450060.0] * 2 + [451000.0] * 3
     res = plan_van_sites(incidents(x, [120000.0] * 11, location=loc), 2, 100, cctv=NO_CCTV)
-    assert res.table["street"].tolist() == ["Jewry Street", "Jewry Street"]  # 2nd site: nearest named, 940 m
+    # the second site's incidents are all at a supermarket: the nearest named location, 940 m away
+    assert res.table["street"].tolist() == ["Jewry Street", "Jewry Street (nearest named location, 940 m away)"]
     assert res.places["name"].tolist() == ["Jewry Street"]
