@@ -59,7 +59,8 @@ def test_van_map_has_numbered_sites_circles_and_fixed_layers(district):
     assert 'stroke="#440154"' in svg  # van radius circles
     assert 'stroke-dasharray="6 4"' in svg  # a zone outline (the town centre is inside both)
     assert 'fill="#7f7f7f"' in svg  # fixed CCTV coverage circles
-    assert "km</text>" in svg or " m</text>" in svg  # scale bar
+    # scale bar: the view is about 1.57 km wide; a fifth of it rounded down to 1, 2 or 5 x 10^n is 200 m
+    assert re.findall(r'text-anchor="middle">(\d+ k?m)</text>', svg) == ["200 m"]
     # a site sits inside the drawing
     for m in re.finditer(r'<g class="site" data-rank="\d+"><circle cx="([\d.]+)" cy="([\d.]+)"', svg):
         assert 0 < float(m.group(1)) < 720 and 0 < float(m.group(2)) < 460
