@@ -211,9 +211,12 @@ def compare_year_on_year(
     YearOnYear or None
         None when no timed incident of these types falls in the window.
     """
-    from geo.timing import in_hour_window, zone_bands
+    from geo.timing import in_hour_window, untimed_midnight, zone_bands
 
-    sub = incidents[incidents["crime_type"].isin(crime_types).to_numpy() & in_hour_window(incidents, window)]
+    keep = incidents["crime_type"].isin(crime_types).to_numpy() & in_hour_window(incidents, window)
+    # as on the hour x night heat map: a record stamped exactly 00:00 with no window has no real time
+    midnight = keep & untimed_midnight(incidents)
+    sub = incidents[keep & ~midnight]
     if sub.empty:
         return None
     band, _, rule = zone_bands(sub, zones)
@@ -231,7 +234,30 @@ def compare_year_on_year(
         min_count=min_count,
     )
     cmp.notes.insert(0, f"compared: {_span_text(start.date(), end.date())} with {_span_text(p0, p1)} ({alignment})")
+    if midnight.any():
+        cmp.notes.append(
+            f"{int(midnight.sum()):,} record(s) stamped exactly 00:00 with no window left out (time unknown), as on "
+            "the hour × night heat map"
+        )
+    cmp.notes += _night_vs_calendar(sub, start, end, cmp, night_cutoff)
     return YearOnYear(cmp, (start.date(), end.date()), (p0, p1), basis, rule, alignment)
+
+
+def _night_vs_calendar(sub: pd.DataFrame, start, end, cmp: PeriodComparison, night_cutoff) -> list[str]:
+    """Say why the current count can differ from a calendar-date count of the same dates."""
+    if not night_cutoff:
+        return []
+    ref_day = (sub["occurred_from"] + (sub["occurred_to"] - sub["occurred_from"]) / 2).dt.tz_localize(None)
+    ref_day = ref_day.dt.normalize()
+    by_calendar = int(((ref_day >= start) & (ref_day <= end)).sum())
+    by_night = int(cmp.table["current"].iloc[-1])
+    if by_calendar == by_night:
+        return []
+    return [
+        f"periods are nights (times before {night_cutoff:02d}:00 count to the previous evening): {by_night:,} "
+        f"incidents in the current period by night, {by_calendar:,} by calendar date as the date filter counts "
+        f"them; the {abs(by_night - by_calendar):,} after midnight at the ends of the period make the difference"
+    ]
 
 
 def _span_text(a: date, b: date) -> str:

@@ -171,3 +171,28 @@ def test_comparison_rows_on_few_incidents_are_marked_and_groups_corrected():
     assert t.loc["Elsewhere", "q_value"] >= t.loc["Elsewhere", "p_value"]
     assert t.loc["Total", "q_value"] == t.loc["Total", "p_value"]
     assert "2 groups tested" in cmp.method
+
+
+def test_year_on_year_explains_nights_and_untimed_midnights(district):
+    from geo.trends import compare_year_on_year
+
+    df = _nights(
+        [
+            ("2025-04-04 22:30", 4),  # Fri evening
+            ("2025-04-04 01:00", 2),  # Thursday night (01:00 Friday): in the dates, not in the nights
+            ("2025-04-06 01:00", 3),  # Saturday night (01:00 Sunday): in the nights, not in the dates
+            ("2025-04-05 00:00", 1),  # stamped exactly 00:00, no window: time unknown
+        ]
+    )
+    yoy = compare_year_on_year(
+        df,
+        district,
+        crime_types=("Violence and sexual offences",),
+        window=(20, 4),
+        date_from=date(2025, 4, 4),
+        date_to=date(2025, 4, 5),
+    )
+    assert yoy.comparison.table.set_index("band").loc["Total", "current"] == 7  # 4 + 3 by night
+    notes = " | ".join(yoy.comparison.notes)
+    assert "1 record(s) stamped exactly 00:00 with no window left out" in notes
+    assert "7 incidents in the current period by night, 6 by calendar date" in notes
