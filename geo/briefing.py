@@ -285,9 +285,12 @@ def briefing_html(
     badge = '<span class="badge">synthetic demo data</span>' if synthetic else ""
     p = result.params
     if result.kind == "van":
-        k = int(p.get("k") or 0)
         found = int(p.get("sites_found", len(result.table)))
-        setting = f"{k} site{'s' if k != 1 else ''}" + (f" asked, {found} found" if found != k else "")
+        if p.get("k") is None:
+            setting = f"{found} site{'s' if found != 1 else ''} (as many as the data support)"
+        else:
+            k = int(p["k"])
+            setting = f"{k} site{'s' if k != 1 else ''}" + (f" asked, {found} found" if found != k else "")
         setting += f", camera radius {float(p.get('radius_m', 0)):g} m"
         if p.get("solver"):
             setting += f", solver {p['solver']}"

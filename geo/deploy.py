@@ -61,6 +61,9 @@ from geo.streets import places_near, streets_for_groups
 # ---- van sites ----------------------------------------------------------------------------
 
 
+#: Most sites ``plan_van_sites(k=None)`` suggests.
+MAX_AUTO_SITES = 20
+
 VAN_COLUMNS = [
     "rank",
     "easting",
@@ -90,9 +93,22 @@ def _candidates(ux, uy, dw, candidates: str, cell: float) -> tuple[np.ndarray, n
     return np.bincount(cinv, weights=(dw * ux)[live]) / sw, np.bincount(cinv, weights=(dw * uy)[live]) / sw
 
 
-def _solve(cover, dw, k: int, solver: str, time_limit: float, exact_max_pairs: int) -> dict[str, Any]:
-    """Greedy, then CBC when asked or small enough; the number of sites never exceeds what adds incidents."""
+def _solve(cover, dw, k: int, solver: str, time_limit: float, exact_max_pairs: int, min_gain: int = 1) -> dict:
+    """Greedy, then CBC when asked or small enough; the number of sites never exceeds what adds incidents.
+
+    With ``min_gain`` above 1 (``k=None``: as many sites as the data support) the greedy sites are
+    kept while each adds at least ``min_gain`` incidents (always at least one site).
+    """
     chosen = greedy(cover, dw, k)
+    if min_gain > 1 and chosen:
+        remaining, keep = dw.astype(float).copy(), []
+        for site in chosen:
+            gain = remaining[cover[site].indices].sum()
+            if keep and gain < min_gain:
+                break
+            keep.append(site)
+            remaining[cover[site].indices] = 0.0
+        chosen = keep
     k_used = len(chosen)
     greedy_obj = float(dw[np.unique(cover[chosen].indices)].sum()) if chosen else 0.0
     used, optimal, exact_obj = "greedy", None, None
@@ -148,7 +164,7 @@ def _site_rows(df, inverse, cover, chosen, cx, cy, pre, radius, profile) -> list
 
 def plan_van_sites(
     incidents,
-    k: int = 5,
+    k: int | None = 5,
     radius: float = 100.0,
     *,
     district=None,
@@ -171,9 +187,11 @@ def plan_van_sites(
     incidents : DataFrame or SelectionResult
         The selection (canonical columns).  A SelectionResult also gives the hour window and
         nights asked for (``hours``, ``days``).
-    k : int, default 5
+    k : int or None, default 5
         Most sites wanted.  Fewer are returned, with a note, when fewer add any incident (the
         planner never invents a site where nothing is left to cover) or fewer candidates exist.
+        None: as many as the data support, i.e. while each site adds at least ``min_count``
+        incidents (at least one site, at most :data:`MAX_AUTO_SITES`).
     radius : float, default 100
         Camera coverage radius in metres.
     district : District, optional
@@ -208,10 +226,17 @@ def plan_van_sites(
         ``timed_incidents``, ``peak_hours``, ``peak_days``, ``street`` (best named street, see
         :mod:`geo.streets`), point ``geometry``.  ``places``: named snap points near the sites.
     """
+    auto_k = k is None
+    k = MAX_AUTO_SITES if auto_k else k
     _check_van(k, radius, solver, candidates, candidate_cell, min_count)
     window, nights_of_week = _selection_window(incidents, hours, days)
     df, notes = unwrap(incidents)
-    base = {"k": k, "radius_m": float(radius), "hours_window": window, "nights_of_week": nights_of_week}
+    base = {
+        "k": None if auto_k else k,
+        "radius_m": float(radius),
+        "hours_window": window,
+        "nights_of_week": nights_of_week,
+    }
     if df.empty:
         return PlanResult("van", _empty(VAN_COLUMNS), base | {"sites_found": 0}, [NO_INCIDENTS], notes, 0)
     x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
@@ -226,7 +251,7 @@ def plan_van_sites(
     rows = np.repeat(np.arange(len(cx)), [len(li) for li in lists])
     colidx = np.fromiter((j for li in lists for j in li), dtype=np.int64, count=len(rows))
     cover = sparse.csr_matrix((np.ones(len(rows)), (rows, colidx)), shape=(len(cx), len(ux)))
-    solved = _solve(cover, dw, k, solver, time_limit, exact_max_pairs)
+    solved = _solve(cover, dw, k, solver, time_limit, exact_max_pairs, min_count if auto_k else 1)
 
     def profile(sub: pd.DataFrame) -> dict[str, Any]:
         prof = _time_profile(sub, window_hours, night_cutoff, window)
@@ -239,7 +264,17 @@ def plan_van_sites(
     table = _finish_table(table, VAN_COLUMNS, "incidents_covered", min_count)
     cum = int(out[-1]["cumulative_covered"]) if out else n_pre
     warnings = _timed_warning(df, "peak hours and days are blank")
-    notes += _van_notes(k, len(out), len(cx), n_pre, len(df), radius, table, min_count, cum >= len(df))
+    if auto_k:
+        notes.append(
+            f"number of sites chosen from the data: {len(out)}, each adding at least {min_count} incidents "
+            f"(at most {MAX_AUTO_SITES})"
+            if len(out) and int(table["incidents_covered"].min()) >= min_count
+            else f"number of sites chosen from the data: {len(out)}"
+        )
+    else:
+        notes += _van_notes(k, len(out), len(cx), n_pre, len(df), radius, table, min_count, cum >= len(df))
+    if auto_k and not out:
+        notes += _van_notes(1, 0, len(cx), n_pre, len(df), radius, table, min_count, cum >= len(df))
     if solved["solver"] == "greedy" and solver != "greedy" and out:
         notes.append(f"greedy solution (coverage matrix of {cover.nnz:,} pairs is above the exact-solver limit)")
     params = base | {
@@ -302,6 +337,7 @@ def _van_notes(k, found, n_cand, n_pre, total, radius, table, min_count, all_cov
 
 __all__ = [
     "DEFAULT_MIN_COUNT",
+    "MAX_AUTO_SITES",
     "NO_INCIDENTS",
     "PATROL_COLUMNS",
     "TOO_FEW",

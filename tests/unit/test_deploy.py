@@ -177,3 +177,14 @@ def test_street_skips_generic_places_and_uses_the_nearest_named():
     # the second site's incidents are all at a supermarket: the nearest named location, 940 m away
     assert res.table["street"].tolist() == ["Jewry Street", "Jewry Street (nearest named location, 940 m away)"]
     assert res.places["name"].tolist() == ["Jewry Street"]
+
+
+def test_k_none_takes_as_many_sites_as_the_data_support():
+    # clusters of 12, 7, 5, 3 and 1 incidents: sites adding at least 5 are kept, so three
+    x = [450000.0] * 12 + [452000.0] * 7 + [454000.0] * 5 + [456000.0] * 3 + [458000.0]
+    res = plan_van_sites(incidents(x, [120000.0] * len(x)), None, 100, cctv=NO_CCTV)
+    assert res.table["incidents_covered"].tolist() == [12, 7, 5] and res.params["k"] is None
+    assert "number of sites chosen from the data: 3, each adding at least 5 incidents (at most 20)" in res.notes
+    # a single incident still gets its one site, marked too few
+    one = plan_van_sites(incidents([450000.0], [120000.0]), None, 100, cctv=NO_CCTV)
+    assert one.table["too_few"].tolist() == [True]
