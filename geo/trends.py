@@ -184,7 +184,11 @@ def period_trends(
     _, _, syn = feeds(inc)
     frame = inc[list(by)].astype(object).where(inc[list(by)].notna(), "(none)")
     frame["_key"], frame["_syn"] = ikeys.to_numpy(), syn.to_numpy()
-    in_cov = np.array([k in cov.covered(bool(sy), None) for k, sy in zip(frame["_key"], frame["_syn"], strict=True)])
+    key_s = pd.Series(frame["_key"].to_numpy())
+    syn_a = frame["_syn"].to_numpy(dtype=bool)
+    in_cov = np.where(
+        syn_a, key_s.isin(sorted(cov.covered(True, None))).to_numpy(), key_s.isin(sorted(cov.covered(False, None)))
+    )
     if (~in_cov).any():
         notes.append(
             f"{int((~in_cov).sum()):,} records left out: their source covers less than half of their {freq} "
