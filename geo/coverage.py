@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from geo.schema import PRECISION_MONTH
@@ -51,13 +52,28 @@ class Coverage:
         return None
 
 
+def _codes(values: pd.Series, missing: str) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and their names (missing values get ``missing``), without a per-row string pass."""
+    codes, uniques = pd.factorize(values)
+    names = [str(u) for u in uniques]
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(names), codes)
+        names.append(missing)
+    return codes, names
+
+
 def feeds(incidents: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(source, feed name, synthetic flag) of each record; one source "all" when there is no column."""
     if "source" in incidents:
-        source = incidents["source"].astype(object).fillna("(unknown)").astype(str)
+        codes, names = _codes(incidents["source"], "(unknown)")
+        arr = np.asarray(names, dtype=object)
+        source = pd.Series(arr[codes], index=incidents.index, dtype=object)
+        # the feed is the part before ":"; split once per distinct source, not once per record
+        feed_arr = np.asarray([n.split(":", 1)[0] for n in names], dtype=object)
+        feed = pd.Series(feed_arr[codes], index=incidents.index, dtype=object)
     else:
-        source = pd.Series("all", index=incidents.index)
-    feed = source.str.split(":", n=1).str[0]
+        source = pd.Series("all", index=incidents.index, dtype=object)
+        feed = source
     synthetic = (
         incidents["synthetic"].fillna(False).astype(bool)
         if "synthetic" in incidents
@@ -66,11 +82,7 @@ def feeds(incidents: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return source, feed, synthetic
 
 
-def source_coverage(
-    incidents: pd.DataFrame,
-    keys: pd.Series,
-    period_bounds,
-) -> Coverage:
+def source_coverage(incidents: pd.DataFrame, keys: pd.Series, period_bounds) -> Coverage:
     """Covered periods per kind and crime type (see the module notes).
 
     Parameters
@@ -82,33 +94,53 @@ def source_coverage(
     period_bounds : callable
         ``key -> (first day, last day)`` as naive Timestamps.
     """
-    source, feed, synthetic = feeds(incidents)
-    start = incidents["occurred_from"].dt.tz_localize(None).dt.normalize()
-    end = incidents["occurred_to"].dt.tz_localize(None).dt.normalize()
-    frame = pd.DataFrame({"source": source, "feed": feed, "syn": synthetic, "key": keys, "s": start, "e": end})
-    spans = frame.groupby("source").agg(s=("s", "min"), e=("e", "max"))
-    covered_by_source: dict[str, set[int]] = {}
-    for src, ks in frame.groupby("source")["key"]:
-        s0, e0 = spans.loc[src, "s"], spans.loc[src, "e"]
-        per_period = ks.value_counts()
-        typical = float(per_period.median())
+    if "source" in incidents:
+        src, src_names = _codes(incidents["source"], "(unknown)")
+    else:
+        src, src_names = np.zeros(len(incidents), dtype=np.int64), ["all"]
+    feed_of = [n.split(":", 1)[0] for n in src_names]
+    syn = (
+        incidents["synthetic"].fillna(False).astype(bool).to_numpy()
+        if "synthetic" in incidents
+        else np.zeros(len(incidents), dtype=bool)
+    )
+    typ, type_names = (
+        _codes(incidents["crime_type"], "") if "crime_type" in incidents else (np.zeros(len(src), int), [""])
+    )
+    frame = pd.DataFrame(
+        {
+            "src": src,
+            "syn": syn,
+            "typ": typ,
+            "key": keys.to_numpy(dtype=np.int64),
+            "s": incidents["occurred_from"].dt.tz_localize(None).dt.normalize().to_numpy(),
+            "e": incidents["occurred_to"].dt.tz_localize(None).dt.normalize().to_numpy(),
+        }
+    )
+    spans = frame.groupby("src").agg(s=("s", "min"), e=("e", "max"))
+    per = frame.groupby(["src", "key"]).size()
+    covered_by_source: dict[int, set[int]] = {}
+    for code, part in per.groupby(level="src"):
+        s0, e0 = spans.loc[code, "s"], spans.loc[code, "e"]
+        typical = float(part.median())
         ok = set()
-        for k, n in per_period.items():
+        for (_, k), n in part.items():
             p0, p1 = period_bounds(int(k))
-            days = (p1 - p0).days + 1
             overlap = (min(p1, e0) - max(p0, s0)).days + 1
-            if overlap * 2 >= days or n * 2 >= typical:
+            if overlap * 2 >= (p1 - p0).days + 1 or n * 2 >= typical:
                 ok.add(int(k))
-        covered_by_source[src] = ok
+        covered_by_source[int(code)] = ok
     by_type: dict[tuple[bool, str], set[int]] = {}
     any_type: dict[bool, set[int]] = {}
-    types = incidents["crime_type"].astype(object) if "crime_type" in incidents else pd.Series("", index=frame.index)
-    frame["type"] = types.to_numpy()
-    for (_feed, syn), part in frame.groupby(["feed", "syn"]):
-        periods = set().union(*(covered_by_source[s] for s in part["source"].unique()))
-        any_type.setdefault(bool(syn), set()).update(periods)
-        for t in part["type"].dropna().unique():
-            by_type.setdefault((bool(syn), str(t)), set()).update(periods)
+    combos = frame.groupby(["src", "syn", "typ"]).size().reset_index()[["src", "syn", "typ"]]
+    combos["feed"] = [feed_of[c] for c in combos["src"]]
+    for (_feed, kind), part in combos.groupby(["feed", "syn"]):
+        periods = set().union(*(covered_by_source[int(c)] for c in part["src"].unique()))
+        any_type.setdefault(bool(kind), set()).update(periods)
+        for t in part["typ"].unique():
+            name = type_names[int(t)]
+            if name:
+                by_type.setdefault((bool(kind), name), set()).update(periods)
     return Coverage(by_type=by_type, any_type=any_type)
 
 
