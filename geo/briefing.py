@@ -222,6 +222,7 @@ thead th { background: #e8e8e8; border-bottom: 1.5px solid #333; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 .kind-patrol td:nth-child(5), .kind-van td { white-space: nowrap; }
 .kind-van td:nth-child(2) { white-space: normal; }
+.kind-patrol td:last-child { white-space: nowrap; }
 table.long { font-size: 8pt; }
 table.rota { margin: 1mm 0 2mm; font-size: 8.5pt; }
 table.rota th { width: 22mm; white-space: nowrap; }
