@@ -9,12 +9,14 @@ Deployment page and ``/briefing`` route use it, and so does the CLI's ``--briefi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from geo.briefing_map import _esc, detail_bounds, legend_svg, plan_bounds, plan_map_svg
+from geo.rota import deployment_nights, night_label, nights_text, van_rota
+from geo.selection import DAY_ABBR
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -29,8 +31,9 @@ VAN_COLUMNS = (
     "Cumulative share",
     "Peak hours",
     "Peak days",
+    "Reliability",
 )
-PATROL_COLUMNS = ("Rank", "Nearest street", "Incidents", "Share", "Best window", "Suggested visit")
+PATROL_COLUMNS = ("Rank", "Nearest street", "Incidents", "Share", "Best window", "Suggested visit", "Reliability")
 
 
 # ---- table --------------------------------------------------------------------------------
@@ -55,12 +58,19 @@ def _visit(row) -> str:
     return _dash(text)
 
 
+def _reliability(row) -> str:
+    """ "too few to rely on" for a site or cell resting on fewer than the minimum, else "–"."""
+    text = row.get("reliability", "") if hasattr(row, "get") else ""
+    return str(text) if isinstance(text, str) and text else "–"
+
+
 def table_rows(result) -> tuple[tuple[str, ...], list[list[str]], tuple[int, ...]]:
     """Display rows of a plan: (column headings, rows of text, indices of numeric columns).
 
     Van sites: rank, nearest street, grid reference, incidents newly covered, cumulative share
-    of the selection (fixed CCTV included), peak hours and peak days.  Patrol cells: rank,
-    street, incidents, share, best window and the suggested visit.  Times are 24-hour.
+    of the selection (fixed CCTV included), peak hours, peak days and reliability ("too few to
+    rely on" below the plan's minimum).  Patrol cells: rank, street, incidents, share, best
+    window, the suggested visit and reliability.  Times are 24-hour.
     """
     t = result.table
     if result.kind == "van":
@@ -73,6 +83,7 @@ def table_rows(result) -> tuple[tuple[str, ...], list[list[str]], tuple[int, ...
                 _pct(r["cumulative_share"]),
                 _dash(r["peak_hours"]),
                 _dash(r["peak_days"]),
+                _reliability(r),
             ]
             for _, r in t.iterrows()
         ]
@@ -85,6 +96,7 @@ def table_rows(result) -> tuple[tuple[str, ...], list[list[str]], tuple[int, ...
             _pct(r["share"]),
             _dash(r["best_window"]),
             _visit(r),
+            _reliability(r),
         ]
         for _, r in t.iterrows()
     ]
@@ -96,7 +108,10 @@ def plan_summary(result) -> str:
     p = result.params
     n = result.n_incidents
     if result.empty:
-        return "No plan: no incidents match the selection." if n == 0 else "No plan."
+        if n == 0:
+            return "No plan: no incidents match the selection."
+        why = [x for x in result.notes if x.startswith("no van site suggested")]
+        return f"No plan: {why[0][len('no van site suggested: ') :]}." if why else "No plan."
     if result.kind == "van":
         pre = int(p.get("already_covered_by_cctv") or 0)
         text = (
@@ -110,6 +125,74 @@ def plan_summary(result) -> str:
         f"The top {len(result.table)} patrol cell{'s' if len(result.table) != 1 else ''} of "
         f"{p['cell_m']:g} m hold {int(round(p['covered_share'] * n)):,} of {n:,} selected incidents "
         f"({_pct(p['covered_share'])})."
+    )
+
+
+# ---- when: nights, hours and the rota -----------------------------------------------------
+
+
+def _days_from_table(result) -> tuple[int, ...]:
+    """Nights of week named by the plan's peak days / best windows (timed data only)."""
+    col = "peak_days" if result.kind == "van" else "best_window"
+    if result.empty or col not in result.table:
+        return ()
+    text = " ".join(str(v) for v in result.table[col].fillna(""))
+    return tuple(i for i, d in enumerate(DAY_ABBR) if d in text)
+
+
+def plan_schedule(
+    result, *, start: date | None = None, nights: Sequence[date] | None = None
+) -> tuple[list[date], tuple[int, int] | None, pd.DataFrame, str]:
+    """When to deploy: (nights, hour window, van rota, where the nights came from in words).
+
+    Nights are ``nights`` when given, else the next week's nights from ``start`` (default today)
+    on the nights of week the selection asked for, else the plan's peak nights, else every night.
+    The hour window is the selection's (None when it set none).  The rota
+    (:func:`geo.rota.van_rota`) is empty for patrol plans.
+    """
+    p = result.params
+    hours = tuple(p["hours_window"]) if p.get("hours_window") else None
+    if nights is not None:
+        chosen, why = list(nights), "the nights given"
+    else:
+        days = tuple(p.get("nights_of_week") or ())
+        why = "the nights of week in the selection"
+        if not days:
+            days = _days_from_table(result)
+            why = "the plan's peak nights" if days else "every night (the selection names no nights)"
+        chosen = deployment_nights(days, start or date.today())
+    ranks = [] if result.empty or result.kind != "van" else [int(r) for r in result.table["rank"]]
+    return chosen, hours, van_rota(ranks, chosen, hours), why
+
+
+def _when_html(result, when: datetime, nights: Sequence[date] | None) -> str:
+    if result.empty:
+        return ""
+    chosen, hours, rota, why = plan_schedule(result, start=when.date(), nights=nights)
+    text = nights_text(chosen, hours)
+    hint = "" if hours else " (choose an hour window in the filters to set the hours)"
+    out = (
+        f'<p class="meta" id="plan-when"><strong>When:</strong> {_esc(text)}{_esc(hint)} '
+        f'<span class="why">– {_esc(why)}, from {when:%d/%m/%Y}</span></p>'
+    )
+    if result.kind != "van" or rota.empty:
+        return out
+    streets = dict(zip(result.table["rank"].astype(int), result.table["street"].fillna(""), strict=True))
+    lines = []
+    for night, part in rota.groupby("night", sort=True):
+        slots = "; ".join(
+            (f"{r.start}–{r.end} " if r.start else "")
+            + f"site {int(r.rank)}"
+            + (f" ({streets.get(int(r.rank))})" if streets.get(int(r.rank)) else "")
+            for r in part.itertuples()
+        )
+        lines.append(f"<tr><th scope=row>{_esc(night_label(night))}</th><td>{_esc(slots)}</td></tr>")
+    one_van = "one van, sites in rank order" + (
+        ", the night's hours split between them" if len(rota) > len(chosen) else ""
+    )
+    return out + (
+        f'<table id="plan-rota" class="rota"><caption>Rota ({_esc(one_van)})</caption>'
+        f"<tbody>{''.join(lines)}</tbody></table>"
     )
 
 
@@ -139,7 +222,11 @@ thead th { background: #e8e8e8; border-bottom: 1.5px solid #333; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 .kind-patrol td:nth-child(5), .kind-van td { white-space: nowrap; }
 .kind-van td:nth-child(2) { white-space: normal; }
+.kind-patrol td:last-child { white-space: nowrap; }
 table.long { font-size: 8pt; }
+table.rota { margin: 1mm 0 2mm; font-size: 8.5pt; }
+table.rota th { width: 22mm; white-space: nowrap; }
+.why { color: #555; font-size: 8pt; }
 table.long td, table.long th { padding: 1px 4px; }
 .notes { font-size: 8pt; color: #333; margin: 2mm 0 0; padding-left: 4mm; }
 .warn { color: #7a3b00; }
@@ -164,6 +251,7 @@ def briefing_html(
     title: str | None = None,
     synthetic: bool = False,
     notes: Sequence[str] = (),
+    nights: Sequence[date] | None = None,
 ) -> str:
     """A self-contained one-page A4 briefing (HTML) of a plan: title, selection, map(s), table.
 
@@ -181,6 +269,10 @@ def briefing_html(
         The plan rests on synthetic demo records: labelled as such in the title and footer.
     notes : sequence of str
         Extra notes (shown with the plan's own notes and warnings).
+    nights : sequence of date, optional
+        The nights to deploy; default the next week's nights from ``generated`` that the
+        selection asked for (:func:`plan_schedule`).  Shown with dates and hours, and for van
+        plans as a rota.
 
     Returns
     -------
@@ -194,8 +286,13 @@ def briefing_html(
     badge = '<span class="badge">synthetic demo data</span>' if synthetic else ""
     p = result.params
     if result.kind == "van":
-        k = int(p.get("k") or 0)
-        setting = f"{k} site{'s' if k != 1 else ''}, camera radius {float(p.get('radius_m', 0)):g} m"
+        found = int(p.get("sites_found", len(result.table)))
+        if p.get("k") is None:
+            setting = f"{found} site{'s' if found != 1 else ''} (as many as the data support)"
+        else:
+            k = int(p["k"])
+            setting = f"{k} site{'s' if k != 1 else ''}" + (f" asked, {found} found" if found != k else "")
+        setting += f", camera radius {float(p.get('radius_m', 0)):g} m"
         if p.get("solver"):
             setting += f", solver {p['solver']}"
     else:
@@ -208,7 +305,7 @@ def briefing_html(
         overview = plan_bounds(result, district)
         spread = max(overview[2] - overview[0], overview[3] - overview[1])
         # a long table gets smaller maps so the briefing stays on one A4 page
-        rows_n = len(result.table)
+        rows_n = len(result.table) + (4 if result.kind == "van" else 0)  # the rota takes room too
         tall = 640 if rows_n <= 5 else 520 if rows_n <= 8 else 380 if rows_n <= 14 else 300
         if detail is not None and spread > DETAIL_ABOVE_M:
             a = plan_map_svg(
@@ -260,6 +357,9 @@ def briefing_html(
             else "Short visits at varied times within the window: about 15 minutes of presence deters "
             "longest after officers leave (the Koper curve). "
         )
+        + "Streets on the map are the named locations of the incidents (data.police.uk snap points), drawn "
+        "without map tiles; 'too few to rely on' marks a site or cell resting on fewer than "
+        f"{int(p.get('min_count') or 5)} incidents. "
         + ("Built on synthetic demo records: not real incidents. " if synthetic else "")
         + f"Generated by csp-hotspots on {when:%d/%m/%Y at %H:%M}."
     )
@@ -272,7 +372,7 @@ def briefing_html(
         f"<header><h1>{_esc(heading)}{badge}</h1>"
         f'<p class="meta"><strong>Selection:</strong> {_esc(selection_text)}</p>'
         f'<p class="meta"><strong>Plan:</strong> {_esc(setting)}. '
-        f"<strong>Generated:</strong> {when:%d/%m/%Y %H:%M}</p></header>"
+        f"<strong>Generated:</strong> {when:%d/%m/%Y %H:%M}</p>{_when_html(result, when, nights)}</header>"
         f"{maps_html}{table}{notes_html}<footer>{_esc(footer)}</footer>"
         "</div></body></html>"
     )
@@ -282,6 +382,7 @@ __all__ = [
     "PATROL_COLUMNS",
     "VAN_COLUMNS",
     "briefing_html",
+    "plan_schedule",
     "plan_summary",
     "table_rows",
 ]

@@ -27,6 +27,8 @@ PATROL_COLOUR = "#0072B2"
 ZONE_COLOURS = ("#D55E00", "#E69F00", "#000000")
 SECTOR_LINE = "#8a8a8a"
 COVERAGE_FILL = "#7f7f7f"
+#: Named locations of the data (the offline map's street labels).
+PLACE_COLOUR = "#333333"
 
 #: Sites within this distance (metres) of each other form a group for the detail panel.
 GROUP_M = 1500.0
@@ -158,7 +160,9 @@ def plan_map_svg(
 
     Layers, bottom to top: police sectors (faint grey lines), zones (dashed, colour per zone),
     the district boundary, the fixed CCTV cameras with their coverage circles (illustrative),
-    then the plan: van sites as numbered dark-purple markers inside their radius circles, or
+    the named locations of the data near the plan (``result.places``: dots and street labels, so
+    the map shows streets without any tile server), then the plan:
+    van sites as numbered dark-purple markers inside their radius circles, or
     patrol cells as blue squares with their rank.  A scale bar and a north arrow are included.
 
     Parameters
@@ -224,6 +228,7 @@ def plan_map_svg(
             f'<text x="{x1 + 3:.1f}" y="{y1 + 3:.1f}" font-size="11" fill="#000" stroke="#fff" stroke-width="3" '
             'paint-order="stroke" dominant-baseline="hanging">detail</text>'
         )
+    out += _places_layer(result, view)
     out += _plan_layer(result, view)
     out += _furniture(view)
     out.append("</svg>")
@@ -236,6 +241,38 @@ def _halo_text(x: float, y: float, text: str, size: int = 12, colour: str = "#00
         f'dominant-baseline="central" fill="{colour}" stroke="#ffffff" stroke-width="3" '
         f'paint-order="stroke">{_esc(text)}</text>'
     )
+
+
+def _places_layer(result, view: _View, *, max_labels: int = 30) -> list[str]:
+    """Named locations of the data (snap points) near the plan: the offline map's streets.
+
+    Without tiles the map would show no street at all; the incidents' own location names, drawn at
+    their snap points, tell an officer where a site is.  Labels that would overlap one already
+    drawn are left out (closest to a site first); every point keeps its dot.
+    """
+    places = getattr(result, "places", None)
+    if places is None or len(places) == 0:
+        return []
+    out: list[str] = ['<g class="places">']
+    boxes: list[tuple[float, float, float, float]] = []
+    for _, r in places.iterrows():
+        px, py = view.xy(float(r["easting"]), float(r["northing"]))
+        if not (0 <= px <= view.width and 0 <= py <= view.height):
+            continue
+        out.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="2" fill="{PLACE_COLOUR}"/>')
+        name = str(r["name"])
+        w, h = 5.2 * len(name) + 4, 12.0
+        box = (px + 3, py - h / 2, px + 3 + w, py + h / 2)
+        clash = any(not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3]) for b in boxes)
+        if clash or len(boxes) >= max_labels or box[2] > view.width:
+            continue
+        boxes.append(box)
+        out.append(
+            f'<text class="place" x="{px + 4:.1f}" y="{py:.1f}" font-size="9" fill="{PLACE_COLOUR}" '
+            f'stroke="#ffffff" stroke-width="2.5" paint-order="stroke" dominant-baseline="central">{_esc(name)}</text>'
+        )
+    out.append("</g>")
+    return out
 
 
 def _plan_layer(result, view: _View) -> list[str]:
@@ -336,6 +373,13 @@ def legend_svg(kind: str, district) -> str:
         item(f'<line x1="1" y1="7" x2="21" y2="7" stroke="{SECTOR_LINE}"/>', "Police sector boundary (illustrative)")
     )
     items.append(item('<line x1="1" y1="7" x2="21" y2="7" stroke="#000" stroke-width="2"/>', "District boundary"))
+    items.append(
+        item(
+            f'<circle cx="5" cy="7" r="2" fill="{PLACE_COLOUR}"/><text x="9" y="10" font-size="8" '
+            f'fill="{PLACE_COLOUR}">Ab</text>',
+            "Named location of the data (snap point)",
+        )
+    )
     return '<div class="legend">' + "".join(items) + "</div>"
 
 
@@ -343,6 +387,7 @@ __all__ = [
     "COVERAGE_FILL",
     "GROUP_M",
     "PATROL_COLOUR",
+    "PLACE_COLOUR",
     "SECTOR_LINE",
     "VAN_COLOUR",
     "ZONE_COLOURS",

@@ -15,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from geo.schema import BNG, CRIME_TYPES, zone_column
 
@@ -84,7 +85,7 @@ class District:
         path = self.folder / spec["path"]
         if not path.exists():
             raise ConfigError(f"{self.folder / 'district.toml'}: layer '{key}' file {path} does not exist")
-        return gpd.read_file(path).to_crs(BNG)
+        return _valid(gpd.read_file(path).to_crs(BNG))
 
     def has_layer(self, key: str) -> bool:
         """Whether the district declares layer ``key``."""
@@ -143,7 +144,7 @@ class District:
     def zone_layer(self, key: str) -> gpd.GeoDataFrame:
         """The zone with config key ``key``, dissolved to one geometry."""
         zone = self.zone(key)
-        return gpd.read_file(zone.path).to_crs(BNG).dissolve()[["geometry"]]
+        return _valid(gpd.read_file(zone.path).to_crs(BNG)).dissolve()[["geometry"]]
 
     def zone(self, key: str) -> Zone:
         """The :class:`Zone` with config key ``key``."""
@@ -173,6 +174,31 @@ class District:
         """Path of a bundled data entry (``police_uk``, ``demo_extract``), or None."""
         rel = self.data.get(key)
         return self.folder / rel if rel else None
+
+
+def _valid(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Polygon layers with invalid rings (the bundled boundary, from TopoJSON, self-intersects) made valid.
+
+    ``make_valid`` keeps every part of the area (``buffer(0)`` can drop a bow-tie's lobe); stray
+    lines or points it leaves from a collapsed ring are dropped, so each row stays an areal geometry.
+    Point and line layers pass through unchanged.
+    """
+    geoms = gdf.geometry
+    polygonal = geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    bad = polygonal & ~geoms.is_valid.to_numpy()
+    if not bad.any():
+        return gdf
+    fixed = shapely.make_valid(geoms.to_numpy()[bad])
+    # keep only the areal part of a GeometryCollection
+    fixed = [g if g.geom_type in ("Polygon", "MultiPolygon") else _areal(g) for g in fixed]
+    out = gdf.copy()
+    out.loc[bad, out.geometry.name] = fixed
+    return out
+
+
+def _areal(geom):
+    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
+    return shapely.union_all(parts) if parts else geom
 
 
 def _require(table: dict[str, Any], key: str, where: str) -> Any:

@@ -28,7 +28,6 @@ window beat one long stay.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
@@ -38,154 +37,134 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from geo._mclp import cctv_covered, exact, greedy, order
+from geo._plan import (
+    DEFAULT_MIN_COUNT,
+    NO_INCIDENTS,
+    TOO_FEW,
+    PlanError,
+    PlanResult,
+    _empty,
+    _finish_table,
+    _selection_window,
+    _time_profile,
+    _timed_warning,
+)
 from geo.hotspots._grid import make_grid
 from geo.hotspots._result import dedupe, unwrap
-from geo.schema import BNG, PRECISION_TIME, WGS84
-from geo.selection import DAY_ABBR, DEFAULT_NIGHT_CUTOFF, night_of, reference_time
-
-NO_INCIDENTS = "no incidents match the selection"
-
-
-class PlanError(ValueError):
-    """Impossible planning parameters (negative radius, more sites than candidates...)."""
-
-
-@dataclass
-class PlanResult:
-    """A ranked plan (van sites or patrol cells) and how it was made."""
-
-    kind: str
-    table: gpd.GeoDataFrame
-    params: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    n_incidents: int = 0
-
-    @property
-    def empty(self) -> bool:
-        return self.table.empty
-
-    def to_wgs84(self) -> gpd.GeoDataFrame:
-        return self.table.to_crs(WGS84)
-
-
-# ---- time windows -------------------------------------------------------------------------
-
-
-def _timed(df: pd.DataFrame) -> pd.DataFrame:
-    if "time_precision" not in df:
-        return df.iloc[0:0]
-    return df[df["time_precision"] == PRECISION_TIME]
-
-
-def peak_window(hours: np.ndarray, width: int = 3) -> tuple[int, int, float]:
-    """Busiest ``width``-hour window (may cross midnight): (start hour, end hour, share of times)."""
-    if len(hours) == 0:
-        return (0, 0, 0.0)
-    hist = np.bincount(np.asarray(hours, dtype=int) % 24, minlength=24)
-    roll = np.array([hist[(np.arange(width) + s) % 24].sum() for s in range(24)])
-    # among equally busy windows, prefer the one centred on the busiest hour
-    centred = hist[(np.arange(24) + width // 2) % 24]
-    start = int(np.lexsort((-centred, -roll))[0])
-    return start, (start + width) % 24, float(roll[start] / len(hours))
-
-
-def _hours_text(start: int, end: int) -> str:
-    return f"{start:02d}:00-{end:02d}:00"
-
-
-def _time_profile(df: pd.DataFrame, width: int, cutoff: int | None) -> dict[str, Any]:
-    timed = _timed(df)
-    if timed.empty:
-        return {"timed_incidents": 0, "peak_hours": "", "peak_days": "", "window_share": None}
-    ref = reference_time(timed)
-    start, end, share = peak_window(ref.dt.hour.to_numpy(), width)
-    days = night_of(ref, cutoff).dt.day_of_week.value_counts()
-    top = [DAY_ABBR[d] for d in days.index[:2] if days[d] >= max(2, 0.15 * len(timed))] or [DAY_ABBR[days.index[0]]]
-    return {
-        "timed_incidents": len(timed),
-        "peak_hours": _hours_text(start, end),
-        "peak_days": ", ".join(top),
-        "window_share": round(share, 3),
-    }
-
-
-def _street(df: pd.DataFrame, x: float, y: float) -> str:
-    """Location text of the incidents nearest (x, y): the most common among the 5 nearest."""
-    if "location" not in df or df.empty:
-        return ""
-    pts = np.c_[df["easting"].to_numpy(float), df["northing"].to_numpy(float)]
-    _, idx = cKDTree(pts).query([x, y], k=min(5, len(pts)))
-    loc = df["location"].iloc[np.atleast_1d(idx)].dropna().astype(str)
-    return str(loc.mode().iloc[0]) if not loc.empty else ""
-
+from geo.patrols import PATROL_COLUMNS, plan_patrols
+from geo.rota import peak_window
+from geo.schema import BNG
+from geo.selection import DEFAULT_NIGHT_CUTOFF
+from geo.streets import places_near, streets_for_groups
 
 # ---- van sites ----------------------------------------------------------------------------
 
 
-def _cctv_covered(ux: np.ndarray, uy: np.ndarray, cctv: gpd.GeoDataFrame | None, default_radius: float) -> np.ndarray:
-    covered = np.zeros(len(ux), dtype=bool)
-    if cctv is None or cctv.empty:
-        return covered
-    cams = cctv.to_crs(BNG)
-    tree = cKDTree(np.c_[ux, uy])
-    radii = cams["radius_m"].fillna(default_radius).to_numpy(float) if "radius_m" in cams else None
-    for i, geom in enumerate(cams.geometry):
-        r = radii[i] if radii is not None else default_radius
-        covered[tree.query_ball_point([geom.x, geom.y], r)] = True
-    return covered
+#: Most sites ``plan_van_sites(k=None)`` suggests.
+MAX_AUTO_SITES = 20
+
+VAN_COLUMNS = [
+    "rank",
+    "easting",
+    "northing",
+    "radius_m",
+    "incidents_covered",
+    "cumulative_covered",
+    "cumulative_share",
+    "too_few",
+    "reliability",
+    "timed_incidents",
+    "peak_hours",
+    "peak_days",
+    "street",
+]
 
 
-def _greedy(cover: sparse.csr_matrix, w: np.ndarray, k: int) -> list[int]:
-    remaining = w.astype(float).copy()
-    chosen: list[int] = []
-    for _ in range(k):
-        gains = cover @ remaining
-        if chosen:
-            gains[chosen] = -1
-        best = int(np.argmax(gains))
-        chosen.append(best)
-        remaining[cover[best].indices] = 0.0
-    return chosen
+def _candidates(ux, uy, dw, candidates: str, cell: float) -> tuple[np.ndarray, np.ndarray]:
+    live = dw > 0
+    if not live.any():
+        return np.zeros(0), np.zeros(0)
+    if candidates == "incidents":
+        return ux[live], uy[live]
+    grid = make_grid(ux[live], uy[live], cell)
+    _, cinv = np.unique(grid.locate(ux, uy)[live], return_inverse=True)
+    sw = np.bincount(cinv, weights=dw[live])
+    return np.bincount(cinv, weights=(dw * ux)[live]) / sw, np.bincount(cinv, weights=(dw * uy)[live]) / sw
 
 
-def _exact(cover: sparse.csr_matrix, w: np.ndarray, k: int, time_limit: float) -> tuple[list[int], bool]:
-    import warnings
+def _solve(cover, dw, k: int, solver: str, time_limit: float, exact_max_pairs: int, min_gain: int = 1) -> dict:
+    """Greedy, then CBC when asked or small enough; the number of sites never exceeds what adds incidents.
 
-    import pulp
+    With ``min_gain`` above 1 (``k=None``: as many sites as the data support) the greedy sites are
+    kept while each adds at least ``min_gain`` incidents (always at least one site).
+    """
+    chosen = greedy(cover, dw, k)
+    if min_gain > 1 and chosen:
+        remaining, keep = dw.astype(float).copy(), []
+        for site in chosen:
+            gain = remaining[cover[site].indices].sum()
+            if keep and gain < min_gain:
+                break
+            keep.append(site)
+            remaining[cover[site].indices] = 0.0
+        chosen = keep
+    k_used = len(chosen)
+    greedy_obj = float(dw[np.unique(cover[chosen].indices)].sum()) if chosen else 0.0
+    used, optimal, exact_obj = "greedy", None, None
+    if k_used and (solver == "exact" or (solver == "auto" and cover.nnz <= exact_max_pairs)):
+        ex, optimal = exact(cover, dw, k_used, time_limit)
+        if len(ex) == k_used:
+            exact_obj = float(dw[np.unique(cover[ex].indices)].sum())
+            if exact_obj >= greedy_obj:
+                chosen, used = ex, "exact (CBC)"
+    return {
+        "chosen": order(chosen, cover, dw) if chosen else [],
+        "solver": used,
+        "optimal": optimal,
+        "greedy_covered": int(greedy_obj),
+        "exact_covered": None if exact_obj is None else int(exact_obj),
+    }
 
-    with warnings.catch_warnings():
-        # PuLP 3.3 deprecates names its own bundled CBC still needs; nothing for users to act on
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return _exact_solve(pulp, cover, w, k, time_limit)
 
-
-def _exact_solve(pulp, cover, w, k, time_limit):
-    csc = cover.tocsc()
-    prob = pulp.LpProblem("mclp", pulp.LpMaximize)
-    xs = [pulp.LpVariable(f"x{i}", cat="Binary") for i in range(cover.shape[0])]
-    coverable = np.flatnonzero(np.diff(csc.indptr) > 0)
-    ys = {j: pulp.LpVariable(f"y{j}", lowBound=0, upBound=1) for j in coverable}
-    prob += pulp.lpSum(float(w[j]) * ys[j] for j in coverable)
-    prob += pulp.lpSum(xs) == k
-    for j in coverable:
-        prob += ys[j] <= pulp.lpSum(xs[i] for i in csc.indices[csc.indptr[j] : csc.indptr[j + 1]])
-    status = prob.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit))
-    chosen = [i for i, v in enumerate(xs) if (v.value() or 0) > 0.5]
-    optimal = pulp.LpStatus[status] == "Optimal" and len(chosen) == k
-    return chosen, optimal
-
-
-def _order(chosen: list[int], cover: sparse.csr_matrix, w: np.ndarray) -> list[int]:
-    """Rank chosen sites by marginal coverage (greedy order within the chosen set)."""
-    sub = cover[chosen]
-    order = _greedy(sub, w, len(chosen))
-    return [chosen[i] for i in order]
+def _site_rows(df, inverse, cover, chosen, cx, cy, pre, radius, profile) -> list[dict[str, Any]]:
+    covered = pre.copy()
+    total = len(df)
+    cum = int(np.bincount(inverse, minlength=len(pre))[pre].sum())
+    out, members = [], []
+    for site in chosen:
+        locs = cover[site].indices
+        new = locs[~covered[locs]]
+        if not len(new):
+            continue  # a site that adds nothing is not a site (possible in a tied exact optimum)
+        covered[new] = True
+        mask = np.isin(inverse, new)
+        cum += int(mask.sum())
+        members.append(np.flatnonzero(np.isin(inverse, locs)))
+        out.append(
+            {
+                "rank": len(out) + 1,
+                "easting": round(float(cx[site]), 1),
+                "northing": round(float(cy[site]), 1),
+                "radius_m": float(radius),
+                "incidents_covered": int(mask.sum()),
+                "cumulative_covered": cum,
+                "cumulative_share": round(cum / total, 4),
+                **profile(df.loc[mask]),
+            }
+        )
+    groups = np.repeat(np.arange(len(members)), [len(m) for m in members])
+    flat = np.concatenate(members) if members else np.zeros(0, dtype=int)
+    for row, street in zip(
+        out, streets_for_groups(df, groups, flat, [(r["easting"], r["northing"]) for r in out]), strict=True
+    ):
+        row["street"] = street
+    return out
 
 
 def plan_van_sites(
     incidents,
-    k: int = 5,
+    k: int | None = 5,
     radius: float = 100.0,
     *,
     district=None,
@@ -197,15 +176,22 @@ def plan_van_sites(
     exact_max_pairs: int = 100_000,
     window_hours: int = 3,
     night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
+    min_count: int = DEFAULT_MIN_COUNT,
+    hours: tuple[int, int] | None = None,
+    days: tuple[int, ...] | None = None,
 ) -> PlanResult:
-    """Choose ``k`` CCTV van sites covering the most incidents within ``radius`` metres.
+    """Choose up to ``k`` CCTV van sites covering the most incidents within ``radius`` metres.
 
     Parameters
     ----------
     incidents : DataFrame or SelectionResult
-        The selection (canonical columns).
-    k : int, default 5
-        Number of sites.
+        The selection (canonical columns).  A SelectionResult also gives the hour window and
+        nights asked for (``hours``, ``days``).
+    k : int or None, default 5
+        Most sites wanted.  Fewer are returned, with a note, when fewer add any incident (the
+        planner never invents a site where nothing is left to cover) or fewer candidates exist.
+        None: as many as the data support, i.e. while each site adds at least ``min_count``
+        incidents (at least one site, at most :data:`MAX_AUTO_SITES`).
     radius : float, default 100
         Camera coverage radius in metres.
     district : District, optional
@@ -223,15 +209,92 @@ def plan_van_sites(
         ``"auto"`` runs CBC only when the coverage matrix has at most this many entries.
     window_hours : int, default 3
         Width of the peak-hours window.
+    night_cutoff : int or None, default 6
+    min_count : int, default 5
+        A site adding fewer incidents is marked ``too_few`` ("too few to rely on").
+    hours : (int, int), optional
+        Hour window the peak hours must stay inside (default the selection's).
+    days : tuple of int, optional
+        Nights of week asked for (default the selection's), kept in ``params`` for the rota.
 
     Returns
     -------
     PlanResult
         ``table``: one row per site, ranked by the incidents it adds: ``rank``, ``easting``,
         ``northing``, ``radius_m``, ``incidents_covered``, ``cumulative_covered``,
-        ``cumulative_share`` (of the selection), ``timed_incidents``, ``peak_hours``,
-        ``peak_days``, ``street``, point ``geometry``.
+        ``cumulative_share`` (of the selection), ``too_few``, ``reliability``,
+        ``timed_incidents``, ``peak_hours``, ``peak_days``, ``street`` (best named street, see
+        :mod:`geo.streets`), point ``geometry``.  ``places``: named snap points near the sites.
     """
+    auto_k = k is None
+    k = MAX_AUTO_SITES if auto_k else k
+    _check_van(k, radius, solver, candidates, candidate_cell, min_count)
+    window, nights_of_week = _selection_window(incidents, hours, days)
+    df, notes = unwrap(incidents)
+    base = {
+        "k": None if auto_k else k,
+        "radius_m": float(radius),
+        "hours_window": window,
+        "nights_of_week": nights_of_week,
+    }
+    if df.empty:
+        return PlanResult("van", _empty(VAN_COLUMNS), base | {"sites_found": 0}, [NO_INCIDENTS], notes, 0)
+    x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
+    ux, uy, w, inverse = dedupe(x, y, resolution=1.0)
+    if cctv is None and district is not None:
+        cctv = district.cctv
+    pre = cctv_covered(ux, uy, cctv, radius)
+    n_pre = int(w[pre].sum())
+    dw = np.where(pre, 0.0, w)
+    cx, cy = _candidates(ux, uy, dw, candidates, candidate_cell)
+    lists = cKDTree(np.c_[ux, uy]).query_ball_point(np.c_[cx, cy], radius) if len(cx) else []
+    rows = np.repeat(np.arange(len(cx)), [len(li) for li in lists])
+    colidx = np.fromiter((j for li in lists for j in li), dtype=np.int64, count=len(rows))
+    cover = sparse.csr_matrix((np.ones(len(rows)), (rows, colidx)), shape=(len(cx), len(ux)))
+    solved = _solve(cover, dw, k, solver, time_limit, exact_max_pairs, min_count if auto_k else 1)
+
+    def profile(sub: pd.DataFrame) -> dict[str, Any]:
+        prof = _time_profile(sub, window_hours, night_cutoff, window)
+        return {k_: prof[k_] for k_ in ("timed_incidents", "peak_hours", "peak_days")}
+
+    out = _site_rows(df, inverse, cover, solved["chosen"], cx, cy, pre, radius, profile)
+    table = gpd.GeoDataFrame(
+        out, geometry=shapely.points([r["easting"] for r in out], [r["northing"] for r in out]), crs=BNG
+    )
+    table = _finish_table(table, VAN_COLUMNS, "incidents_covered", min_count)
+    cum = int(out[-1]["cumulative_covered"]) if out else n_pre
+    warnings = _timed_warning(df, "peak hours and days are blank")
+    if auto_k:
+        notes.append(
+            f"number of sites chosen from the data: {len(out)}, each adding at least {min_count} incidents "
+            f"(at most {MAX_AUTO_SITES})"
+            if len(out) and int(table["incidents_covered"].min()) >= min_count
+            else f"number of sites chosen from the data: {len(out)}"
+        )
+    else:
+        notes += _van_notes(k, len(out), len(cx), n_pre, len(df), radius, table, min_count, cum >= len(df))
+    if auto_k and not out:
+        notes += _van_notes(1, 0, len(cx), n_pre, len(df), radius, table, min_count, cum >= len(df))
+    if solved["solver"] == "greedy" and solver != "greedy" and out:
+        notes.append(f"greedy solution (coverage matrix of {cover.nnz:,} pairs is above the exact-solver limit)")
+    params = base | {
+        "sites_found": len(out),
+        "min_count": min_count,
+        "candidates": candidates,
+        "candidate_cell_m": candidate_cell if candidates == "cells" else None,
+        "candidate_sites": int(len(cx)),
+        "demand_points": int(len(ux)),
+        "already_covered_by_cctv": n_pre,
+        "fixed_cameras": 0 if cctv is None else int(len(cctv)),
+        **{key: solved[key] for key in ("solver", "optimal", "greedy_covered", "exact_covered")},
+        "covered_total": cum,
+        "covered_share": round(cum / len(df), 4),
+    }
+    places = places_near(df, table[["easting", "northing"]].to_numpy(float), 2 * radius) if out else None
+    return PlanResult("van", table, params, warnings, notes, len(df), places)
+
+
+def _check_van(k, radius, solver, candidates, candidate_cell, min_count) -> None:
     if not radius > 0:
         raise PlanError(f"radius must be a positive number of metres, got {radius}")
     if k < 1:
@@ -242,219 +305,46 @@ def plan_van_sites(
         raise PlanError(f"candidates must be 'cells' or 'incidents', got '{candidates}'")
     if not candidate_cell > 0:
         raise PlanError(f"candidate cell must be positive, got {candidate_cell}")
-    df, notes = unwrap(incidents)
-    cols = [
-        "rank",
-        "easting",
-        "northing",
-        "radius_m",
-        "incidents_covered",
-        "cumulative_covered",
-        "cumulative_share",
-        "timed_incidents",
-        "peak_hours",
-        "peak_days",
-        "street",
-    ]
-    if df.empty:
-        empty = gpd.GeoDataFrame({c: [] for c in cols}, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
-        return PlanResult("van", empty, {"k": k, "radius_m": radius}, [NO_INCIDENTS], notes, 0)
-    x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
-    ux, uy, w, inverse = dedupe(x, y, resolution=1.0)
-    if cctv is None and district is not None:
-        cctv = district.cctv
-    pre = _cctv_covered(ux, uy, cctv, radius)
-    n_pre = int(w[pre].sum())
-    dw = np.where(pre, 0.0, w)
-    live = dw > 0
-    if candidates == "cells":
-        grid = make_grid(ux[live] if live.any() else ux, uy[live] if live.any() else uy, candidate_cell)
-        flat = grid.locate(ux, uy)
-        keys, cinv = np.unique(flat[live], return_inverse=True)
-        sw = np.bincount(cinv, weights=dw[live])
-        cx = np.bincount(cinv, weights=(dw * ux)[live]) / sw
-        cy = np.bincount(cinv, weights=(dw * uy)[live]) / sw
-    else:
-        cx, cy = ux[live], uy[live]
-    if k > len(cx):
-        raise PlanError(f"{k} van sites asked but only {len(cx)} candidate site(s) hold incidents not already covered")
-    tree = cKDTree(np.c_[ux, uy])
-    lists = tree.query_ball_point(np.c_[cx, cy], radius)
-    rows = np.repeat(np.arange(len(cx)), [len(li) for li in lists])
-    colidx = np.fromiter((j for li in lists for j in li), dtype=np.int64, count=len(rows))
-    cover = sparse.csr_matrix((np.ones(len(rows)), (rows, colidx)), shape=(len(cx), len(ux)))
-    chosen = _greedy(cover, dw, k)
-    greedy_obj = float(dw[np.unique(cover[chosen].indices)].sum())
-    used, optimal, exact_obj = "greedy", None, None
-    if solver == "exact" or (solver == "auto" and cover.nnz <= exact_max_pairs):
-        ex, optimal = _exact(cover, dw, k, time_limit)
-        if len(ex) == k:
-            exact_obj = float(dw[np.unique(cover[ex].indices)].sum())
-            if exact_obj >= greedy_obj:
-                chosen, used = ex, "exact (CBC)"
-    chosen = _order(chosen, cover, dw)
-    covered = pre.copy()
-    total = len(df)
-    cum = n_pre
-    out = []
-    for rank, site in enumerate(chosen, start=1):
-        locs = cover[site].indices
-        new = locs[~covered[locs]]
-        covered[new] = True
-        mask = np.isin(inverse, new)
-        added = int(mask.sum())
-        cum += added
-        sub = df.loc[mask]
-        prof = _time_profile(sub, window_hours, night_cutoff)
-        near = df.loc[np.isin(inverse, locs)]
-        out.append(
-            {
-                "rank": rank,
-                "easting": round(float(cx[site]), 1),
-                "northing": round(float(cy[site]), 1),
-                "radius_m": float(radius),
-                "incidents_covered": added,
-                "cumulative_covered": cum,
-                "cumulative_share": round(cum / total, 4),
-                "timed_incidents": prof["timed_incidents"],
-                "peak_hours": prof["peak_hours"],
-                "peak_days": prof["peak_days"],
-                "street": _street(near if not near.empty else df, cx[site], cy[site]),
-            }
+    if min_count < 1:
+        raise PlanError(f"the minimum count must be at least 1, got {min_count}")
+
+
+def _van_notes(k, found, n_cand, n_pre, total, radius, table, min_count, all_covered) -> list[str]:
+    notes = []
+    if found == 0:
+        why = (
+            f"all {total:,} selected incidents are already within a fixed camera's reach"
+            if n_pre >= total
+            else "no incident is left to cover"
         )
-    table = gpd.GeoDataFrame(
-        out, geometry=shapely.points([r["easting"] for r in out], [r["northing"] for r in out]), crs=BNG
-    )
-    warnings = []
-    if _timed(df).empty:
-        warnings.append("no incident has a time of day (e.g. data.police.uk): peak hours and days are blank")
-    params = {
-        "k": k,
-        "radius_m": float(radius),
-        "candidates": candidates,
-        "candidate_cell_m": candidate_cell if candidates == "cells" else None,
-        "candidate_sites": int(len(cx)),
-        "demand_points": int(len(ux)),
-        "already_covered_by_cctv": n_pre,
-        "fixed_cameras": 0 if cctv is None else int(len(cctv)),
-        "solver": used,
-        "optimal": optimal,
-        "greedy_covered": int(greedy_obj),
-        "exact_covered": None if exact_obj is None else int(exact_obj),
-        "covered_total": cum,
-        "covered_share": round(cum / total, 4),
-    }
-    if used == "greedy" and solver != "greedy":
-        notes.append(f"greedy solution (coverage matrix of {cover.nnz:,} pairs is above the exact-solver limit)")
-    return PlanResult("van", table, params, warnings, notes, total)
-
-
-# ---- patrols ------------------------------------------------------------------------------
-
-
-def plan_patrols(
-    incidents,
-    cell: float = 150.0,
-    n: int = 8,
-    *,
-    window_hours: int = 3,
-    visit_minutes: int = 15,
-    night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
-) -> PlanResult:
-    """The top ``n`` patrol cells with their busiest time window and a suggested short visit.
-
-    Parameters
-    ----------
-    incidents : DataFrame or SelectionResult
-    cell : float, default 150
-        Patrol cell side in metres.
-    n : int, default 8
-        Number of cells.
-    window_hours : int, default 3
-        Width of each cell's best time window.
-    visit_minutes : int, default 15
-        Suggested visit length (the Koper curve; see the module notes).
-
-    Returns
-    -------
-    PlanResult
-        ``table``: ``rank``, ``count``, ``share``, ``timed_incidents``, ``best_window``
-        (e.g. "Fri, Sat 22:00-01:00"), ``window_share`` (of the cell's timed incidents),
-        ``suggested_visit``, ``street``, ``easting``/``northing`` (cell centre), polygon geometry.
-    """
-    if not cell > 0:
-        raise PlanError(f"patrol cell size must be positive, got {cell}")
-    if n < 1:
-        raise PlanError(f"the number of patrol cells must be at least 1, got {n}")
-    if not 1 <= window_hours <= 24:
-        raise PlanError(f"window must be 1-24 hours, got {window_hours}")
-    if visit_minutes < 1:
-        raise PlanError(f"visit must be at least one minute, got {visit_minutes}")
-    df, notes = unwrap(incidents)
-    cols = [
-        "rank",
-        "count",
-        "share",
-        "timed_incidents",
-        "best_window",
-        "window_share",
-        "suggested_visit",
-        "street",
-        "easting",
-        "northing",
-    ]
-    if df.empty:
-        empty = gpd.GeoDataFrame({c: [] for c in cols}, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
-        return PlanResult("patrol", empty, {"cell_m": cell, "n": n}, [NO_INCIDENTS], notes, 0)
-    x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
-    grid = make_grid(x, y, cell)
-    flat = grid.locate(x, y)
-    counts = np.bincount(flat, minlength=grid.size)
-    order = np.lexsort((np.arange(grid.size), -counts))[: min(n, int((counts > 0).sum()))]
-    rows = []
-    for rank, c in enumerate(order, start=1):
-        sub = df.loc[flat == c]
-        prof = _time_profile(sub, window_hours, night_cutoff)
-        cx, cy = grid.centres(np.array([c]))
-        if prof["timed_incidents"]:
-            window = f"{prof['peak_days']} {prof['peak_hours']}"
-            start = prof["peak_hours"][:5]
-            visit = (
-                f"{visit_minutes} min visits at varied times {prof['peak_hours']} on {prof['peak_days']} "
-                f"(first from {start})"
-            )
-        else:
-            window, visit = "", f"{visit_minutes} min visits (no incident times to choose a window)"
-        rows.append(
-            {
-                "rank": rank,
-                "count": int(counts[c]),
-                "share": round(counts[c] / len(df), 4),
-                "timed_incidents": prof["timed_incidents"],
-                "best_window": window,
-                "window_share": prof["window_share"],
-                "suggested_visit": visit,
-                "street": _street(sub, float(cx[0]), float(cy[0])),
-                "easting": float(cx[0]),
-                "northing": float(cy[0]),
-            }
+        notes.append(f"no van site suggested: {why}")
+    elif found < k:
+        sites = f"{found} site{'s' if found != 1 else ''}"
+        limit = (
+            f"{sites}{' and the fixed cameras' if n_pre else ''} already cover every selected incident within "
+            f"{radius:g} m"
+            if all_covered
+            else f"only {n_cand} candidate site{'s' if n_cand != 1 else ''} hold incidents not already covered"
         )
-    table = gpd.GeoDataFrame(rows, geometry=grid.boxes(order), crs=BNG)
-    warnings = []
-    if len(order) < n:
-        warnings.append(f"only {len(order)} cell(s) hold incidents; fewer than the {n} asked")
-    if _timed(df).empty:
-        warnings.append("no incident has a time of day (e.g. data.police.uk): time windows are blank")
-    params = {
-        "cell_m": float(cell),
-        "n": n,
-        "window_hours": window_hours,
-        "visit_minutes": visit_minutes,
-        "night_cutoff": night_cutoff,
-        "cells_with_incidents": int((counts > 0).sum()),
-        "covered_share": round(float(counts[order].sum()) / len(df), 4),
-    }
-    return PlanResult("patrol", table, params, warnings, notes, len(df))
+        notes.append(f"{found} van site{'s' if found != 1 else ''} suggested, not {k}: {limit}; no site is invented")
+    n_few = int(table["too_few"].sum()) if found else 0
+    if n_few:
+        notes.append(
+            f"{n_few} of {found} site{'s' if found != 1 else ''} add fewer than {min_count} incidents: {TOO_FEW}"
+        )
+    return notes
 
 
-__all__ = ["PlanError", "PlanResult", "peak_window", "plan_patrols", "plan_van_sites"]
+__all__ = [
+    "DEFAULT_MIN_COUNT",
+    "MAX_AUTO_SITES",
+    "NO_INCIDENTS",
+    "PATROL_COLUMNS",
+    "TOO_FEW",
+    "VAN_COLUMNS",
+    "PlanError",
+    "PlanResult",
+    "peak_window",
+    "plan_patrols",
+    "plan_van_sites",
+]

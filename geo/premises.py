@@ -29,6 +29,12 @@ from geo.selection import DAY_NAMES, DEFAULT_NIGHT_CUTOFF, night_of, reference_t
 
 #: Default linking radius in metres.
 DEFAULT_RADIUS_M = 50.0
+#: Distances within this many metres of the radius count as on it: BNG coordinates such as
+#: 448050.1 - 448000.1 differ from 50 by float rounding (about 1e-11 m), far below any real distance.
+RADIUS_SLACK_M = 1e-6
+#: Fewest incidents a premises' share may rest on before it is marked "too few to rely on".
+DEFAULT_MIN_COUNT = 5
+TOO_FEW = "too few to rely on"
 
 
 @dataclass
@@ -45,7 +51,8 @@ class PremisesLinks:
         ``name``, ``address``, ``postcode``, ``incidents``, ``share_of_linked``, ``share_of_all``
         (of all located input incidents), ``shared`` (incidents with other premises in the radius
         too), ``tied``, ``peak_night``, ``peak_hour`` (clock hour, "" without timed incidents),
-        ``zone`` (band of the premises' location when zones were given).
+        ``zone`` (band of the premises' location when zones were given), ``too_few`` (fewer than
+        ``min_count`` incidents) and ``reliability`` ("too few to rely on" or "").
     n_incidents, n_linked, n_unlocated : int
     radius_m : float
     rule : str
@@ -99,6 +106,7 @@ def link_premises(
     tie_tolerance_m: float = 0.01,
     zones: pd.Series | None = None,
     night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
+    min_count: int = DEFAULT_MIN_COUNT,
 ) -> PremisesLinks:
     """Link each incident to its nearest licensed premises within ``radius_m``; rank the premises.
 
@@ -109,12 +117,15 @@ def link_premises(
     premises : GeoDataFrame
         Points with ``premises_id`` and ``name`` (``district.premises``).
     radius_m : float, default 50
+        Inclusive: an incident exactly ``radius_m`` away is linked (see :data:`RADIUS_SLACK_M`).
     tie_tolerance_m : float, default 0.01
         Distances this close count as a tie (see module notes).
     zones : Series, optional
         Band per ``premises_id`` (:func:`premises_zones`) for the table's ``zone`` column.
     night_cutoff : int or None, default 6
         Night-of convention for ``peak_night``.
+    min_count : int, default 5
+        A premises with fewer linked incidents is marked ``too_few`` (its share is not a finding).
 
     Returns
     -------
@@ -130,10 +141,14 @@ def link_premises(
     ixy = np.column_stack([inc["easting"].to_numpy(float), inc["northing"].to_numpy(float)])
     tree = cKDTree(pxy)
     k = min(2, len(p))
-    dist, idx = tree.query(ixy, k=k, distance_upper_bound=radius_m)
+    reach = radius_m + RADIUS_SLACK_M  # inclusive radius, robust to float rounding of BNG metres
+    # query() keeps only neighbours strictly closer than its bound: widen it, then apply the rule.
+    dist, idx = tree.query(ixy, k=k, distance_upper_bound=reach * (1 + 1e-9) + 1e-9)
     dist, idx = dist.reshape(len(ixy), k), idx.reshape(len(ixy), k)
+    dist = np.where(dist <= reach, dist, np.inf)
+    idx = np.where(np.isfinite(dist), idx, len(p))
     near = np.isfinite(dist[:, 0])
-    n_within = np.asarray(tree.query_ball_point(ixy, r=radius_m, return_length=True), dtype=int)
+    n_within = np.asarray(tree.query_ball_point(ixy, r=reach, return_length=True), dtype=int)
     best = np.where(near, idx[:, 0], -1)
     tied = np.zeros(len(ixy), dtype=bool)
     if k == 2:
@@ -154,6 +169,8 @@ def link_premises(
         }
     )
     table = _rank(inc, links, p, near, zones, night_cutoff)
+    table["too_few"] = table["incidents"] < min_count
+    table["reliability"] = np.where(table["too_few"], TOO_FEW, "")
     n_linked = int(near.sum())
     rule = (
         f"nearest licensed premises within {radius_m:g} m (straight line, EPSG:27700); equidistant premises "
@@ -164,6 +181,9 @@ def link_premises(
     if (~located).any():
         notes.append(f"{int((~located).sum()):,} incidents without coordinates left out")
     notes.append(f"{n_linked:,} of {len(inc):,} located incidents within {radius_m:g} m of a licensed premises")
+    n_few = int(table["too_few"].sum())
+    if n_few:
+        notes.append(f"{n_few:,} premises with fewer than {min_count} linked incidents: their shares are {TOO_FEW}")
     if tied.any():
         notes.append(f"{int(tied.sum()):,} incidents equidistant from two or more premises (tie rule applied)")
     if "source" in inc and inc["source"].astype(str).str.startswith("police_uk").any():
@@ -223,4 +243,12 @@ def _peak(linked: pd.DataFrame, col: str, fmt) -> pd.Series:
     return top.map(fmt)
 
 
-__all__ = ["DEFAULT_RADIUS_M", "PremisesLinks", "link_premises", "premises_zones"]
+__all__ = [
+    "DEFAULT_MIN_COUNT",
+    "DEFAULT_RADIUS_M",
+    "RADIUS_SLACK_M",
+    "TOO_FEW",
+    "PremisesLinks",
+    "link_premises",
+    "premises_zones",
+]

@@ -13,11 +13,12 @@ targets need only a config change.  Conventions (all reported back in :class:`Ta
   the few categories the district config maps (four for Winchester), so other categories are simply
   absent from those years.
 * **Status** for the year evaluated (projected to a full year pro rata when it is part-way through,
-  which ignores seasonality): *met* when at or below the final maximum once the target year is
-  complete (*missed* when above it), *on track to meet* when at or below it before then; *on track* when at or below
-  a straight line from the baseline to that maximum; *at risk* when above the line but below the
-  baseline; *off track* when at or above the baseline.  The line uses the smallest reduction (the
-  target; larger ones are stretch targets).
+  which ignores seasonality): once the target year is complete its count is final: *met* when at or
+  below the final maximum, otherwise *missed* (never "at risk"). Before then: *on track to meet* when
+  the projection is at or below the final maximum; *on track* when at or below a straight line from
+  the baseline to that maximum; *at risk* when above the line but below the baseline; *off track*
+  when at or above the baseline.  The line uses the smallest reduction (the target; larger ones are
+  stretch targets).
 * **Totals.** The categories are summed and shown beside the published total; when they differ
   (Winchester: 3,557 against 4,195) both rows are shown and a note says so; neither is dropped.
 """
@@ -263,7 +264,8 @@ def target_table(incidents: pd.DataFrame, targets: Targets, *, as_of: date | str
         f"projected {fy_label(eval_year)} count against a straight line from the {fy_label(b)} baseline to the "
         f"{fy_label(t_year)} maximum at {status_r * 100:g}%: met = at or below that maximum once {fy_label(t_year)} "
         f"is complete (missed = above it), on track to meet = at or below it before then; on track = at or "
-        f"below the line; at risk = above the line but below the baseline; off track = at or above the baseline"
+        f"below the line; at risk = above the line but below the baseline; off track = at or above the baseline; "
+        f"once the {fy_label(t_year)} target year is complete: met or missed"
     )
     rounding_rule = "maximum = floor(baseline × (1 − reduction)): the largest whole number not above the target"
     return TargetReport(
@@ -304,11 +306,12 @@ def _status(base, to_date, months, year, b, t_year, final_max) -> dict:
         "change": round(projected - base, 1),
         "change_pct": round(100 * (projected - base) / base, 1),
     }
-    complete = months == 12 and year >= t_year  # only a finished target year can be met or missed
-    if projected <= final_max:
-        status = "met" if complete else "on track to meet"
-    elif complete:
-        status = "missed"
+    complete = months >= 12 and year >= t_year  # only a finished target year can be met or missed
+    if complete:
+        # the target year is over: the count is final, so it either met the maximum or missed it
+        status = "met" if to_date <= final_max else "missed"
+    elif projected <= final_max:
+        status = "on track to meet"
     elif projected <= line:
         status = "on track"
     elif projected < base:

@@ -299,6 +299,14 @@ def hour_weekday(
     )
 
 
+def untimed_midnight(incidents: pd.DataFrame) -> np.ndarray:
+    """Mask of records stamped exactly 00:00:00 with no window (probably "time unknown").
+
+    The same rule :func:`hour_weekday` uses to keep them out of the matrix by default.
+    """
+    return _precision_masks(incidents)[1]
+
+
 def in_hour_window(incidents: pd.DataFrame, window: tuple[int, int] = NTE_WINDOW) -> np.ndarray:
     """Mask of timed incidents whose midpoint's local clock hour is in ``window`` (may cross midnight).
 
@@ -491,5 +499,6 @@ __all__ = [
     "hour_weekday",
     "in_hour_window",
     "local_times",
+    "untimed_midnight",
     "window_hours",
 ]

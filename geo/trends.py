@@ -7,14 +7,20 @@ Conventions:
   (:func:`geo.selection.night_of`), so 02:00 on Saturday is in Friday night's weekend.  A week runs
   Monday night to Sunday night; a weekend is Friday night + Saturday night, labelled by the Friday.
   Weeks and weekends need a day, so month-precision records are left out of them and counted.
-* **No data is not zero.** A period in which the input has no incident at all (e.g. the years
-  between two data sources) is missing, not a zero; inside a covered period a group with no
-  incident is a true zero.
-* **Expected range.** The mean of the previous ``baseline`` covered periods is the expected count;
-  the range is the central ``1 - alpha`` Poisson interval around it (default alpha 0.01, i.e. 99%
-  control limits: with many groups a 95% range would flag one in twenty by chance).  A count
-  outside it is flagged "high" or "low".  Crime counts are often over-dispersed, so treat a flag as
-  "look at this", not proof.
+* **No data is not zero.** A period is *covered* for a crime type only where a source recording
+  that type covers it (:mod:`geo.coverage`: at least one record in the period and the source's
+  span over at least half of it); elsewhere the count is missing, not zero.  Inside a covered
+  period a group with no incident is a true zero.
+* **Like with like.** Real and synthetic data are never spliced into one baseline: the period
+  examined is compared only with earlier periods covered by the same kind of data.
+* **Expected count and flags.** The mean of the previous ``baseline`` covered periods is the
+  expected count.  Each group's count gets a two-sided Poisson p-value against it, and the
+  p-values of all groups tested are corrected together (Benjamini-Hochberg, false discovery rate
+  ``alpha``, default 0.01); a group is flagged "high" or "low" when its corrected value is at most
+  ``alpha``.  The table also shows the central ``1 - alpha`` Poisson range (uncorrected) for
+  reading.  Crime counts are often over-dispersed, so treat a flag as "look at this", not proof.
+* **Small numbers.** A group whose count and baseline mean are both below ``min_count`` (default 5)
+  is marked "too few to rely on".
 * **Two periods** (:func:`compare_periods`) are compared with the conditional binomial test for two
   Poisson counts: given the total, the current count is Binomial with p = current length / total
   length under "no change in rate".
@@ -30,10 +36,20 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from geo.compare import (
+    PeriodComparison,
+    YearOnYear,
+    compare_periods,
+    compare_year_on_year,
+    poisson_change_test,
+    same_period_last_year,
+)
+from geo.coverage import DEFAULT_MIN_COUNT, TOO_FEW, feeds, record_dates, source_coverage
 from geo.schema import PRECISION_MONTH
-from geo.selection import DEFAULT_NIGHT_CUTOFF, night_of, reference_time
+from geo.selection import DEFAULT_NIGHT_CUTOFF
 
 Freq = Literal["month", "week", "weekend"]
+
 _LAST_YEAR = {"month": 12, "week": 52, "weekend": 52}
 _MONDAY0 = pd.Timestamp("1970-01-05")  # a Monday: week numbers count from here
 
@@ -47,7 +63,9 @@ class TrendReport:
     table : DataFrame
         One row per group: the group columns, ``period``, ``count``, ``last_year`` (same period a
         year earlier), ``change_vs_last_year``, ``baseline_mean`` (previous ``baseline`` periods),
-        ``change_vs_baseline``, ``expected_low``, ``expected_high``, ``flag`` ("high", "low" or "").
+        ``change_vs_baseline``, ``expected_low``, ``expected_high``, ``p_value``, ``q_value``
+        (Benjamini-Hochberg across the groups tested), ``flag`` ("high", "low" or ""), ``too_few``
+        and ``reliability`` ("too few to rely on" when count and baseline are both below the minimum).
     series : DataFrame
         Counts: index period label, one column per group (missing where the input has no data).
     period : str
@@ -56,6 +74,10 @@ class TrendReport:
     method : str
         The rule behind ``flag``, for captions.
     notes : list of str
+    groups_tested : int
+        Groups with a baseline, tested (and corrected together) for ``flag``.
+    synthetic_periods : list of str
+        Labels of the periods covered by synthetic data (for charts to mark).
     """
 
     table: pd.DataFrame
@@ -64,42 +86,13 @@ class TrendReport:
     freq: str
     method: str
     notes: list[str] = field(default_factory=list)
+    groups_tested: int = 0
+    synthetic_periods: list[str] = field(default_factory=list)
 
     @property
     def flagged(self) -> pd.DataFrame:
         """Rows whose count is outside the expected range."""
         return self.table[self.table["flag"] != ""]
-
-
-@dataclass
-class PeriodComparison:
-    """Two periods compared per group, with a test of whether the change is beyond chance.
-
-    Attributes
-    ----------
-    table : DataFrame
-        Columns: group column (if any), ``previous``, ``current``, ``change``, ``change_pct``,
-        ``rate_ratio`` (per day, so periods of different length compare fairly), ``p_value``,
-        ``beyond_chance`` (p < alpha); last row ``Total``.
-    current, previous : tuple of date
-    method : str
-    notes : list of str
-    """
-
-    table: pd.DataFrame
-    current: tuple[date, date]
-    previous: tuple[date, date]
-    method: str
-    notes: list[str] = field(default_factory=list)
-
-
-def _dates(incidents: pd.DataFrame, night_cutoff: int | None) -> pd.Series:
-    """Local (night-of) date of each incident; month-precision records get their month's first day."""
-    ref = reference_time(incidents)
-    d = night_of(ref, night_cutoff)
-    is_month = (incidents["time_precision"] == PRECISION_MONTH).fillna(False).to_numpy()
-    first = incidents["occurred_from"].dt.tz_localize(None).dt.normalize()
-    return d.where(~is_month, first)
 
 
 def _period_keys(incidents: pd.DataFrame, freq: Freq, night_cutoff: int | None) -> tuple[pd.Series, int]:
@@ -108,9 +101,9 @@ def _period_keys(incidents: pd.DataFrame, freq: Freq, night_cutoff: int | None) 
         raise ValueError(f"freq must be one of {list(_LAST_YEAR)}, got {freq!r}")
     is_month = (incidents["time_precision"] == PRECISION_MONTH).fillna(False).to_numpy()
     if freq == "month":
-        d = _dates(incidents, None)
+        d = record_dates(incidents, None)
         return pd.Series(d.dt.year * 12 + d.dt.month - 1, index=incidents.index), 0
-    d = _dates(incidents, night_cutoff)
+    d = record_dates(incidents, night_cutoff)
     key = ((d - _MONDAY0).dt.days // 7).astype("Int64")
     if freq == "weekend":
         key = key.where(d.dt.day_of_week.isin([4, 5]))
@@ -145,6 +138,7 @@ def period_trends(
     baseline: int = 12,
     alpha: float = 0.01,
     night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
+    min_count: int = DEFAULT_MIN_COUNT,
 ) -> TrendReport:
     """Counts per period and group; flag the period ``at`` against its expected range.
 
@@ -158,11 +152,16 @@ def period_trends(
     at : str or date, optional
         A date inside the period to examine; default the latest period with data.
     baseline : int, default 12
-        Previous covered periods averaged for the expected count (12 months, 12 weeks...).
+        Previous covered periods averaged for the expected count (12 months, 12 weeks...), taken
+        only from the ``2 * baseline`` periods before ``at`` and only from periods covered by the
+        same kind of data (real or synthetic) for the group's type.
     alpha : float, default 0.01
-        Two-sided tail probability of the Poisson expected range.
+        Two-sided tail probability of the Poisson expected range, and the false discovery rate of
+        the Benjamini-Hochberg correction across the groups tested.
     night_cutoff : int or None, default 6
         Night-of convention for weeks and weekends.
+    min_count : int, default 5
+        A group whose count and baseline mean are both below this is marked ``too_few``.
 
     Returns
     -------
@@ -175,64 +174,173 @@ def period_trends(
     if not 0 < alpha < 1 or baseline < 1:
         raise ValueError("alpha must be in (0, 1) and baseline at least 1")
     keys, n_left = _period_keys(incidents, freq, night_cutoff)
-    frame = incidents[list(by)].astype(object).where(incidents[list(by)].notna(), "(none)")
-    frame["_key"] = keys
-    frame = frame.dropna(subset=["_key"])
-    notes = []
-    if n_left:
-        notes.append(f"{n_left:,} month-only records left out (a {freq} needs a date)")
-    if frame.empty:
+    notes = [f"{n_left:,} month-only records left out (a {freq} needs a date)"] if n_left else []
+    usable = keys.notna().to_numpy()
+    inc = incidents.loc[usable]
+    if inc.empty:
         raise ValueError("no incidents to count in this selection")
-    frame["_key"] = frame["_key"].astype(int)
+    ikeys = keys[usable].astype(int)
+    cov = source_coverage(inc, ikeys, lambda key: _period_bounds(key, freq))
+    _, _, syn = feeds(inc)
+    frame = inc[list(by)].astype(object).where(inc[list(by)].notna(), "(none)")
+    frame["_key"], frame["_syn"] = ikeys.to_numpy(), syn.to_numpy()
+    key_s = pd.Series(frame["_key"].to_numpy())
+    syn_a = frame["_syn"].to_numpy(dtype=bool)
+    in_cov = np.where(
+        syn_a, key_s.isin(sorted(cov.covered(True, None))).to_numpy(), key_s.isin(sorted(cov.covered(False, None)))
+    )
+    if (~in_cov).any():
+        notes.append(
+            f"{int((~in_cov).sum()):,} records left out: their source covers less than half of their {freq} "
+            "(e.g. a few records just past the end of an extract)"
+        )
+    frame = frame[in_cov]
+    if frame.empty:
+        raise ValueError("no incidents in a period their source covers")
+    all_cov = cov.any_type.get(False, set()) | cov.any_type.get(True, set())
+    k = _parse_at(at, freq)
+    k = max(all_cov) if k is None else k
+    if k not in all_cov:
+        raise ValueError(f"no data in the {freq} {_label(k, freq)}")
+    kind = bool(cov.kind_of(k))
+    counts = _counts(frame, by, cov, all_cov)
+    same = _counts(frame[frame["_syn"] == kind], by, cov, all_cov, kind=kind)
+    table, n_prev, tested = _flag_table(same, counts, k, freq, by, cov, kind, baseline, alpha, min_count)
+    other = "synthetic" if not kind else "real"
+    if (frame["_syn"] != kind).any():
+        notes.append(
+            f"the baseline uses only {'synthetic' if kind else 'real'} data: {other} periods are never spliced in"
+        )
+    if n_prev < baseline:
+        notes.append(
+            f"only {n_prev} {freq}s with data among the {2 * baseline} before {_label(k, freq)} for the baseline "
+            f"(asked {baseline})" + ("; nothing is flagged without a baseline" if n_prev == 0 else "")
+        )
+    not_covered = len(counts.columns) - len(table)
+    if not_covered:
+        notes.append(f"{not_covered} group(s) left out: no source of their crime type covers {_label(k, freq)}")
+    n_few = int(table["too_few"].sum())
+    if n_few:
+        notes.append(f"{n_few} group(s) with fewer than {min_count} incidents now and on average: {TOO_FEW}")
+    series = counts.copy()
+    series.index = [_label(p, freq) for p in counts.index]
+    last_date = record_dates(incidents, night_cutoff if freq != "month" else None).max()
+    if k == max(all_cov) and last_date < _period_end(k, freq):
+        notes.append(f"the {freq} examined may be incomplete: the data end on {last_date:%d/%m/%Y}")
+    n_flags = int((table["flag"] != "").sum())
+    method = (
+        f"expected = mean of the previous {n_prev} {freq}s covered by {'synthetic' if kind else 'real'} data for "
+        f"each group's crime type; {tested} group(s) tested with a two-sided Poisson test, Benjamini-Hochberg "
+        f"corrected at a false discovery rate of {alpha:g} (of the {n_flags} flag(s), about "
+        f"{alpha * n_flags:.2g} expected false); the expected range is the central {1 - alpha:.0%} Poisson range"
+    )
+    return TrendReport(
+        table=table.reset_index(drop=True),
+        series=series,
+        period=_label(k, freq),
+        freq=freq,
+        method=method,
+        notes=notes,
+        groups_tested=tested,
+        synthetic_periods=[_label(p, freq) for p in sorted(cov.any_type.get(True, set()))],
+    )
+
+
+def _group_type(col, by: tuple[str, ...]) -> str | None:
+    """The crime type of a count column, or None when the grouping has no crime type."""
+    if "crime_type" not in by:
+        return None
+    return str(col[by.index("crime_type")] if len(by) > 1 else col)
+
+
+def _counts(frame, by, cov, all_cov, kind: bool | None = None) -> pd.DataFrame:
+    """Counts per period (rows: every period between the first and last covered) and group.
+
+    NaN where the group's crime type is not covered (by ``kind`` when given, else by either kind).
+    """
     if by:
         counts = frame.groupby(["_key", *by]).size().unstack(list(by), fill_value=0)
     else:
         counts = frame.groupby("_key").size().to_frame("All")
-    covered = counts.index
-    full = pd.RangeIndex(covered.min(), covered.max() + 1)
-    counts = counts.reindex(full).astype(float)  # uncovered periods stay NaN: no data is not zero
-    k = _parse_at(at, freq)
-    k = int(covered.max()) if k is None else k
-    if k not in covered:
-        raise ValueError(f"no data in the {freq} {_label(k, freq)}")
-    prev = [p for p in covered if p < k][-baseline:]
-    if len(prev) < baseline:
-        notes.append(f"only {len(prev)} earlier {freq}s with data for the baseline (asked {baseline})")
-    mean = counts.loc[prev].mean() if prev else pd.Series(np.nan, index=counts.columns)
-    now = counts.loc[k]
-    ly_key = k - _LAST_YEAR[freq]
-    last_year = counts.loc[ly_key] if ly_key in covered else pd.Series(np.nan, index=counts.columns)
-    lo = pd.Series(stats.poisson.ppf(alpha / 2, mean.to_numpy()), index=counts.columns)
-    hi = pd.Series(stats.poisson.ppf(1 - alpha / 2, mean.to_numpy()), index=counts.columns)
-    flag = np.where(now > hi, "high", np.where(now < lo, "low", ""))
-    table = pd.DataFrame(
-        {
-            "period": _label(k, freq),
-            "count": now.astype(int),
-            "last_year": last_year,
-            "change_vs_last_year": now - last_year,
-            "baseline_mean": mean.round(2),
-            "change_vs_baseline": (now - mean).round(2),
-            "expected_low": lo,
-            "expected_high": hi,
-            "flag": flag,
-        }
+    full = pd.RangeIndex(min(all_cov), max(all_cov) + 1)
+    counts = counts.reindex(full).fillna(0).astype(float)
+    kinds = (False, True) if kind is None else (kind,)
+    for col in counts.columns:
+        t = _group_type(col, by)
+        ok = set().union(*(cov.covered(kd, t) for kd in kinds))
+        counts.loc[~counts.index.isin(sorted(ok)), col] = np.nan  # no data is not zero
+    return counts
+
+
+def _flag_table(same, counts, k, freq, by, cov, kind, baseline, alpha, min_count):
+    """One row per group covered at ``k``: count, last year, baseline, range, BH-corrected flag."""
+    rows, n_prev = [], 0
+    for col in counts.columns:
+        if pd.isna(same.at[k, col]):
+            continue
+        ok = sorted(cov.covered(kind, _group_type(col, by)))
+        # a baseline is recent: covered periods among the 2 x baseline before k (no 2017 months for 2022)
+        prev = [p for p in ok if k - 2 * baseline <= p < k][-baseline:]
+        n_prev = max(n_prev, len(prev))
+        mean = float(same.loc[prev, col].mean()) if prev else np.nan
+        now = int(same.at[k, col])
+        ly_key = k - _LAST_YEAR[freq]
+        last_year = same.at[ly_key, col] if ly_key in same.index else np.nan
+        rows.append((col, now, last_year, mean, _poisson_p(now, mean)))
+    cols = [*(by or ("group",))]
+    records = []
+    for col, now, ly, mean, p in rows:
+        key = dict(zip(cols, col if len(cols) > 1 else (col,), strict=True))
+        records.append({**key, "count": now, "last_year": ly, "baseline_mean": mean, "p_value": p})
+    table = pd.DataFrame(records, columns=[*cols, "count", "last_year", "baseline_mean", "p_value"])
+    mean = table["baseline_mean"].to_numpy(float)
+    tested = int(np.isfinite(mean).sum())
+    q = np.full(len(table), np.nan)
+    if tested:
+        q[np.isfinite(mean)] = stats.false_discovery_control(table["p_value"].to_numpy(float)[np.isfinite(mean)])
+    now = table["count"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        lo = stats.poisson.ppf(alpha / 2, mean)
+        hi = stats.poisson.ppf(1 - alpha / 2, mean)
+        flag = np.where(q <= alpha, np.where(now > mean, "high", "low"), "")
+    few = (now < min_count) & ~(mean >= min_count)
+    table = table.assign(
+        period=_label(k, freq),
+        change_vs_last_year=table["count"] - table["last_year"],
+        baseline_mean=table["baseline_mean"].round(2),
+        change_vs_baseline=(table["count"] - table["baseline_mean"]).round(2),
+        expected_low=lo,
+        expected_high=hi,
+        q_value=q,
+        flag=flag,
+        too_few=few,
+        reliability=np.where(few, TOO_FEW, ""),
     )
-    table = table.reset_index().rename(columns={"index": "group"}) if not by else table.reset_index()
+    order = [*cols, "period", "count", "last_year", "change_vs_last_year", "baseline_mean", "change_vs_baseline"]
+    order += ["expected_low", "expected_high", "p_value", "q_value", "flag", "too_few", "reliability"]
+    table = table[order]
     table = table.iloc[np.lexsort((-table["count"].to_numpy(), table["flag"].eq("").to_numpy()))]
-    series = counts.copy()
-    series.index = [_label(p, freq) for p in full]
-    last_date = _dates(incidents, night_cutoff if freq != "month" else None).max()
-    period_end = _period_end(k, freq)
-    if k == covered.max() and last_date < period_end:
-        notes.append(f"the {freq} examined may be incomplete: the data end on {last_date:%d/%m/%Y}")
-    method = (
-        f"expected = mean of the previous {len(prev)} {freq}s with data; flagged when outside the central "
-        f"{1 - alpha:.0%} Poisson range around it"
-    )
-    return TrendReport(
-        table=table.reset_index(drop=True), series=series, period=_label(k, freq), freq=freq, method=method, notes=notes
-    )
+    return table, n_prev, tested
+
+
+def _poisson_p(count: int, mean: float) -> float:
+    """Two-sided p-value of ``count`` under Poisson(``mean``): twice the smaller tail, at most 1."""
+    if not np.isfinite(mean):
+        return np.nan
+    if mean <= 0:
+        return 1.0 if count == 0 else 0.0
+    return float(min(1.0, 2 * min(stats.poisson.cdf(count, mean), stats.poisson.sf(count - 1, mean))))
+
+
+def _period_bounds(key: int, freq: Freq) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last (night-of) day of a period."""
+    if freq == "month":
+        first = pd.Timestamp(year=key // 12, month=key % 12 + 1, day=1)
+        return first, first + pd.offsets.MonthEnd(0)
+    monday = _MONDAY0 + pd.Timedelta(weeks=int(key))
+    if freq == "weekend":
+        return monday + pd.Timedelta(days=4), monday + pd.Timedelta(days=5)
+    return monday, monday + pd.Timedelta(days=6)
 
 
 def _period_end(key: int, freq: Freq) -> pd.Timestamp:
@@ -257,171 +365,16 @@ def monthly_trends(
     return period_trends(incidents, freq="month", by=by, at=at, baseline=baseline, alpha=alpha)
 
 
-def poisson_change_test(current: int, previous: int, ratio: float = 1.0) -> float:
-    """Two-sided p-value that two Poisson counts share one rate (conditional binomial test).
-
-    Parameters
-    ----------
-    current, previous : int
-        Counts in the two periods.
-    ratio : float, default 1.0
-        Length of the current period over the length of the previous one.
-
-    Returns
-    -------
-    float
-        1.0 when both counts are zero.
-    """
-    n = int(current) + int(previous)
-    if n == 0:
-        return 1.0
-    return float(stats.binomtest(int(current), n, ratio / (1.0 + ratio)).pvalue)
-
-
-def compare_periods(
-    incidents: pd.DataFrame,
-    current: tuple[date, date],
-    previous: tuple[date, date],
-    *,
-    by: str | None = None,
-    night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
-    alpha: float = 0.05,
-) -> PeriodComparison:
-    """Compare counts in two date ranges (e.g. this year against last), per group and in total.
-
-    Parameters
-    ----------
-    incidents : DataFrame
-        Canonical incidents, already restricted to what is compared (types, hours...).
-    current, previous : (date, date)
-        Inclusive local date ranges; timed records are placed by night-of date.
-    by : str, optional
-        Grouping column, e.g. ``"band"`` from :func:`geo.timing.zone_bands` or ``"sector"``.
-    night_cutoff : int or None, default 6
-    alpha : float, default 0.05
-        Significance level for ``beyond_chance``.
-
-    Returns
-    -------
-    PeriodComparison
-    """
-    (c0, c1), (p0, p1) = (map(pd.Timestamp, current), map(pd.Timestamp, previous))
-    if c1 < c0 or p1 < p0:
-        raise ValueError("each period must end on or after its start")
-    d = _dates(incidents, night_cutoff)
-    is_month = (incidents["time_precision"] == PRECISION_MONTH).fillna(False).to_numpy()
-    month_end = d + pd.offsets.MonthEnd(0)
-    notes = []
-
-    def inside(a: pd.Timestamp, b: pd.Timestamp) -> np.ndarray:
-        # A month-only record counts only when its whole month is inside the period.
-        whole = (d >= a) & (month_end <= b)
-        return np.where(is_month, whole, (d >= a) & (d <= b))
-
-    in_c, in_p = inside(c0, c1), inside(p0, p1)
-    overlaps = ((d <= c1) & (month_end >= c0)) | ((d <= p1) & (month_end >= p0))
-    partial = int((is_month & ~in_c & ~in_p & overlaps.to_numpy()).sum())
-    if partial:
-        notes.append(f"{partial:,} month-only records left out: their month is only partly in a period")
-    ratio = ((c1 - c0).days + 1) / ((p1 - p0).days + 1)
-    groups = incidents[by].astype(object).fillna("(none)") if by else pd.Series("All", index=incidents.index)
-    cur = groups[in_c].value_counts()
-    prv = groups[in_p].value_counts()
-    names = sorted(set(cur.index) | set(prv.index), key=str)
-    rows = [(g, int(prv.get(g, 0)), int(cur.get(g, 0))) for g in names]
-    if by:
-        rows.append(("Total", sum(r[1] for r in rows), sum(r[2] for r in rows)))
-    table = pd.DataFrame(rows, columns=[by or "group", "previous", "current"])
-    table["change"] = table["current"] - table["previous"]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["change_pct"] = (100 * table["change"] / table["previous"].replace(0, np.nan)).round(1)
-        table["rate_ratio"] = (table["current"] / ratio / table["previous"].replace(0, np.nan)).round(3)
-    pairs = zip(table["current"], table["previous"], strict=True)
-    table["p_value"] = [poisson_change_test(c, p, ratio) for c, p in pairs]
-    table["beyond_chance"] = table["p_value"] < alpha
-    method = (
-        f"conditional binomial test of two Poisson counts (period lengths {ratio:.3g}:1); "
-        f"beyond chance when p < {alpha:g}; not corrected for testing several groups"
-    )
-    return PeriodComparison(
-        table=table,
-        current=(c0.date(), c1.date()),
-        previous=(p0.date(), p1.date()),
-        method=method,
-        notes=notes,
-    )
-
-
 __all__ = [
+    "DEFAULT_MIN_COUNT",
+    "TOO_FEW",
     "PeriodComparison",
     "TrendReport",
+    "YearOnYear",
     "compare_periods",
+    "compare_year_on_year",
     "monthly_trends",
     "period_trends",
     "poisson_change_test",
+    "same_period_last_year",
 ]
-
-
-@dataclass
-class YearOnYear:
-    """Night-time incidents per zone band in a period against the same period a year before."""
-
-    comparison: PeriodComparison
-    current: tuple[date, date]
-    previous: tuple[date, date]
-    basis: str  # how the current period was chosen, in words
-    band_rule: str
-
-
-def compare_year_on_year(
-    incidents: pd.DataFrame,
-    zones,
-    *,
-    crime_types: tuple[str, ...],
-    window: tuple[int, int],
-    date_from: date | None = None,
-    date_to: date | None = None,
-    night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
-) -> YearOnYear | None:
-    """This year against last, per zone band: the rule the CLI's ``nte --compare-year`` and the
-    dashboard share.
-
-    The current period is ``date_from``..``date_to`` where given, otherwise the 12 months to the
-    latest timed incident in the window; the previous period is the same dates a year earlier.
-
-    Parameters
-    ----------
-    incidents : DataFrame
-        Canonical incidents over *all* dates (the previous period lies outside the current one).
-    zones : District or sequence of Zone
-        As for :func:`geo.timing.zone_bands`.
-    crime_types : tuple of str
-    window : (int, int)
-        Hour window, e.g. (18, 6).
-    date_from, date_to : date, optional
-    night_cutoff : int or None, default 6
-
-    Returns
-    -------
-    YearOnYear or None
-        None when no timed incident of these types falls in the window.
-    """
-    from geo.timing import in_hour_window, zone_bands
-
-    sub = incidents[incidents["crime_type"].isin(crime_types).to_numpy() & in_hour_window(incidents, window)]
-    if sub.empty:
-        return None
-    band, _, rule = zone_bands(sub, zones)
-    last = sub["occurred_from"].max().tz_localize(None).normalize()
-    end = pd.Timestamp(date_to) if date_to else last
-    start = pd.Timestamp(date_from) if date_from else end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-    prev = (start - pd.DateOffset(years=1), end - pd.DateOffset(years=1))
-    basis = "the filters' date range" if date_from or date_to else "the 12 months to the latest timed incident"
-    cmp = compare_periods(
-        sub.assign(band=band.to_numpy()),
-        (start.date(), end.date()),
-        (prev[0].date(), prev[1].date()),
-        by="band",
-        night_cutoff=night_cutoff,
-    )
-    return YearOnYear(cmp, (start.date(), end.date()), (prev[0].date(), prev[1].date()), basis, rule)

@@ -117,12 +117,15 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
     return np.asarray(lon), np.asarray(lat), np.asarray(e), np.asarray(n)
 
 
-def _localise(naive: pd.Series) -> tuple[pd.Series, int]:
-    """Naive local wall times -> Europe/London; returns (times, n moved out of the spring gap)."""
-    ambiguous = np.ones(len(naive), dtype=bool)  # a repeated autumn hour: take the summer-time one
+def _localise(naive: pd.Series, dst: bool | np.ndarray = True) -> tuple[pd.Series, np.ndarray]:
+    """Naive local wall times -> Europe/London; returns (times, mask of those moved out of the spring gap).
+
+    ``dst`` picks the reading of a repeated autumn hour: True (default) the summer-time one.
+    """
+    ambiguous = np.broadcast_to(np.asarray(dst, dtype=bool), (len(naive),)).copy()
     local = naive.dt.tz_localize(LOCAL_TZ, ambiguous=ambiguous, nonexistent=pd.Timedelta(hours=1))
     check = naive.dt.tz_localize(LOCAL_TZ, ambiguous=ambiguous, nonexistent="NaT")
-    return local, int((check.isna() & naive.notna()).sum())
+    return local, (check.isna() & naive.notna()).to_numpy()
 
 
 def _times(batch: RawBatch, rj: _Rejector, notes: list[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -150,10 +153,13 @@ def _times(batch: RawBatch, rj: _Rejector, notes: list[str]) -> tuple[pd.Series,
     end = end.where(~(day_only & ~has_to), start + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
     t_from, gaps1 = _localise(start)
     t_to, gaps2 = _localise(end)
+    # A window across the autumn change (01:50 BST to 01:10 GMT): the end is the second 01:10.
+    t_to = t_to.where(~(t_to < t_from).fillna(False), _localise(end, dst=False)[0])
     rj.reject((t_to < t_from).fillna(False).to_numpy(), "date_to", "occurred_to is before occurred_from")
-    if gaps1 + gaps2:
+    gaps = int((gaps1 | gaps2).sum())  # each record once, even when its start and end are both moved
+    if gaps:
         notes.append(
-            f"{batch.file}: {gaps1 + gaps2} time(s) in the hour skipped when clocks go forward moved on an hour"
+            f"{batch.file}: {gaps} record(s) with a time in the hour skipped when clocks go forward moved on an hour"
         )
     prec = pd.Series(np.where(day_only, PRECISION_DAY, PRECISION_TIME), index=f.index, dtype=str)
     return t_from, t_to, prec

@@ -59,7 +59,8 @@ def test_van_map_has_numbered_sites_circles_and_fixed_layers(district):
     assert 'stroke="#440154"' in svg  # van radius circles
     assert 'stroke-dasharray="6 4"' in svg  # a zone outline (the town centre is inside both)
     assert 'fill="#7f7f7f"' in svg  # fixed CCTV coverage circles
-    assert "km</text>" in svg or " m</text>" in svg  # scale bar
+    # scale bar: the view is about 1.57 km wide; a fifth of it rounded down to 1, 2 or 5 x 10^n is 200 m
+    assert re.findall(r'text-anchor="middle">(\d+ k?m)</text>', svg) == ["200 m"]
     # a site sits inside the drawing
     for m in re.finditer(r'<g class="site" data-rank="\d+"><circle cx="([\d.]+)" cy="([\d.]+)"', svg):
         assert 0 < float(m.group(1)) < 720 and 0 < float(m.group(2)) < 460
@@ -95,7 +96,8 @@ def test_briefing_is_one_self_contained_page(district):
     assert "09/06/2007 21:05" in page  # dd/mm/yyyy, 24-hour
     assert "@page { size: A4 portrait" in page and "@media print" in page
     assert page.count("<svg") >= 2 and "illustrative" in page
-    assert len(re.findall(r"<tr>", page)) == 1 + 3  # header and three sites
+    plan = page[page.index('id="plan-table"') :]
+    assert len(re.findall(r"<tr>", plan[: plan.index("</table>")])) == 1 + 3  # header and three sites
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
 
 
@@ -118,3 +120,78 @@ def test_cli_plan_writes_a_briefing(police_uk_store, tmp_path, capsys):
     assert "<svg" in page and page.count('<g class="site"') >= 2
     assert "01/06/2017 to 30/06/2017" in page and "synthetic demo data" not in page  # real month-only data
     assert "time of day" in page  # the warning: no peak hours for month-precision records
+
+
+def _named(groups, names, per=12, seed=1):
+    df = _incidents(groups, per, seed)
+    n = len(df) // len(groups)
+    return df.assign(location=[names[i // n] for i in range(len(df))])
+
+
+def test_briefing_says_which_nights_and_hours_with_a_rota(district):
+    from datetime import date
+
+    from geo.selection import Selection, filter_frame
+
+    groups = [*TOWN, (448800, 129100), (447600, 130100)]
+    df = _incidents(groups, [30, 20, 10, 8, 2])
+    sel = filter_frame(df, Selection(days=(4, 5), hours=(20, 4)))
+    res = plan_van_sites(sel, 5, 100, cctv=NO_CCTV, candidates="incidents")
+    nights = [date(2025, 4, 4), date(2025, 4, 5)]
+    page = briefing_html(res, district, selection_text="Fri, Sat; 20:00-04:00", generated=WHEN, nights=nights)
+    assert "<strong>When:</strong> Fri 04/04 and Sat 05/04, 20:00–04:00" in page
+    rota = page[page.index('id="plan-rota"') :]
+    rota = rota[: rota.index("</table>")]
+    # five sites on two nights: sites 1, 3, 5 on Friday and 2, 4 on Saturday, the hours split
+    assert re.findall(r"<th scope=row>([^<]+)</th>", rota) == ["Fri 04/04", "Sat 05/04"]
+    assert "20:00–22:45 site 1 (High Street); 22:45–01:30 site 3 (High Street); 01:30–04:00 site 5" in rota
+    assert "20:00–00:00 site 2 (High Street); 00:00–04:00 site 4" in rota
+    assert "too few to rely on" in page  # the site on 2 incidents
+    # default nights: the next Friday and Saturday nights from the day the briefing is made (Sat 09/06/2007)
+    page = briefing_html(res, district, selection_text="x", generated=WHEN)
+    assert "Sat 09/06 and Fri 15/06, 20:00–04:00" in page
+
+
+def test_peak_hours_in_the_briefing_stay_inside_the_window(district):
+    from geo.selection import Selection, filter_frame
+
+    t = pd.to_datetime(["2007-06-08 19:30"] * 12 + ["2007-06-08 21:30"] * 6).tz_localize("Europe/London")
+    df = pd.DataFrame(
+        {
+            "occurred_from": t,
+            "occurred_to": t,
+            "time_precision": "time",
+            "easting": 448200.0,
+            "northing": 129500.0,
+            "location": "On or near Jewry Street",
+        }
+    )
+    res = plan_van_sites(filter_frame(df, Selection(hours=(20, 4))), 1, 100, cctv=NO_CCTV)
+    assert res.table["peak_hours"].tolist() == ["20:00-23:00"]
+    _, rows, _ = table_rows(res)
+    assert rows[0][5] == "20:00–23:00"
+
+
+def test_map_shows_named_streets_not_generic_places_and_escapes_them(district):
+    names = ["On or near Parking Area", "On or near Jewry Street", "On or near <b>Bad</b> & Lane"]
+    res = plan_van_sites(_named(TOWN, names), 3, 100, cctv=NO_CCTV, candidates="incidents")
+    assert "Parking Area" not in set(res.table["street"]) and set(res.places["name"]) == {
+        "Jewry Street",
+        "<b>Bad</b> & Lane",
+    }
+    svg = plan_map_svg(res, district)
+    labels = re.findall(r'<text class="place"[^>]*>([^<]*)</text>', svg)
+    assert "Jewry Street" in labels and "&lt;b&gt;Bad&lt;/b&gt; &amp; Lane" in labels
+    assert "Parking Area" not in svg and "<b>" not in svg
+    page = briefing_html(res, district, selection_text="<script>x</script>", generated=WHEN)
+    assert "<script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page and "<b>" not in page
+    # the site among the parking-area incidents takes the nearest named location (about 300 m off) and says so
+    streets = res.table.set_index(res.table["easting"].round(-2))["street"]
+    assert streets[447900] == "Jewry Street" and streets[448500] == "<b>Bad</b> & Lane"
+    assert re.fullmatch(r"(Jewry Street|<b>Bad</b> & Lane) \(nearest named location, \d+ m away\)", streets[448200])
+
+
+def test_briefing_says_when_fewer_sites_than_asked(district):
+    res = plan_van_sites(_incidents(TOWN[:2]), 5, 100, cctv=NO_CCTV, candidates="incidents")
+    page = briefing_html(res, district, selection_text="x", generated=WHEN)
+    assert "5 sites asked, 2 found" in page and "no site is invented" in page

@@ -71,3 +71,33 @@ def test_config_errors_are_clear(tmp_path):
     (tmp_path / "district.toml").write_text("[district\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="district.toml"):
         load_district(tmp_path)
+
+
+def test_boundary_and_zones_are_valid_polygons_at_load(district):
+    import geopandas as gpd
+
+    raw = gpd.read_file(WINCHESTER / "boundary.geojson").to_crs(27700)
+    assert not raw.geometry.is_valid.all()  # the bundled TopoJSON-derived outline self-intersects
+    boundary = district.boundary
+    assert boundary.geometry.is_valid.all()
+    assert set(boundary.geom_type) <= {"Polygon", "MultiPolygon"}
+    # made valid, not shrunk: the area is the raw outline's to within 0.1%
+    assert abs(boundary.area.sum() - raw.geometry.make_valid().area.sum()) < 1e-3 * boundary.area.sum()
+    for layer in (district.wards, district.sectors, district.lsoa):
+        assert layer.geometry.is_valid.all()
+    for z in district.zones:
+        assert district.zone_layer(z.key).geometry.is_valid.all()
+
+
+def test_a_self_intersecting_zone_is_repaired(tmp_path):
+    import json
+
+    folder = tmp_path / "bow"
+    shutil.copytree(WINCHESTER, folder, ignore=shutil.ignore_patterns("police-uk", "demo"))
+    # a bow-tie (figure of eight) around Winchester's centre, in WGS84
+    ring = [[-1.32, 51.06], [-1.30, 51.07], [-1.30, 51.06], [-1.32, 51.07], [-1.32, 51.06]]
+    gj = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},
+          "geometry": {"type": "Polygon", "coordinates": [ring]}}]}  # fmt: skip
+    (folder / "zone_2005_illustrative.geojson").write_text(json.dumps(gj), encoding="utf-8")
+    zone = load_district(folder).zone_layer("2005").geometry.iloc[0]
+    assert zone.is_valid and zone.geom_type == "MultiPolygon" and len(zone.geoms) == 2  # both lobes kept

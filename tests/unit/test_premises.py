@@ -66,3 +66,30 @@ def test_real_premises_zone_bands(district):
     zones = premises_zones(district.premises, district)
     assert set(zones.unique()) <= {"Zone 2005", "Zone 2007 outside 2005", "Elsewhere"}
     assert (zones == "Zone 2005").sum() > 0 and len(zones) == len(district.premises)
+
+
+def test_radius_is_inclusive_despite_float_rounding():
+    # BNG coordinates with decimals: 448050.1 - 448000.1 is not exactly 50 in floating point.
+    prem = _premises({"A": (448000.1, 129000.3), "B": (452000.7, 131000.9)})
+    inc = _incidents(
+        [
+            (448050.1, 129000.3),  # 50.0 m east
+            (448030.1, 129040.3),  # 30-40-50 triangle: 50.0 m
+            (452000.7, 130950.9),  # 50.0 m south of B
+            (448050.104, 129000.3),  # 50.004 m: outside
+            (452000.7, 131050.904),  # 50.004 m north of B: outside
+        ]
+    )
+    links = link_premises(inc, prem).links
+    assert links["premises_id"].tolist()[:3] == ["A", "A", "B"]
+    assert links["premises_id"].iloc[3:].isna().all()
+    assert links["n_within"].tolist() == [1, 1, 1, 0, 0]
+
+
+def test_premises_resting_on_few_incidents_are_marked():
+    prem = _premises({"A": (0, 0), "B": (1000, 0)})
+    inc = _incidents([(1, 0)] * 6 + [(1001, 0)] * 4)
+    table = link_premises(inc, prem).table.set_index("premises_id")
+    assert table["too_few"].tolist() == [False, True]
+    assert table.loc["B", "reliability"] == "too few to rely on" and table.loc["A", "reliability"] == ""
+    assert link_premises(inc, prem, min_count=4).table["too_few"].sum() == 0

@@ -96,3 +96,26 @@ def test_demo_store_targets_and_report(demo_incidents, district):
     assert SYNTHETIC_BANNER in html and "2007/08 Q3" in html and "15/01/2008" in html
     assert "3,557" in html and "4,195" in html and "floor" in html
     assert "http://" not in html and "https://" not in html and "<script" not in html and "<link" not in html
+
+
+def _one_category(n: int, day: str) -> pd.DataFrame:
+    when = pd.Series(pd.to_datetime([day] * n)).dt.tz_localize("Europe/London")
+    return pd.DataFrame(
+        {"occurred_from": when, "occurred_to": when, "time_precision": "time", "ho_category": "X", "synthetic": False}
+    )
+
+
+def test_completed_target_year_is_met_or_missed_never_at_risk():
+    t = Targets(baseline_year=2003, target_year=2007, reductions=(0.15, 0.125), baseline={"X": 100})
+    # 2007/08 is the target year; the final maximum at 12.5% is 87.
+    status = {
+        n: target_table(_one_category(n, "2007-06-01 12:00"), t, as_of=date(2008, 3, 31))
+        .table.set_index("category")
+        .loc["X", "status"]
+        for n in (87, 88, 99, 120)
+    }
+    assert status == {87: "met", 88: "missed", 99: "missed", 120: "missed"}
+    # part-way through the target year the same count is still a projection
+    part = target_table(_one_category(45, "2007-06-01 12:00"), t, as_of=date(2007, 9, 30))
+    assert part.table.set_index("category").loc["X", "status"] == "at risk"  # 90 projected: above 87, below 100
+    assert "met or missed" in part.status_rule

@@ -110,3 +110,49 @@ def test_nte_bands_are_exclusive_and_add_up(district):
     assert list(view.by_hour.index) == [18, 19, 20, 21, 22, 23, 0, 1, 2, 3, 4, 5]
     assert in_hour_window(df).tolist() == [True, True, True, False]
     assert "innermost first" in rule and labels[-1] == "Elsewhere"
+
+
+FORCE_MAPPING = {
+    "id": "Ref",
+    "crime_code": "Offence",
+    "datetime": "When",
+    "datetime_to": "Until",
+    "easting": "X",
+    "northing": "Y",
+    "location": "Street",
+}
+
+
+def _ingest_force(tmp_path, district, rows: str):
+    from geo.store import Store
+
+    tmp_path.mkdir(exist_ok=True)
+    csv = tmp_path / "extract.csv"
+    csv.write_text("Ref,Offence,When,Until,X,Y,Street\n" + rows, encoding="utf-8")
+    store = Store.open(tmp_path / "s.duckdb", district=district, read_only=False)
+    return store, store.ingest([csv], fmt="force_csv", mapping=FORCE_MAPPING)
+
+
+def test_window_across_the_autumn_clock_change_is_accepted(tmp_path, district):
+    # 28/10/2007: 01:50 BST, the clocks go back at 02:00 BST, then 01:10 GMT: a real 20-minute window.
+    store, report = _ingest_force(tmp_path, district, "B1,VIO-WND,28/10/2007 01:50,28/10/2007 01:10,448310,129410,X\n")
+    assert report.stored == 1 and report.rejected == 0
+    row = store.all().iloc[0]
+    assert str(row["occurred_from"]) == "2007-10-28 01:50:00+01:00"
+    assert str(row["occurred_to"]) == "2007-10-28 01:10:00+00:00"
+    assert row["occurred_to"] - row["occurred_from"] == pd.Timedelta(minutes=20)
+    # a window that really ends before it starts is still rejected
+    _, bad = _ingest_force(tmp_path / "b", district, "B2,VIO-WND,24/03/2007 22:30,24/03/2007 21:00,448310,129410,X\n")
+    assert bad.rejected == 1
+
+
+def test_spring_gap_note_counts_each_record_once(tmp_path, district):
+    rows = (
+        "C1,VIO-WND,25/03/2007 01:30,,448310,129410,X\n"  # start and (copied) end both in the gap: one record
+        "C2,VIO-WND,25/03/2007 01:10,25/03/2007 01:40,448310,129410,X\n"  # both ends in the gap: one record
+        "C3,VIO-WND,24/03/2007 23:30,25/03/2007 01:20,448310,129410,X\n"  # only the end: one record
+        "C4,VIO-WND,24/03/2007 22:30,,448310,129410,X\n"  # not in the gap
+    )
+    _, report = _ingest_force(tmp_path, district, rows)
+    notes = [n for n in report.notes if "clocks go forward" in n]
+    assert len(notes) == 1 and ": 3 record(s)" in notes[0]

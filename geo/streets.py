@@ -1,0 +1,212 @@
+"""Street names for sites, cells and hotspots, from the incidents' own location text.
+
+data.police.uk gives each snap point a text such as "On or near Jewry Street".  Many snap points
+are named after a kind of place instead of a street ("On or near Parking Area", "Supermarket",
+"Nightclub"...): those tell an officer nothing about where to go, so they are skipped.
+
+Rules (one helper for the deployment plans and the hotspot table):
+
+* :func:`street_name` strips "On or near " and returns "" for a generic place name.
+* The street of a group of incidents (a van site's, a patrol cell's, a hotspot's) is the most
+  common named street among its incidents; ties go to the name whose nearest incident is closest
+  to the group's centre, then to alphabetical order, so the answer never depends on row order.
+* A group with no named incident gets the **nearest named location** of the data (the named snap
+  point closest to its centre), so no site is labelled "Parking Area" or left blank while a named
+  street is on the map; when that point is more than 100 m away the label says how far.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+#: data.police.uk snap-point names that are a kind of place, not a street.
+GENERIC_PLACES = frozenset(
+    s.casefold()
+    for s in (
+        "Airport/Airfield",
+        "Bus/Coach Station",
+        "Conference/Exhibition Centre",
+        "Further/Higher Educational Building",
+        "Hospital",
+        "Hotel/Motel",
+        "Motorway Service Area",
+        "Nightclub",
+        "Park/Open Space",
+        "Parking Area",
+        "Pedestrian Subway",
+        "Petrol Station",
+        "Police Station",
+        "Prison",
+        "Shopping Area",
+        "Sports/Recreation Area",
+        "Supermarket",
+        "Theatre/Concert Hall",
+        "Theme/Adventure Park",
+        "Train Station",
+        "Underground Station",
+        "Church",
+        "Cinema",
+        "Place Of Worship",
+        "Pub",
+        "School",
+    )
+)
+_PREFIX = re.compile(r"^\s*on\s+or\s+near\s+", re.IGNORECASE)
+
+
+def street_name(location) -> str:
+    """Street of a location text: "On or near Jewry Street" -> "Jewry Street"; generic places -> "".
+
+    Parameters
+    ----------
+    location : str or None
+
+    Returns
+    -------
+    str
+        "" for missing text, an empty name or a generic place (:data:`GENERIC_PLACES`).
+    """
+    if location is None or (not isinstance(location, str) and pd.isna(location)):
+        return ""
+    name = _PREFIX.sub("", str(location)).strip()
+    return "" if not name or name.casefold() in GENERIC_PLACES else name
+
+
+def street_names(locations: pd.Series) -> pd.Series:
+    """:func:`street_name` of every location text (computed once per distinct text)."""
+    locations = pd.Series(locations)
+    codes, uniques = pd.factorize(locations.astype(object), use_na_sentinel=True)
+    names = np.array([street_name(u) for u in uniques] + [""], dtype=object)
+    return pd.Series(names[codes], index=locations.index, dtype=object)
+
+
+def named_places(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Distinct named snap points of the data: ``easting``, ``northing``, ``name``, ``incidents``.
+
+    Sorted by incidents (most first), then name, then position; generic places left out.
+    """
+    cols = ["easting", "northing", "name", "incidents"]
+    if incidents.empty or "location" not in incidents:
+        return pd.DataFrame({c: [] for c in cols})
+    frame = pd.DataFrame(
+        {
+            "easting": incidents["easting"].to_numpy(float),
+            "northing": incidents["northing"].to_numpy(float),
+            "name": street_names(incidents["location"]).to_numpy(),
+        }
+    )
+    frame = frame[(frame["name"] != "") & np.isfinite(frame["easting"]) & np.isfinite(frame["northing"])]
+    out = frame.groupby(["easting", "northing", "name"], sort=False).size().rename("incidents").reset_index()
+    out = out.sort_values(["incidents", "name", "easting", "northing"], ascending=[False, True, True, True])
+    return out.reset_index(drop=True)[cols]
+
+
+def streets_for_groups(
+    incidents: pd.DataFrame,
+    group: np.ndarray,
+    member: np.ndarray,
+    centres: Sequence[tuple[float, float]] | np.ndarray,
+    *,
+    far_m: float = 100.0,
+) -> list[str]:
+    """Best street name of each group of incidents (van sites, patrol cells, hotspot polygons).
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Canonical incidents with ``location``, ``easting``, ``northing``.
+    group, member : array of int
+        Pairs: incident at position ``member[i]`` (``iloc``) belongs to group ``group[i]``; a group
+        may have no member and an incident may be in several groups.
+    centres : sequence of (easting, northing)
+        One per group: ties and the fallback are decided by distance to it.
+    far_m : float, default 100
+        A fallback name farther than this from the centre says so: "Jewry Street (nearest named
+        location, 940 m away)".
+
+    Returns
+    -------
+    list of str
+        One name per group (see the module notes); "" only when the data name no street at all.
+    """
+    centres = np.asarray(centres, dtype=float).reshape(-1, 2)
+    out = [""] * len(centres)
+    if incidents.empty or "location" not in incidents or not len(centres):
+        return out
+    names = street_names(incidents["location"]).to_numpy()
+    ex, ny = incidents["easting"].to_numpy(float), incidents["northing"].to_numpy(float)
+    group, member = np.asarray(group, dtype=int), np.asarray(member, dtype=int)
+    frame = pd.DataFrame({"g": group, "name": names[member]})
+    frame["d"] = np.hypot(ex[member] - centres[group, 0], ny[member] - centres[group, 1])
+    frame = frame[frame["name"] != ""]
+    if not frame.empty:
+        best = frame.groupby(["g", "name"], sort=False).agg(n=("d", "size"), d=("d", "min")).reset_index()
+        best = best.sort_values(["g", "n", "d", "name"], ascending=[True, False, True, True]).drop_duplicates("g")
+        for g, name in zip(best["g"], best["name"], strict=True):
+            out[int(g)] = str(name)
+    todo = [i for i, name in enumerate(out) if not name]
+    places = named_places(incidents)
+    if todo and not places.empty:
+        # nearest named snap point; equally near ones go to the busiest, then alphabetical (places' order)
+        tree = cKDTree(places[["easting", "northing"]].to_numpy(float))
+        dist, idx = tree.query(centres[todo], k=1)
+        for i, d, j in zip(todo, np.atleast_1d(dist), np.atleast_1d(idx), strict=True):
+            name = str(places["name"].iloc[int(j)])
+            out[i] = name if d <= far_m else f"{name} (nearest named location, {_distance_text(d)} away)"
+    return out
+
+
+def _distance_text(metres: float) -> str:
+    return f"{metres / 1000:.1f} km" if metres >= 1000 else f"{round(metres, -1):.0f} m"
+
+
+def nearest_street(
+    incidents: pd.DataFrame, x: float, y: float, *, members: np.ndarray | None = None, k: int = 5
+) -> str:
+    """Best street name for one place: among ``members`` (positions), else its ``k`` nearest incidents.
+
+    See :func:`streets_for_groups` for the rule.
+    """
+    if incidents.empty:
+        return ""
+    if members is None:
+        pts = np.c_[incidents["easting"].to_numpy(float), incidents["northing"].to_numpy(float)]
+        _, idx = cKDTree(pts).query([x, y], k=min(k, len(pts)))
+        members = np.atleast_1d(idx)
+    members = np.asarray(members, dtype=int)
+    return streets_for_groups(incidents, np.zeros(len(members), dtype=int), members, [(x, y)])[0]
+
+
+def places_near(
+    incidents: pd.DataFrame, points: Sequence[tuple[float, float]] | np.ndarray, within: float, *, limit: int = 40
+) -> pd.DataFrame:
+    """Named snap points within ``within`` metres of any of ``points``, one per name (the closest).
+
+    For labelling a map without tiles: ``easting``, ``northing``, ``name``, ``incidents``,
+    ``distance_m`` (to the nearest point), closest first, at most ``limit`` rows.
+    """
+    places = named_places(incidents)
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    if places.empty or not len(pts):
+        return places.assign(distance_m=pd.Series(dtype=float))
+    dist, _ = cKDTree(pts).query(places[["easting", "northing"]].to_numpy(float), k=1)
+    places = places.assign(distance_m=np.round(dist, 1))
+    places = places[places["distance_m"] <= within]
+    places = places.sort_values(["distance_m", "incidents", "name"], ascending=[True, False, True])
+    return places.drop_duplicates("name").head(limit).reset_index(drop=True)
+
+
+__all__ = [
+    "GENERIC_PLACES",
+    "named_places",
+    "nearest_street",
+    "places_near",
+    "street_name",
+    "street_names",
+    "streets_for_groups",
+]

@@ -1,0 +1,63 @@
+"""Street names from location text: generic places skipped, the nearest named location as fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geo.streets import named_places, nearest_street, places_near, street_name, streets_for_groups
+
+
+def test_street_name_strips_the_prefix_and_skips_generic_places():
+    assert street_name("On or near Jewry Street") == "Jewry Street"
+    assert street_name("on or near  High Street ") == "High Street"
+    assert street_name("Kingsgate Road") == "Kingsgate Road"
+    for generic in ("Parking Area", "Shopping Area", "Petrol Station", "Supermarket", "Nightclub"):
+        assert street_name(f"On or near {generic}") == ""
+    assert street_name("On or near Sports/Recreation Area") == "" and street_name(None) == ""
+    assert street_name(float("nan")) == "" and street_name("") == ""
+
+
+def _frame(xy, locs):
+    return pd.DataFrame({"easting": [p[0] for p in xy], "northing": [p[1] for p in xy], "location": locs})
+
+
+def test_groups_take_the_most_common_named_street_with_deterministic_ties():
+    df = _frame(
+        [(0, 0), (0, 0), (5, 0), (50, 0), (60, 0), (1000, 0)],
+        [
+            "On or near Parking Area",
+            "On or near Parking Area",
+            "On or near B Street",
+            "On or near A Street",
+            "On or near Parking Area",
+            "On or near Far Lane",
+        ],
+    )
+    # group 0: B Street (5 m) and A Street (50 m) tie on one incident each: the nearer wins
+    # group 1: only generic names: the nearest named snap point to its centre (1000, 0) is Far Lane
+    got = streets_for_groups(df, np.array([0, 0, 0, 0, 1]), np.array([0, 1, 2, 3, 4]), [(0, 0), (990, 0)])
+    assert got == ["B Street", "Far Lane"]
+    # the same answer whatever the row order
+    rev = df.iloc[::-1].reset_index(drop=True)
+    assert streets_for_groups(rev, np.array([0, 0, 0, 0, 1]), np.array([5, 4, 3, 2, 1]), [(0, 0), (990, 0)]) == got
+    assert nearest_street(df, 0, 0, k=3) == "B Street"
+
+
+def test_named_places_and_places_near():
+    df = _frame(
+        [(0, 0), (0, 0), (100, 0), (400, 0), (3000, 0)],
+        ["On or near X Road"] * 2 + ["On or near Supermarket", "On or near Y Road", "On or near Z Road"],
+    )
+    places = named_places(df)
+    assert places["name"].tolist() == ["X Road", "Y Road", "Z Road"] and places["incidents"].tolist() == [2, 1, 1]
+    near = places_near(df, [(50, 0)], 500)
+    assert near["name"].tolist() == ["X Road", "Y Road"] and near["distance_m"].tolist() == [50.0, 350.0]
+
+
+def test_real_data_has_no_generic_street_for_any_group(police_uk_incidents):
+    df = police_uk_incidents.head(2000).reset_index(drop=True)
+    centres = df[["easting", "northing"]].to_numpy()[:50]
+    got = streets_for_groups(df, np.arange(50), np.arange(50), centres)
+    assert all(got) and not any(g.startswith("On or near") for g in got)
+    assert not {"Parking Area", "Supermarket", "Shopping Area"} & set(got)
