@@ -271,45 +271,48 @@ def _event_dates(frame: pd.DataFrame) -> pd.Series:
     return mid.where(frame["time_precision"] != PRECISION_MONTH, start)
 
 
-def _gaps(group: pd.DataFrame) -> tuple[float, float, str]:
-    """Median and minimum gap between consecutive incidents at one location, and the unit."""
-    if (group["time_precision"] == PRECISION_MONTH).any():
-        start = group["occurred_from"].dt.tz_localize(None)
-        values, unit = np.sort((start.dt.year * 12 + start.dt.month).to_numpy()), "months"
-    else:
-        days = (group["_date"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy()
-        values, unit = np.sort(days), "days"
-    gaps = np.diff(values)
-    return float(np.median(gaps)), float(gaps.min()), unit
+def _first_of(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Per location, the most frequent value of ``column`` (ties: the first in sort order)."""
+    counts = frame.groupby(["_key", column]).size().rename("_n").reset_index()
+    counts = counts.sort_values(["_key", "_n", column], ascending=[True, False, True])
+    return counts.drop_duplicates("_key").set_index("_key")[column]
 
 
 def _table(located: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
-    """One row per location with two or more incidents, most incidents first."""
+    """One row per location with two or more incidents, most incidents first (vectorised: a town
+    has thousands of repeat locations, and a Python loop over them is slow)."""
     frame = located.assign(easting=keys["easting"], northing=keys["northing"], _date=_event_dates(located))
-    size = frame.groupby(["easting", "northing"]).size()
-    repeat_keys = size[size >= 2].index
-    if len(repeat_keys) == 0:
+    frame["_key"] = frame.groupby(["easting", "northing"], sort=False).ngroup()
+    size = frame.groupby("_key")["_key"].transform("size")
+    frame = frame[(size >= 2).to_numpy()]
+    if frame.empty:
         return pd.DataFrame(columns=TABLE_COLUMNS)
-    frame = frame.set_index(["easting", "northing"]).loc[repeat_keys].reset_index()
-    rows = []
-    for (e, n), g in frame.groupby(["easting", "northing"], sort=False):
-        median_gap, min_gap, unit = _gaps(g)
-        types = g["crime_type"].value_counts()
-        text = g["location"].dropna()
-        rows.append(
-            {
-                "location": text.mode().iloc[0] if len(text) else "",
-                "easting": e,
-                "northing": n,
-                "incidents": len(g),
-                "crime_types": "; ".join(f"{t} ({c})" for t, c in types.items()),
-                "first": g["_date"].min(),
-                "last": g["_date"].max(),
-                "precision": "month" if unit == "months" else "day",
-                "median_gap": median_gap,
-                "min_gap": min_gap,
-                "gap_unit": unit,
-            }
-        )
-    out = pd.DataFrame(rows, columns=TABLE_COLUMNS)
-    return out.sort_values(["incidents", "first", "location"], ascending=[False, True, True], ignore_index=True)
+    # A location with any month-only record counts its gaps in months, otherwise in days.
+    month = (frame["time_precision"] == PRECISION_MONTH).groupby(frame["_key"]).transform("any")
+    start = frame["occurred_from"].dt.tz_localize(None)
+    months = (start.dt.year * 12 + start.dt.month).to_numpy()
+    days = (frame["_date"] - pd.Timestamp("1970-01-01")).dt.days.to_numpy()
+    frame = frame.assign(_month=month.to_numpy(), _t=np.where(month.to_numpy(), months, days))
+    frame = frame.sort_values(["_key", "_t"], kind="stable")
+    frame["_gap"] = frame.groupby("_key")["_t"].diff()
+    g = frame.groupby("_key")
+    types = frame.groupby(["_key", "crime_type"]).size().rename("_n").reset_index()
+    types = types.sort_values(["_key", "_n", "crime_type"], ascending=[True, False, True])
+    types["_text"] = types["crime_type"] + " (" + types["_n"].astype(str) + ")"
+    out = pd.DataFrame(
+        {
+            "location": _first_of(frame.assign(location=frame["location"].fillna("")), "location"),
+            "easting": g["easting"].first(),
+            "northing": g["northing"].first(),
+            "incidents": g.size(),
+            "crime_types": types.groupby("_key", sort=True)["_text"].agg("; ".join),
+            "first": g["_date"].min(),
+            "last": g["_date"].max(),
+            "precision": np.where(g["_month"].first(), "month", "day"),
+            "median_gap": g["_gap"].median().astype(float),
+            "min_gap": g["_gap"].min().astype(float),
+            "gap_unit": np.where(g["_month"].first(), "months", "days"),
+        }
+    )
+    out = out.sort_values(["incidents", "first", "location"], ascending=[False, True, True], ignore_index=True)
+    return out[TABLE_COLUMNS]

@@ -42,6 +42,8 @@ LIMITS: dict[str, Limit] = {
     "train_months": Limit(3, 1, 24, "training months", integer=True),
     "permutations": Limit(999, 99, 9999, "permutations", integer=True),
     "seed": Limit(0, 0, 2**31 - 1, "random seed", integer=True),
+    "grid": Limit(1.0, 0.1, 100.0, "location grid", " m"),
+    "last_days": Limit(28, 1, 365, "days of latest incidents for risk zones", integer=True),
 }
 
 
