@@ -8,6 +8,7 @@ ratio and the p-value, with a text marker on significant cells so the table read
 from __future__ import annotations
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from geo.nearrepeat import KnoxResult
 from geo.repeats import RepeatsReport
@@ -36,11 +37,12 @@ def fmt_when(value, precision: str) -> str:
 
 
 def fmt_gap(value: float, unit: str) -> str:
-    """``7 days``, ``1.5 months``, ``0 months (same month)``."""
+    """``7 days``, ``1.5 months``, ``same month`` (0 months)."""
     if value is None or pd.isna(value):
         return "–"
-    text = f"{value:g} {unit if value != 1 else unit.rstrip('s')}"
-    return text + (" (same month)" if unit == "months" and value == 0 else "")
+    if unit == "months" and value == 0:
+        return "same month"
+    return f"{value:g} {unit if value != 1 else unit.rstrip('s')}"
 
 
 def repeat_rows(report: RepeatsReport, top: int | None = None) -> pd.DataFrame:
@@ -129,3 +131,58 @@ def zone_rows(zones) -> pd.DataFrame:
         ],
         columns=["Location", "Crime type", "At raised risk from", "until", "Within"],
     )
+
+
+def lorenz_figure(report) -> go.Figure:
+    """Lorenz curve with the lines of perfect equality and of maximal equality given the data."""
+    lc = report.lorenz
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[0, 1], y=[0, 1], mode="lines", name="Perfect equality", line={"color": "#7f7f7f", "dash": "dash"}
+    )
+    fig.add_scatter(
+        x=lc["locations"],
+        y=lc["maximal_equality"],
+        mode="lines",
+        name="Most even spread possible",
+        line={"color": "#D55E00", "dash": "dot"},
+    )
+    fig.add_scatter(
+        x=lc["locations"], y=lc["incidents"], mode="lines", name="Lorenz curve", line={"color": "#0072B2", "width": 3}
+    )
+    fig.update_layout(
+        height=320,
+        margin=dict(l=55, r=10, t=30, b=45),
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+        xaxis={"title": "Share of locations (fewest incidents first)", "tickformat": ".0%", "range": [0, 1]},
+        yaxis={"title": "Share of incidents", "tickformat": ".0%", "range": [0, 1]},
+        plot_bgcolor="#ffffff",
+        annotations=[
+            {
+                "text": f"Gini {report.gini:.2f} naive · {report.gini_corrected:.2f} corrected",
+                "x": 0.02,
+                "y": 0.95,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "align": "left",
+            }
+        ],
+    )
+    return fig
+
+
+def grid_rows(report) -> list[dict]:
+    """AG Grid rows of the repeat-locations table (incidents stay numbers so they sort)."""
+    return [
+        {
+            "location": r["location"] or "(no location text)",
+            "incidents": int(r["incidents"]),
+            "crime_types": r["crime_types"],
+            "first": fmt_when(r["first"], r["precision"]),
+            "last": fmt_when(r["last"], r["precision"]),
+            "median_gap": fmt_gap(r["median_gap"], r["gap_unit"]),
+            "min_gap": fmt_gap(r["min_gap"], r["gap_unit"]),
+        }
+        for r in report.table.to_dict("records")
+    ]
