@@ -152,3 +152,25 @@ def test_mixed_precision_leaves_month_records_out_of_day_bands(planted):
     r = knox(pd.concat([planted.iloc[5:], month]), permutations=9)
     assert r.unit == "days" and r.n_incidents == 795
     assert "5 month-only records" in r.notes[0]
+
+
+def test_service_options_round_trip_and_default_crime_types(demo_store):
+    from datetime import date
+
+    from geo.selection import Selection
+    from service.errors import OptionsError
+    from service.nearrepeat import DEFAULT_CRIME_TYPES, NearRepeatOptions, run_nearrepeat
+    from service.source import Source
+
+    params = {"distance_bands": "0,100,200", "time_bands": "7,14", "permutations": "99", "crime": "Burglary"}
+    opts = NearRepeatOptions.from_params(params)
+    assert opts.distance_bands == (100, 200) and opts.time_bands == (7, 14) and opts.permutations == 99
+    assert NearRepeatOptions.from_params(opts.to_params()) == opts
+    with pytest.raises(OptionsError, match="unit"):
+        NearRepeatOptions.from_params({"unit": "weeks"})
+    with pytest.raises(OptionsError, match="numbers"):
+        NearRepeatOptions.from_params({"time_bands": "7,a"})
+    source = Source.build(demo_store.path, demo_store.district)
+    result = run_nearrepeat(source, NearRepeatOptions(selection=Selection(date_from=date(2017, 1, 1)), permutations=99))
+    assert result.defaulted_types and result.selection.crime_types == DEFAULT_CRIME_TYPES
+    assert result.knox.unit == "months" and not result.synthetic

@@ -143,3 +143,20 @@ def test_real_police_uk_snap_points(police_uk_incidents):
     assert rep.gini_corrected < rep.gini
     assert (rep.table["gap_unit"] == "months").all()
     assert rep.table["incidents"].sum() == rep.incidents_at_repeats
+
+
+def test_service_counts_every_snap_point_of_the_same_kind_of_data(demo_store, demo_incidents):
+    from datetime import date
+
+    from geo.selection import Selection
+    from service.repeats import RepeatsOptions, run_repeats
+    from service.source import Source
+
+    sel = Selection(date_from=date(2017, 1, 1), crime_types=("Burglary",))
+    opts = RepeatsOptions(selection=sel)
+    assert RepeatsOptions.from_params(opts.to_params()) == opts
+    result = run_repeats(Source.build(demo_store.path, demo_store.district), opts)
+    police_uk = demo_incidents[demo_incidents["source"].str.startswith("police_uk:")]
+    # the zeros are every data.police.uk snap point in the store, not the synthetic extract's points
+    assert result.report.n_locations == police_uk[["easting", "northing"]].drop_duplicates().shape[0]
+    assert not result.synthetic
