@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
@@ -309,8 +310,9 @@ def knox(
 ) -> KnoxResult:
     """The Knox test on canonical incidents, in the time unit their precision supports.
 
-    ``time_bands`` None gives :data:`DEFAULT_DAY_BANDS` or :data:`DEFAULT_MONTH_BANDS`; day bands
-    given for month-only data are replaced by the month bands (with :data:`MONTH_NOTICE`).
+    ``time_bands`` None gives :data:`DEFAULT_DAY_BANDS` or :data:`DEFAULT_MONTH_BANDS`.  Bands are
+    read in days unless ``unit="months"``: bands given for month-only data without it are day bands
+    the data cannot support, so the month bands replace them (with :data:`MONTH_NOTICE`).
     Other parameters as :func:`knox_test`; incidents without coordinates are left out (noted).
     """
     located = incidents[incidents["easting"].notna() & incidents["northing"].notna()]
@@ -318,7 +320,7 @@ def knox(
         len(located) < len(incidents)
     )
     used_unit, usable, unit_notes = time_unit(located, unit)
-    if time_bands is None or (used_unit == "months" and unit == "days"):
+    if time_bands is None or (used_unit == "months" and unit != "months"):
         time_bands = DEFAULT_MONTH_BANDS if used_unit == "months" else DEFAULT_DAY_BANDS
     keys = location_keys(usable, grid_m)
     result = knox_test(
@@ -336,8 +338,7 @@ def knox(
     return result
 
 
-#: Radius drawn around an incident when only the same location is at raised risk (a snap point
-#: stands for a stretch of street, so a bare point would be invisible on a map).
+#: Radius drawn when only the same location is at raised risk (a bare point is invisible on a map).
 SAME_LOCATION_RADIUS_M = 25.0
 ZONE_COLUMNS = (
     "incident_id crime_type location occurred zone_from zone_to radius_m distance_band time_band geometry".split()
@@ -359,8 +360,6 @@ def risk_zones(incidents: pd.DataFrame, result: KnoxResult, last_days: int = 28,
         ``occurred`` the incident's date, or its month's first day for month data).  Empty when
         no near band is significant.
     """
-    import geopandas as gpd
-
     ext = result.extent()
     located = incidents[incidents["easting"].notna() & incidents["northing"].notna()]
     if result.unit == "days":

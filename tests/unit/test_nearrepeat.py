@@ -145,6 +145,9 @@ def test_month_only_data_uses_month_bands(police_uk_incidents):
     # asking for days on month-only data says so and runs in months
     forced = knox(burglary, time_bands=(7, 14), unit="days", permutations=9)
     assert forced.unit == "months" and forced.time_bands == (0, 1, 2, 3) and MONTH_NOTICE in forced.notes
+    # day bands without unit="months" are day bands too: month-only data cannot use them
+    assert knox(burglary, time_bands=(7, 14), permutations=9).time_bands == (0, 1, 2, 3)
+    assert knox(burglary, time_bands=(0, 2), unit="months", permutations=9).time_bands == (0, 2)
 
 
 def test_mixed_precision_leaves_month_records_out_of_day_bands(planted):
