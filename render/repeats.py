@@ -125,7 +125,7 @@ def zone_rows(zones) -> pd.DataFrame:
                 "Crime type": z["crime_type"],
                 "At raised risk from": pd.Timestamp(z["zone_from"]).strftime("%d/%m/%Y"),
                 "until": pd.Timestamp(z["zone_to"]).strftime("%d/%m/%Y"),
-                "Within": f"{z['radius_m']:g} m",
+                "Within": f"{z['radius_m']:g} m" if z["distance_band"] != "same location" else "same location",
             }
             for z in zones.drop(columns="geometry").to_dict("records")
         ],

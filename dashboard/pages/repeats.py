@@ -16,6 +16,7 @@ from dash import Input, Output, State, dcc, html
 from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.tables import html_table
+from geo.nearrepeat import SAME_LOCATION_RADIUS_M
 from render.repeats import (
     SIGNIFICANT_MARK,
     fmt_p,
@@ -288,6 +289,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("nr-zones-summary", "children"),
         Output("nr-zones-table", "children"),
         Output("nr-zones-layer", "data"),
+        Output("nr-map", "bounds"),
         Input(SELECTION_STORE, "data"),
         Input("nr-permutations", "value"),
         Input("nr-unit", "value"),
@@ -302,7 +304,7 @@ def register_callbacks(app: dash.Dash) -> None:
             r = run_nearrepeat(_source(), opts)
         except Exception as exc:
             msg = str(exc) if isinstance(exc, HotspotsError) else f"The analysis could not run: {exc}"
-            return "No near-repeat test", msg, shown, None, None, None, None, EMPTY_GEOJSON
+            return "No near-repeat test", msg, shown, None, None, None, None, EMPTY_GEOJSON, dash.no_update
         k = r.knox
         month_notes = [n for n in k.notes if "month" in n]
         types = ", ".join(r.selection.crime_types or r.selection.ho_categories)
@@ -321,7 +323,8 @@ def register_callbacks(app: dash.Dash) -> None:
             row, col, _ = ext
             zones_text = (
                 f"Risk raised within {k.observed.index[row]} and {k.observed.columns[col]} of an incident: "
-                f"{len(r.zones):,} zones around the incidents of the last {opts.last_days} days."
+                f"{len(r.zones):,} zones around the incidents of the last {opts.last_days} days"
+                + (f" (the same location, drawn as {SAME_LOCATION_RADIUS_M:g} m circles)." if row == 0 else ".")
             )
             rows = zone_rows(r.zones).head(12)
             zones_table = html_table(
@@ -329,7 +332,12 @@ def register_callbacks(app: dash.Dash) -> None:
             )
             data = _zones_geojson(r.zones)
         notice = " ".join(month_notes) if month_notes else None
-        return summary, notice, shown if notice else hidden, knox_table(k), notes, zones_text, zones_table, data
+        bounds = dash.no_update
+        if len(r.zones):
+            w, s, e, n = r.zones.to_crs(4326).total_bounds
+            bounds = [[float(s), float(w)], [float(n), float(e)]]
+        cls = shown if notice else hidden
+        return summary, notice, cls, knox_table(k), notes, zones_text, zones_table, data, bounds
 
     @app.callback(
         Output("nr-zones-download", "data"),
