@@ -17,12 +17,9 @@ points, its time difference in whole calendar days or whole months):
 * time: given as the upper ends of the bands, "0–7 days", "8–14 days", ..., "more than 28 days";
   upper ends 0, 1, 2, 3 in months give "same month", "1 month", "2 months", "3 months".
 
-Pairs are enumerated with :meth:`scipy.spatial.cKDTree.query_pairs` only up to the largest finite
-distance band; the "more than" row comes from the totals per time band over *all* pairs, which a
-permutation of the time labels does not change, so it costs nothing per permutation.
-
-data.police.uk records give the month only: day bands would put every same-month pair at 0 days.
-:func:`time_unit` detects it and the test then runs in months (and says so).
+Pairs are enumerated (:meth:`scipy.spatial.cKDTree.query_pairs`) only up to the largest finite band;
+the "more than" row comes from the totals per time band over all pairs, which permutations keep.
+Month-only data.police.uk records run in month bands (:func:`time_unit`).
 """
 
 from __future__ import annotations
@@ -65,15 +62,12 @@ def time_labels(bands: Sequence[int], unit: str) -> list[str]:
     labels, lo = [], 0
     for hi in bands:
         if unit == "months":
-            labels.append("same month" if hi == 0 else _months(lo, hi))
+            one = f"{hi} month{'s' if hi != 1 else ''}"
+            labels.append("same month" if hi == 0 else (one if hi == lo else f"{lo}–{hi} months"))
         else:
             labels.append(f"{lo}–{hi} days" if hi > lo else f"{hi} day{'s' if hi != 1 else ''}")
         lo = int(hi) + 1
     return [*labels, f"more than {lo - 1} {unit}"]
-
-
-def _months(lo: int, hi: int) -> str:
-    return f"{hi} month{'s' if hi != 1 else ''}" if hi == lo else f"{lo}–{hi} months"
 
 
 def check_bands(bands: Sequence[float], what: str, allow_zero: bool) -> tuple:
@@ -158,18 +152,9 @@ class KnoxResult:
 
     def long(self) -> pd.DataFrame:
         """One row per cell: distance_band, time_band, observed, expected, ratio, p_value, significant."""
-        parts = {
-            "observed": self.observed,
-            "expected": self.expected,
-            "ratio": self.ratio,
-            "p_value": self.p_value,
-            "significant": self.significant,
-        }
-        out = None
-        for name, frame in parts.items():
-            col = frame.rename_axis(index="distance_band", columns="time_band").stack().rename(name)
-            out = col.to_frame() if out is None else out.join(col)
-        return out.reset_index()
+        names = ("observed", "expected", "ratio", "p_value", "significant")
+        axes = {"index": "distance_band", "columns": "time_band"}
+        return pd.concat([getattr(self, n).rename_axis(**axes).stack().rename(n) for n in names], axis=1).reset_index()
 
     def extent(self) -> tuple[int, int, int] | None:
         """Where and when risk is raised: (distance row, time column, distance in m) or None.
@@ -234,28 +219,16 @@ def knox_test(
     i, j = pairs[:, 0], pairs[:, 1]
     dist = np.hypot(*(xy[i] - xy[j]).T)
     srow = np.where(dist == 0, 0, np.searchsorted(np.asarray(dbands, float), dist, side="left") + 1)
-    n_rows, n_cols = len(dbands) + 2, len(tbands) + 1
+    n_rows = len(dbands) + 2
     tb = np.asarray(tbands)
     n_pairs = n * (n - 1) // 2
     time_totals = _time_totals(times, tb)
     space_totals = np.bincount(srow, minlength=n_rows - 1).astype(float)
     space_totals = np.append(space_totals, n_pairs - space_totals.sum())
 
-    # Per permutation only the time band of each near pair changes: a lookup table is cheaper than
-    # a search, and the row offsets are fixed.
-    lut = np.searchsorted(tb, np.arange(tb[-1] + 2), side="left")
-    base = srow * n_cols
-
-    def cells(t: np.ndarray) -> np.ndarray:
-        col = lut[np.minimum(np.abs(t[i] - t[j]), tb[-1] + 1)]
-        near = np.bincount(base + col, minlength=(n_rows - 1) * n_cols).reshape(n_rows - 1, n_cols)
-        return np.vstack([near, time_totals - near.sum(axis=0)])
-
+    cells = _cell_counter(i, j, srow, tb, time_totals, n_rows - 1)
     observed = cells(times)
-    rng = np.random.default_rng(seed)
-    at_least = np.zeros_like(observed)
-    for _ in range(permutations):
-        at_least += cells(rng.permutation(times)) >= observed
+    at_least = _at_least(cells, times, observed, permutations, seed)
     expected = np.outer(space_totals, time_totals) / n_pairs
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(expected > 0, observed / expected, np.nan)
@@ -277,6 +250,31 @@ def knox_test(
         alpha=float(alpha),
         grid_m=float(grid_m),
     )
+
+
+def _cell_counter(i, j, srow: np.ndarray, tb: np.ndarray, time_totals: np.ndarray, n_near: int):
+    """A function of the times giving every cell's count: the near rows, then the "more than" row."""
+    # Per permutation only the time band of each near pair changes: a lookup table is cheaper than
+    # a search, and the row offsets are fixed.
+    n_cols = len(tb) + 1
+    lut = np.searchsorted(tb, np.arange(tb[-1] + 2), side="left")
+    base = srow * n_cols
+
+    def cells(t: np.ndarray) -> np.ndarray:
+        col = lut[np.minimum(np.abs(t[i] - t[j]), tb[-1] + 1)]
+        near = np.bincount(base + col, minlength=n_near * n_cols).reshape(n_near, n_cols)
+        return np.vstack([near, time_totals - near.sum(axis=0)])
+
+    return cells
+
+
+def _at_least(cells, times: np.ndarray, observed: np.ndarray, permutations: int, seed: int) -> np.ndarray:
+    """Per cell, how many of ``permutations`` random relabellings of the times give at least ``observed``."""
+    rng = np.random.default_rng(seed)
+    at_least = np.zeros_like(observed)
+    for _ in range(permutations):
+        at_least += cells(rng.permutation(times)) >= observed
+    return at_least
 
 
 def _labelled(dbands, tbands, unit):
