@@ -186,3 +186,9 @@ def grid_rows(report) -> list[dict]:
         }
         for r in report.table.to_dict("records")
     ]
+
+
+def zones_geojson(zones) -> str:
+    """Risk zones as GeoJSON text in WGS84, dates as ISO ``yyyy-mm-dd`` (for export and the map)."""
+    out = zones.assign(**{c: zones[c].dt.strftime("%Y-%m-%d") for c in ("occurred", "zone_from", "zone_to")})
+    return out.to_crs(4326).to_json(drop_id=True)

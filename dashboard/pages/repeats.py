@@ -7,9 +7,12 @@ Page controls live in the URL beside the shared filters: ``permutations`` (99 or
 
 from __future__ import annotations
 
+import json
+
 import dash
 import dash_ag_grid as dag
 import dash_leaflet as dl
+import geopandas as gpd
 import plotly.graph_objects as go
 from dash import Input, Output, State, dcc, html
 
@@ -25,6 +28,7 @@ from render.repeats import (
     lorenz_figure,
     shares_rows,
     zone_rows,
+    zones_geojson,
 )
 from service.errors import HotspotsError
 from service.nearrepeat import NearRepeatOptions, run_nearrepeat
@@ -71,16 +75,24 @@ def _label(text: str, html_for: str) -> html.Label:
 
 def layout(permutations=None, unit: str | None = None, **_q):
     cfg = data_access.settings()
-    district = data_access.district(cfg)
     try:
         perms = int(permutations) if int(permutations) in PERMUTATION_CHOICES else PAGE_PERMUTATIONS
     except (TypeError, ValueError):
         perms = PAGE_PERMUTATIONS
     unit = unit if unit in UNIT_LABELS else "auto"
-    zone_map = dl.Map(
+    return html.Div([_repeats_section(), _knox_section(perms, unit, _zone_map(cfg, data_access.district(cfg)))])
+
+
+def _zone_map(cfg, district) -> dl.Map:
+    zones = dl.GeoJSON(id="nr-zones-layer", data=EMPTY_GEOJSON, options={"style": {"color": "#D55E00", "weight": 2}})
+    overlays = [
+        dl.Overlay(zones, name="Risk zones", checked=True),
+        dl.Overlay(dl.LayerGroup(id="rp-map-layer"), name="Repeat locations (top 200)", checked=True),
+    ]
+    return dl.Map(
         [
             dl.TileLayer(url=cfg.tile_url, attribution=cfg.tile_attribution, maxZoom=19),
-            dl.GeoJSON(id="nr-zones-layer", data=EMPTY_GEOJSON, options={"style": {"color": "#D55E00", "weight": 2}}),
+            dl.LayersControl(overlays, collapsed=False),
             dl.ScaleControl(imperial=False, position="bottomright"),
         ],
         id="nr-map",
@@ -89,126 +101,98 @@ def layout(permutations=None, unit: str | None = None, **_q):
         style={"height": "320px"},
         keyboard=True,
     )
-    return html.Div(
+
+
+def _repeats_section() -> html.Section:
+    badge = html.Span("synthetic demo data", id="rp-synthetic-badge", className="badge text-bg-warning")
+    graph = dcc.Graph(
+        id="rp-lorenz", figure=_blank("Loading…"), config={"displaylogo": False}, style={"height": "320px"}
+    )
+    grid = dag.AgGrid(
+        id="rp-grid",
+        columnDefs=GRID_COLUMNS,
+        rowData=[],
+        defaultColDef={"sortable": True, "resizable": True},
+        dashGridOptions={"rowHeight": 30, "headerHeight": 32, "tooltipShowDelay": 300},
+        style={"height": "320px", "width": "100%"},
+    )
+    return html.Section(
         [
-            html.Section(
+            html.Div([html.H2("Repeat locations", className="h5 mb-0 me-2"), badge], className="d-flex mb-1"),
+            html.Div(id="rp-summary", className="fw-semibold mb-1", **{"aria-live": "polite"}),
+            html.Div(id="rp-empty", role="status", className="alert alert-info py-2 my-2 d-none"),
+            html.Div(
                 [
-                    html.Div(
-                        [
-                            html.H2("Repeat locations", className="h5 mb-0 me-2"),
-                            html.Span(
-                                "synthetic demo data", id="rp-synthetic-badge", className="badge text-bg-warning"
-                            ),
-                        ],
-                        className="d-flex align-items-center mb-1",
-                    ),
-                    html.Div(id="rp-summary", className="fw-semibold mb-1", **{"aria-live": "polite"}),
-                    html.Div(id="rp-empty", role="status", className="alert alert-info py-2 my-2 d-none"),
-                    html.Div(
-                        [
-                            html.Div(dcc.Loading(html.Div(id="rp-shares"), type="circle"), className="col-12 col-xl-5"),
-                            html.Div(
-                                dcc.Loading(
-                                    dcc.Graph(
-                                        id="rp-lorenz",
-                                        figure=_blank("Loading…"),
-                                        config={"displaylogo": False, "responsive": True},
-                                        style={"height": "320px"},
-                                    ),
-                                    type="circle",
-                                ),
-                                className="col-12 col-xl-7",
-                            ),
-                        ],
-                        className="row g-2",
-                    ),
-                    html.P(id="rp-gini", className="small mb-2"),
-                    html.H3("Locations with two or more incidents", className="h6"),
-                    dag.AgGrid(
-                        id="rp-grid",
-                        columnDefs=GRID_COLUMNS,
-                        rowData=[],
-                        defaultColDef={"sortable": True, "resizable": True},
-                        dashGridOptions={"rowHeight": 30, "headerHeight": 32, "tooltipShowDelay": 300},
-                        style={"height": "320px", "width": "100%"},
-                    ),
-                    html.Div(id="rp-notes", className="notes mt-1"),
+                    html.Div(dcc.Loading(html.Div(id="rp-shares"), type="circle"), className="col-12 col-xl-5"),
+                    html.Div(dcc.Loading(graph, type="circle"), className="col-12 col-xl-7"),
                 ],
-                className="page-card",
+                className="row g-2",
             ),
-            html.Section(
+            html.P(id="rp-gini", className="small mb-2"),
+            html.H3("Locations with two or more incidents", className="h6"),
+            grid,
+            html.Div(id="rp-notes", className="notes mt-1"),
+        ],
+        className="page-card",
+    )
+
+
+def _knox_section(perms: int, unit: str, zone_map: dl.Map) -> html.Section:
+    perm_choice = dcc.Dropdown(
+        id="nr-permutations",
+        options=[{"label": f"{p:,}", "value": p} for p in PERMUTATION_CHOICES],
+        value=perms,
+        clearable=False,
+        searchable=False,
+        style={"width": "120px"},
+    )
+    unit_choice = dcc.RadioItems(
+        id="nr-unit",
+        options=[{"label": " " + v, "value": k} for k, v in UNIT_LABELS.items()],
+        value=unit,
+        inline=True,
+        inputClassName="me-1",
+        labelClassName="me-3",
+    )
+    legend = [
+        html.Span(SIGNIFICANT_MARK, **{"aria-hidden": "true"}),
+        " with blue shading: significant (p below 0.05 and more pairs than expected by chance). Each cell shows "
+        "observed ÷ expected pairs (1.00 = as chance would have it) and the Monte Carlo p-value. Distances are "
+        "between locations; a band's upper end is included.",
+    ]
+    return html.Section(
+        [
+            html.H2("Near repeats (Knox test)", className="h5"),
+            html.Div(
                 [
-                    html.H2("Near repeats (Knox test)", className="h5"),
-                    html.Div(
-                        [
-                            html.Div(
-                                [
-                                    _label("Permutations", "nr-permutations"),
-                                    dcc.Dropdown(
-                                        id="nr-permutations",
-                                        options=[{"label": f"{p:,}", "value": p} for p in PERMUTATION_CHOICES],
-                                        value=perms,
-                                        clearable=False,
-                                        searchable=False,
-                                        style={"width": "120px"},
-                                    ),
-                                ],
-                                className="me-4 mb-2",
-                            ),
-                            html.Div(
-                                [
-                                    _label("Time bands in", "nr-unit"),
-                                    dcc.RadioItems(
-                                        id="nr-unit",
-                                        options=[{"label": " " + v, "value": k} for k, v in UNIT_LABELS.items()],
-                                        value=unit,
-                                        inline=True,
-                                        inputClassName="me-1",
-                                        labelClassName="me-3",
-                                    ),
-                                ],
-                                className="me-4 mb-2",
-                            ),
-                        ],
-                        className="d-flex flex-wrap align-items-start",
-                    ),
-                    html.Div(id="nr-notice", role="status", className="alert alert-warning py-2 my-2 d-none"),
-                    html.Div(id="nr-summary", className="fw-semibold mb-1", **{"aria-live": "polite"}),
-                    dcc.Loading(html.Div(id="nr-table", className="table-responsive"), type="circle"),
-                    html.Div(
-                        [
-                            html.Span(SIGNIFICANT_MARK, **{"aria-hidden": "true"}),
-                            " with blue shading: significant (p below 0.05 and more pairs than expected by chance). "
-                            "Each cell shows observed ÷ expected pairs (1.00 = as chance would have it) and the "
-                            "Monte Carlo p-value. Distances are between locations; a band's upper end is included.",
-                        ],
-                        className="notes mt-1",
-                        id="nr-legend",
-                    ),
-                    html.Div(id="nr-notes", className="notes mt-1"),
-                    html.H3("Prospective risk zones", className="h6 mt-3"),
-                    html.Div(id="nr-zones-summary", className="small mb-1", **{"aria-live": "polite"}),
-                    html.Div(
-                        [
-                            html.Div(zone_map, className="col-12 col-xl-7"),
-                            html.Div(
-                                html.Div(id="nr-zones-table", className="table-responsive"), className="col-12 col-xl-5"
-                            ),
-                        ],
-                        className="row g-2",
-                    ),
-                    html.Button(
-                        "Download risk zones (GeoJSON)",
-                        id="nr-zones-download-btn",
-                        n_clicks=0,
-                        type="button",
-                        className="btn btn-primary btn-sm mt-2",
-                    ),
-                    dcc.Download(id="nr-zones-download"),
+                    html.Div([_label("Permutations", "nr-permutations"), perm_choice], className="me-4 mb-2"),
+                    html.Div([_label("Time bands in", "nr-unit"), unit_choice], className="me-4 mb-2"),
                 ],
-                className="page-card",
+                className="d-flex flex-wrap align-items-start",
             ),
-        ]
+            html.Div(id="nr-notice", role="status", className="alert alert-warning py-2 my-2 d-none"),
+            html.Div(id="nr-summary", className="fw-semibold mb-1", **{"aria-live": "polite"}),
+            dcc.Loading(html.Div(id="nr-table", className="table-responsive"), type="circle"),
+            html.Div(legend, className="notes mt-1", id="nr-legend"),
+            html.Div(id="nr-notes", className="notes mt-1"),
+            html.H3("Prospective risk zones and repeat locations", className="h6 mt-3"),
+            html.Div(id="nr-zones-summary", className="small mb-1", **{"aria-live": "polite"}),
+            html.Div(
+                [
+                    html.Div(zone_map, className="col-12 col-xl-7"),
+                    html.Div(html.Div(id="nr-zones-table", className="table-responsive"), className="col-12 col-xl-5"),
+                ],
+                className="row g-2",
+            ),
+            html.Button(
+                "Download risk zones (GeoJSON)",
+                id="nr-zones-download-btn",
+                type="button",
+                className="btn btn-primary btn-sm mt-2",
+            ),
+            dcc.Download(id="nr-zones-download"),
+        ],
+        className="page-card",
     )
 
 
@@ -240,6 +224,13 @@ def knox_table(k) -> html.Table:
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    """The repeat-locations, Knox and export callbacks of this page."""
+    _register_repeats(app)
+    _register_knox(app)
+    _register_export(app)
+
+
+def _register_repeats(app: dash.Dash) -> None:
     @app.callback(
         Output("rp-summary", "children"),
         Output("rp-empty", "children"),
@@ -250,6 +241,7 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("rp-grid", "rowData"),
         Output("rp-notes", "children"),
         Output("rp-synthetic-badge", "style"),
+        Output("rp-map-layer", "children"),
         Input(SELECTION_STORE, "data"),
     )
     def update_repeats(selection):
@@ -259,7 +251,8 @@ def register_callbacks(app: dash.Dash) -> None:
         except Exception as exc:  # a user error or a store problem must not break the page
             msg = str(exc) if isinstance(exc, HotspotsError) else f"The analysis could not run: {exc}"
             shown = "alert alert-info py-2 my-2"
-            return "No repeat locations", msg, shown, None, _blank("No incidents"), None, [], None, {"display": "none"}
+            hide = {"display": "none"}
+            return "No repeat locations", msg, shown, None, _blank("No incidents"), None, [], None, hide, []
         rep = r.report
         shares = shares_rows(rep)
         summary = (
@@ -278,8 +271,11 @@ def register_callbacks(app: dash.Dash) -> None:
             grid_rows(rep),
             notes,
             {} if r.synthetic else {"display": "none"},
+            _repeat_markers(rep),
         )
 
+
+def _register_knox(app: dash.Dash) -> None:
     @app.callback(
         Output("nr-summary", "children"),
         Output("nr-notice", "children"),
@@ -330,7 +326,7 @@ def register_callbacks(app: dash.Dash) -> None:
             zones_table = html_table(
                 rows.values.tolist(), list(rows.columns), table_id="nr-zones-rows", row_header=False
             )
-            data = _zones_geojson(r.zones)
+            data = json.loads(zones_geojson(r.zones))
         notice = " ".join(month_notes) if month_notes else None
         bounds = dash.no_update
         if len(r.zones):
@@ -339,6 +335,8 @@ def register_callbacks(app: dash.Dash) -> None:
         cls = shown if notice else hidden
         return summary, notice, cls, knox_table(k), notes, zones_text, zones_table, data, bounds
 
+
+def _register_export(app: dash.Dash) -> None:
     @app.callback(
         Output("nr-zones-download", "data"),
         Input("nr-zones-download-btn", "n_clicks"),
@@ -358,7 +356,7 @@ def register_callbacks(app: dash.Dash) -> None:
             zones = run_nearrepeat(_source(), opts).zones
         except HotspotsError:
             return dash.no_update
-        return dcc.send_string(_zones_text(zones), filename="risk-zones.geojson", type="application/geo+json")
+        return dcc.send_string(zones_geojson(zones), filename="risk-zones.geojson", type="application/geo+json")
 
     @app.callback(
         Output(URL, "search", allow_duplicate=True),
@@ -375,12 +373,21 @@ def register_callbacks(app: dash.Dash) -> None:
         return new if new != (search or "") else dash.no_update
 
 
-def _zones_text(zones) -> str:
-    out = zones.assign(**{c: zones[c].dt.strftime("%Y-%m-%d") for c in ("occurred", "zone_from", "zone_to")})
-    return out.to_crs(4326).to_json(drop_id=True)
-
-
-def _zones_geojson(zones) -> dict:
-    import json
-
-    return json.loads(_zones_text(zones))
+def _repeat_markers(report, top: int = 200) -> list:
+    """Circle markers of the busiest repeat locations (area grows with the count; tooltip names it)."""
+    t = report.table.head(top)
+    if t.empty:
+        return []
+    pts = gpd.GeoSeries(gpd.points_from_xy(t["easting"], t["northing"]), crs=27700).to_crs(4326)
+    return [
+        dl.CircleMarker(
+            center=[p.y, p.x],
+            radius=float(3 + 2 * min(n, 25) ** 0.5),
+            color="#000000",
+            weight=1,
+            fillColor="#0072B2",
+            fillOpacity=0.7,
+            children=dl.Tooltip(f"{loc or '(no location text)'}: {int(n):,} incidents"),
+        )
+        for p, n, loc in zip(pts, t["incidents"], t["location"], strict=True)
+    ]

@@ -38,6 +38,8 @@ def test_repeats_page_renders_shares_lorenz_grid_and_knox_table(page, live_serve
     expect(page.locator("#nr-notes")).to_contain_text("99 permutations")
     expect(page.locator("#nr-zones-summary")).not_to_be_empty()
     expect(page.locator("#nr-map.leaflet-container")).to_be_visible()
+    expect(page.locator("#nr-map .leaflet-control-layers")).to_contain_text("Repeat locations")
+    expect(page.locator("#nr-map path.leaflet-interactive").first).to_be_attached(timeout=TIMEOUT)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "repeats.png"), full_page=True, timeout=TIMEOUT)
 
