@@ -44,6 +44,8 @@ LIMITS: dict[str, Limit] = {
     "seed": Limit(0, 0, 2**31 - 1, "random seed", integer=True),
     "buffer": Limit(200.0, 25.0, 2000.0, "buffer ring width", " m"),
     "period_days": Limit(None, 1, 366, "period length", " days", integer=True),
+    "grid": Limit(1.0, 0.1, 100.0, "location grid", " m"),
+    "last_days": Limit(28, 1, 365, "days of latest incidents for risk zones", integer=True),
 }
 
 

@@ -1,0 +1,120 @@
+"""Repeat locations of a selection: options, result and the one cached function every face calls.
+
+The candidate locations (the places that *could* have had an incident, so that places with none
+count as zeros) are every location in the study area that appears anywhere in the store, from the
+same kind of data as the selection: the selection's sector and zone filters apply, its dates,
+crime types, days and hours do not, and only records of the same source families (the part of
+``source`` before the colon, e.g. ``police_uk`` snap points or a ``force_csv`` extract) count, so
+precise extract coordinates do not pad out a data.police.uk selection with zeros.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from geo.params import selection_from_mapping, selection_to_mapping
+from geo.repeats import RepeatsReport, repeat_locations
+from geo.selection import Selection, SelectionError
+from service import cache
+from service.errors import HotspotsError, OptionsError
+from service.limits import LIMITS, check_number, parse_number
+from service.source import Source
+
+SELECTION_KEYS = ("from", "to", "crime", "ho", "sector", "zone", "days", "hours", "night_cutoff")
+
+
+def selection_from_params(params: Mapping[str, Any]) -> Selection:
+    """The shared selection parameters of a mapping, as a Selection (OptionsError when invalid)."""
+    try:
+        return selection_from_mapping({k: params[k] for k in SELECTION_KEYS if k in params})
+    except SelectionError as exc:
+        raise OptionsError(str(exc)) from None
+
+
+@dataclass(frozen=True)
+class RepeatsOptions:
+    """Options of :func:`run_repeats`.
+
+    Parameters
+    ----------
+    selection : Selection
+    grid : float, default 1
+        Grid (metres) precise coordinates are rounded to; snap points are unchanged by 1 m.
+    """
+
+    selection: Selection = Selection()
+    grid: float = LIMITS["grid"].default
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "grid", check_number("grid", self.grid))
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> RepeatsOptions:
+        """From URL/API/CLI parameters: the shared selection names and ``grid``."""
+        return cls(selection=selection_from_params(params), grid=parse_number("grid", params.get("grid")))
+
+    def to_params(self) -> dict[str, Any]:
+        """The inverse of :meth:`from_params`, omitting defaults."""
+        out: dict[str, Any] = dict(selection_to_mapping(self.selection))
+        if self.grid != LIMITS["grid"].default:
+            out["grid"] = f"{self.grid:g}"
+        return out
+
+
+@dataclass(frozen=True)
+class RepeatsResult:
+    """What :func:`run_repeats` found.
+
+    Attributes
+    ----------
+    options : RepeatsOptions
+    report : RepeatsReport
+        Shares, table, Lorenz curve and Ginis (see :mod:`geo.repeats`).
+    synthetic : bool
+        Whether any incident counted is synthetic demo data.
+    notes : list of str
+        The selection's notes (records left out and why), then the analysis's.
+    """
+
+    options: RepeatsOptions
+    report: RepeatsReport
+    synthetic: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _family(sources) -> set[str]:
+    return {str(s).split(":", 1)[0] for s in sources}
+
+
+def candidate_selection(sel: Selection) -> Selection:
+    """The selection's study area only: sector and zone kept; dates, types, days and hours dropped."""
+    return Selection(sectors=sel.sectors, zone=sel.zone, zone_inside=sel.zone_inside, night_cutoff=sel.night_cutoff)
+
+
+@cache.cached
+def run_repeats(source: Source, options: RepeatsOptions) -> RepeatsResult:
+    """Repeat locations of ``options.selection`` over the study area's candidate locations.
+
+    Raises
+    ------
+    HotspotsError
+        When the selection has no incident with coordinates.
+    """
+    selected = source.query(options.selection)
+    incidents = selected.incidents
+    if incidents.empty:
+        raise HotspotsError(f"no incidents match this selection ({options.selection.describe()})")
+    area = source.query(candidate_selection(options.selection)).incidents
+    area = area[area["source"].map(lambda s: str(s).split(":", 1)[0]).isin(_family(incidents["source"].unique()))]
+    try:
+        report = repeat_locations(incidents, area[["easting", "northing"]].dropna(), grid_m=options.grid)
+    except ValueError as exc:
+        raise HotspotsError(str(exc)) from None
+    return RepeatsResult(
+        options=options,
+        report=report,
+        synthetic=bool(incidents["synthetic"].any()),
+        notes=[*selected.notes, *report.notes],
+    )
