@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +30,8 @@ import duckdb
 import pandas as pd
 
 from geo.areas import attach_areas
+from geo.backends.duckdb_file import check_same_file, identity, open_connection
+from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
 from geo.backends.lock import lock_holder, write_lock
 from geo.backends.reads import StoreReads
 from geo.config import DEFAULT_DISTRICT, District, load_district
@@ -52,18 +53,6 @@ _SQL_TYPES = {
     "bool": "BOOLEAN",
     "float64": "DOUBLE",
 }
-
-
-class StoreError(ValueError):
-    """The store file is missing, locked for too long, or not a csp-hotspots store."""
-
-
-class StoreUnavailable(StoreError):
-    """The store cannot answer now: replaced, removed, corrupted or unreachable (HTTP 503)."""
-
-
-class StoreBusy(StoreUnavailable):
-    """Another process is writing and did not finish within the wait (HTTP 503, try again)."""
 
 
 def is_database_url(location: str | Path | None) -> bool:
@@ -100,14 +89,6 @@ class IngestReport:
 
     def summary_line(self) -> str:
         return f"read {self.read:,}  stored {self.stored:,}  duplicates {self.duplicates:,}  rejected {self.rejected:,}"
-
-
-def _identity(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino
 
 
 class Store(StoreReads):
@@ -165,55 +146,19 @@ class Store(StoreReads):
         elif path.is_dir():
             raise StoreError(f"{path} is a folder, not a store file")
         store._init_schema()
-        store._opened_as = _identity(path)
+        store._opened_as = identity(path)
         return store
-
-    def _check_same_file(self) -> None:
-        if self._opened_as is None:
-            return
-        now = _identity(self.path)
-        if now is None:
-            raise StoreUnavailable(f"{self.path}: the store file has gone since it was opened")
-        if now != self._opened_as:
-            raise StoreUnavailable(f"{self.path}: the store file was replaced since it was opened; open it again")
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        self._check_same_file()
+        check_same_file(self.path, self._opened_as)
         if write:
             with self.write_lock("write"):
-                with self._open_connection(write=True) as con:
+                with open_connection(self.path, True, WRITE_WAIT_S) as con:
                     yield con
         else:
-            with self._open_connection(write=False) as con:
+            with open_connection(self.path, False, READ_WAIT_S) as con:
                 yield con
-
-    @contextmanager
-    def _open_connection(self, write: bool) -> Iterator[duckdb.DuckDBPyConnection]:
-        deadline = time.monotonic() + (WRITE_WAIT_S if write else READ_WAIT_S)
-        while True:
-            try:
-                con = duckdb.connect(str(self.path), read_only=not write)
-                break
-            except duckdb.IOException as exc:  # another process holds DuckDB's own file lock
-                message = str(exc)
-                if "lock" not in message.lower():
-                    if "permission denied" in message.lower() or "read-only" in message.lower():
-                        raise StoreError(f"{self.path}: cannot open the store for writing ({message})") from None
-                    raise StoreUnavailable(f"{self.path}: cannot read the store ({message})") from None
-                if time.monotonic() > deadline:
-                    holder = lock_holder(self.path)
-                    what = f"{holder.get('what', 'a write')} in progress" if holder else "another process is writing"
-                    raise StoreBusy(f"{self.path}: {what}; try again shortly") from None
-                time.sleep(0.1)
-            except duckdb.Error as exc:
-                raise StoreUnavailable(f"{self.path}: not a readable DuckDB store ({exc})") from None
-        try:
-            yield con
-        except duckdb.IOException as exc:
-            raise StoreUnavailable(f"{self.path}: the store could not be read ({exc})") from None
-        finally:
-            con.close()
 
     # -- one writer at a time ------------------------------------------------------------------
     @contextmanager
@@ -248,7 +193,7 @@ class Store(StoreReads):
         with as many ingests, so caches keyed on it never serve another store's rows.
         """
         df = self._frame("SELECT (SELECT value FROM meta WHERE key = 'store_id') AS id, count(*) AS n FROM ingests")
-        store_id = df["id"].iloc[0] if df["id"].iloc[0] is not None else f"{self.path}:{_identity(self.path)}"
+        store_id = df["id"].iloc[0] if df["id"].iloc[0] is not None else f"{self.path}:{identity(self.path)}"
         return f"{store_id}:{int(df['n'].iloc[0])}"
 
     def _zone_columns(self) -> list[str]:

@@ -153,7 +153,7 @@ class PgStore(Store):
 
     def ingest_in_progress(self) -> dict | None:
         """Whether a writer holds the store's advisory lock, as ``{"pid", "since", "what"}``, or None."""
-        with self._connect(write=True) as con:
+        with self._connect() as con:
             free = con.execute(f"SELECT pg_try_advisory_lock({_LOCK_KEY})").fetchone()[0]
             if free:
                 con.execute(f"SELECT pg_advisory_unlock({_LOCK_KEY})")
