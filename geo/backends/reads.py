@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.schema import COLUMNS, LOCAL_TZ
+from geo.schema import COLUMNS
 from geo.selection import Selection, SelectionResult, selection_notes
 from geo.sql_selection import Dialect, Frag, all_of, bounds_condition, compile_selection, group_expression
 
@@ -176,10 +176,53 @@ class StoreReads:
         df = self._run(sql, where)
         return pd.DataFrame({c: df[c].astype("float64") for c in POINT_COLUMNS})
 
+    def map_layer(
+        self,
+        sel: Selection | None,
+        bounds: tuple[float, float, float, float] | None = None,
+        max_points: int = 50_000,
+        cell_m: float | None = None,
+    ) -> dict:
+        """What the map should draw for a view: the points, or grid counts when there are too many.
+
+        Parameters
+        ----------
+        sel : Selection or None
+        bounds : (min_e, min_n, max_e, max_n), optional
+            The visible window in British National Grid metres (see :func:`geo.params.parse_bbox`).
+        max_points : int, default 50 000
+            Above this many points in the window, cells are sent instead.
+        cell_m : float, optional
+            Cell size; default from the window (:func:`grid_cell_for`).
+
+        Returns
+        -------
+        dict
+            ``kind`` (``"points"`` or ``"grid"``), ``total`` (incidents with a point in the window),
+            and ``points`` (DataFrame of :data:`POINT_COLUMNS`) or ``cells`` (x, y, n) with ``cell_m``.
+        """
+        _, comp = self._compiled(sel)
+        where = all_of([comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL"), self._bounds(bounds)])
+        total = int(self._run("SELECT count(*) AS n FROM incidents WHERE {where}", where)["n"].iloc[0])
+        if total <= max_points:
+            return {"kind": "points", "total": total, "points": self.points(sel, bounds)}
+        cell = float(cell_m) if cell_m else grid_cell_for(bounds)
+        return {"kind": "grid", "total": total, "cell_m": cell, "cells": self.grid_counts(sel, cell, bounds)}
+
     def _bounds(self, bounds) -> Frag | None:
         return bounds_condition(bounds, self.dialect)
 
 
-def to_local(col: pd.Series) -> pd.Series:
-    """Naive-UTC timestamps as Europe/London."""
-    return pd.to_datetime(col).dt.tz_localize("UTC").dt.tz_convert(LOCAL_TZ)
+#: Cell sizes (metres) the map's grid counts step through as the view widens.
+GRID_STEPS_M = (25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000)
+
+
+def grid_cell_for(bounds: tuple[float, float, float, float] | None, cells_across: int = 200) -> float:
+    """The smallest step of :data:`GRID_STEPS_M` that spans the window in at most ``cells_across`` cells."""
+    if bounds is None:
+        return 500.0
+    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    for step in GRID_STEPS_M:
+        if extent / step <= cells_across:
+            return float(step)
+    return float(GRID_STEPS_M[-1])

@@ -214,3 +214,38 @@ def test_points_bounds_and_limit(stores):
         assert len(store.points(Selection(), limit=5)) == 5
         with pytest.raises(ValueError, match="bounds"):
             store.points(None, bounds=(1, 1, 0, 0))
+
+
+def test_map_layer_points_until_the_limit_then_grid(stores):
+    frame, by_backend = stores
+    sel = Selection(hours=(20, 4))
+    n = len(filter_frame(frame, sel))
+    for store in by_backend.values():
+        few = store.map_layer(sel, max_points=n)
+        assert few["kind"] == "points" and few["total"] == n == len(few["points"])
+        many = store.map_layer(sel, max_points=n - 1, cell_m=100)
+        assert many["kind"] == "grid" and many["cell_m"] == 100.0
+        assert many["cells"]["n"].sum() == n and len(many["cells"]) <= n
+
+
+def test_grid_cell_grows_with_the_window():
+    from geo.backends.reads import grid_cell_for
+
+    assert grid_cell_for((0, 0, 4_000, 1_000)) == 25.0
+    assert grid_cell_for((0, 0, 40_000, 1_000)) == 250.0
+    assert grid_cell_for((0, 0, 10_000_000, 1)) == 25_000.0
+
+
+def test_parse_bbox_lonlat_to_bng_envelope():
+    from geo.params import parse_bbox
+    from geo.selection import SelectionError
+
+    e0, n0, e1, n1 = parse_bbox("-1.32,51.05,-1.30,51.07")
+    # Winchester city centre: about 1.4 km by 2.2 km, around SU 48 29
+    assert 447_000 < e0 < e1 < 450_000 and 128_000 < n0 < n1 < 131_000
+    assert 1_300 < e1 - e0 < 1_500 and 2_200 < n1 - n0 < 2_300
+    assert parse_bbox("1,2,3,4", lonlat=False) == (1.0, 2.0, 3.0, 4.0)
+    assert parse_bbox("") is None
+    for bad in ("1,2,3", "a,b,c,d", "3,2,1,4"):
+        with pytest.raises(SelectionError, match="bbox"):
+            parse_bbox(bad)
