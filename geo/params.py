@@ -160,3 +160,42 @@ def flatten_multi(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str] | str
         else:
             out[k] = v
     return out
+
+
+def parse_bbox(text: str | None, lonlat: bool = True) -> tuple[float, float, float, float] | None:
+    """A map window as British National Grid bounds for the store's ``points``/``grid_counts``.
+
+    Parameters
+    ----------
+    text : str or None
+        ``"west,south,east,north"``: longitude/latitude (as Leaflet gives them) or, with
+        ``lonlat=False``, eastings/northings in metres.  None or '' gives None (no window).
+    lonlat : bool, default True
+
+    Returns
+    -------
+    tuple of float or None
+        ``(min_e, min_n, max_e, max_n)``: the BNG envelope of the window's four corners.
+
+    Raises
+    ------
+    SelectionError
+        Not four numbers, or west/east or south/north reversed.
+    """
+    if text is None or text == "":
+        return None
+    try:
+        west, south, east, north = (float(p) for p in str(text).split(","))
+    except ValueError:
+        raise SelectionError(f"bbox '{text}' not understood: use west,south,east,north") from None
+    if not (west < east and south < north):
+        raise SelectionError(f"bbox '{text}' is reversed: use west,south,east,north")
+    if not lonlat:
+        return west, south, east, north
+    from pyproj import Transformer
+
+    from geo.schema import BNG, WGS84
+
+    to_bng = Transformer.from_crs(WGS84, BNG, always_xy=True)
+    xs, ys = to_bng.transform([west, west, east, east], [south, north, south, north])
+    return min(xs), min(ys), max(xs), max(ys)

@@ -6,6 +6,8 @@ particular backend: a table is declared once with :func:`ensure_table` (column n
 transaction on the store's own connection, so it follows the store's locking rules.
 
 Timestamps are stored as naive UTC; pass tz-aware datetimes (they are converted) or naive UTC.
+The same calls work on both backends (the DuckDB file and PostgreSQL): SQL is written with ``?``
+placeholders and handed to the store's dialect, and table checks go through ``information_schema``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from geo.store import Store
 
-#: Portable column types -> DuckDB SQL types.
+#: Portable column types -> SQL types (the same names on DuckDB and PostgreSQL, but for float).
 COLUMN_TYPES = {
     "text": "VARCHAR",
     "int": "BIGINT",
@@ -26,11 +28,58 @@ COLUMN_TYPES = {
     "bool": "BOOLEAN",
     "timestamp": "TIMESTAMP",
 }
+_PG_TYPES = COLUMN_TYPES | {"text": "TEXT", "float": "DOUBLE PRECISION"}
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class RecordError(ValueError):
     """A side-table call names an unknown table/column or an impossible type."""
+
+
+class RecordConflict(RecordError):
+    """A row would repeat a primary-key value that is already stored."""
+
+
+def _sql_type(store: Store, kind: str) -> str:
+    return (_PG_TYPES if getattr(store, "backend", "duckdb") == "postgres" else COLUMN_TYPES)[kind]
+
+
+def _run(store: Store, con, sql: str, args: Sequence[Any] = ()):
+    """Execute on the store's connection with its placeholder style; a key clash is a RecordConflict."""
+    dialect = getattr(store, "dialect", None)
+    text = dialect.sql(sql) if dialect is not None else sql
+    try:
+        return con.execute(text, list(args))
+    except Exception as exc:
+        if _is_conflict(exc):
+            raise RecordConflict(f"a row with this key is already stored ({str(exc).splitlines()[0]})") from None
+        raise
+
+
+def _is_conflict(exc: Exception) -> bool:
+    try:
+        import duckdb
+
+        if isinstance(exc, duckdb.ConstraintException):
+            return True
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from psycopg import errors
+
+        return isinstance(exc, errors.UniqueViolation)
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def _columns(store: Store, con, table: str) -> set[str]:
+    rows = _run(
+        store,
+        con,
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()",
+        [table],
+    ).fetchall()
+    return {r[0] for r in rows}
 
 
 def _name(value: str) -> str:
@@ -77,13 +126,13 @@ def ensure_table(store: Store, table: str, columns: Mapping[str, str], primary_k
         if kind not in COLUMN_TYPES:
             raise RecordError(f"column type '{kind}' is not one of {sorted(COLUMN_TYPES)}")
         pk = " PRIMARY KEY" if col == primary_key else ""
-        cols.append(f"{_name(col)} {COLUMN_TYPES[kind]}{pk}")
+        cols.append(f"{_name(col)} {_sql_type(store, kind)}{pk}")
     with store._connect(write=True) as con:
-        con.execute(f"CREATE TABLE IF NOT EXISTS {_name(table)} ({', '.join(cols)})")
-        have = {r[0] for r in con.execute(f"DESCRIBE {_name(table)}").fetchall()}
+        _run(store, con, f"CREATE TABLE IF NOT EXISTS {_name(table)} ({', '.join(cols)})")
+        have = _columns(store, con, table)
         for col, kind in columns.items():
             if col not in have:
-                con.execute(f"ALTER TABLE {_name(table)} ADD COLUMN {_name(col)} {COLUMN_TYPES[kind]}")
+                _run(store, con, f"ALTER TABLE {_name(table)} ADD COLUMN {_name(col)} {_sql_type(store, kind)}")
 
 
 def insert(store: Store, table: str, row: Mapping[str, Any]) -> None:
@@ -91,7 +140,7 @@ def insert(store: Store, table: str, row: Mapping[str, Any]) -> None:
     cols = [_name(c) for c in row]
     sql = f"INSERT INTO {_name(table)} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
     with store._connect(write=True) as con:
-        con.execute(sql, [_value(v) for v in row.values()])
+        _run(store, con, sql, [_value(v) for v in row.values()])
 
 
 def select(
@@ -113,10 +162,9 @@ def select(
             args.append(_value(bound[1]))
     order = (" ORDER BY " + ", ".join(_name(c) for c in order_by)) if order_by else ""
     with store._connect() as con:
-        exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]).fetchall()
-        if not exists[0][0]:
+        if not _columns(store, con, table):
             return []
-        cur = con.execute(f"SELECT * FROM {_name(table)}{clause}{order}", args)
+        cur = _run(store, con, f"SELECT * FROM {_name(table)}{clause}{order}", args)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
@@ -126,8 +174,8 @@ def update(store: Store, table: str, where: Mapping[str, Any], values: Mapping[s
     clause, args = _where(where)
     sets = ", ".join(f"{_name(c)} = ?" for c in values)
     with store._connect(write=True) as con:
-        n = con.execute(f"SELECT count(*) FROM {_name(table)}{clause}", args).fetchall()[0][0]
-        con.execute(f"UPDATE {_name(table)} SET {sets}{clause}", [_value(v) for v in values.values()] + args)
+        n = _run(store, con, f"SELECT count(*) FROM {_name(table)}{clause}", args).fetchall()[0][0]
+        _run(store, con, f"UPDATE {_name(table)} SET {sets}{clause}", [_value(v) for v in values.values()] + args)
     return int(n)
 
 
@@ -137,6 +185,6 @@ def delete(store: Store, table: str, where: Mapping[str, Any]) -> int:
         raise RecordError("delete needs a condition")
     clause, args = _where(where)
     with store._connect(write=True) as con:
-        n = con.execute(f"SELECT count(*) FROM {_name(table)}{clause}", args).fetchall()[0][0]
-        con.execute(f"DELETE FROM {_name(table)}{clause}", args)
+        n = _run(store, con, f"SELECT count(*) FROM {_name(table)}{clause}", args).fetchall()[0][0]
+        _run(store, con, f"DELETE FROM {_name(table)}{clause}", args)
     return int(n)

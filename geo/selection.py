@@ -178,7 +178,9 @@ def _hour_mask(hours: pd.Series, window: tuple[int, int]) -> np.ndarray:
 
 
 def filter_frame(df: pd.DataFrame, sel: Selection) -> SelectionResult:
-    """Apply a selection to canonical incidents (pure pandas; the store pushes part of it into SQL).
+    """Apply a selection to canonical incidents in pandas: the reference rules.
+
+    The store runs the same rules as SQL (:mod:`geo.sql_selection`); the two are tested to agree.
 
     Parameters
     ----------
@@ -238,6 +240,26 @@ def filter_frame(df: pd.DataFrame, sel: Selection) -> SelectionResult:
             mask &= nights.dt.day_of_week.isin(sel.days).to_numpy()
         if sel.hours is not None:
             mask &= _hour_mask(ref.dt.hour, sel.hours)
+    return SelectionResult(
+        incidents=df.loc[mask].reset_index(drop=True),
+        selection=sel,
+        excluded_imprecise=imprecise,
+        excluded_partial_month=partial,
+        notes=selection_notes(sel, imprecise, partial),
+    )
+
+
+def selection_notes(sel: Selection, imprecise: int, partial: int) -> list[str]:
+    """What a selection left out and how it reads days, in words (shared by pandas and SQL).
+
+    Parameters
+    ----------
+    sel : Selection
+    imprecise : int
+        Records without the time of day the day/hour filter needs.
+    partial : int
+        Month-precision records whose month is only partly in the date range.
+    """
     notes = []
     if imprecise:
         notes.append(
@@ -247,10 +269,4 @@ def filter_frame(df: pd.DataFrame, sel: Selection) -> SelectionResult:
         notes.append(f"{partial:,} month-precision incidents left out: their month is only partly in the date range")
     if sel.days and sel.effective_cutoff():
         notes.append(f"days are nights: times before {sel.effective_cutoff():02d}:00 count to the previous evening")
-    return SelectionResult(
-        incidents=df.loc[mask].reset_index(drop=True),
-        selection=sel,
-        excluded_imprecise=imprecise,
-        excluded_partial_month=partial,
-        notes=notes,
-    )
+    return notes

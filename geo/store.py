@@ -1,17 +1,25 @@
-"""The incident store: an embedded DuckDB file.
+"""The incident store: an embedded DuckDB file (the default) or a PostgreSQL + PostGIS database.
 
 * One table ``incidents`` with the canonical columns (times kept as UTC, returned as
   Europe/London), one ``ingests`` log, one ``meta`` table.
 * Each ingest is one transaction: a malformed file or any failure leaves the store as it was.
+* Selections and aggregates run in the database (:mod:`geo.sql_selection`), so a reader pulls only
+  the rows, counts or points a view needs.
 * Connections are short-lived, so several read-only processes (dashboard workers) can share
-  the file; a writer retries briefly while readers hold it.
+  the file.  One writer at a time: a lock file beside the store (``<store>.lock``) serialises writers
+  across processes and says who is writing (:meth:`Store.ingest_in_progress`); a reader that meets
+  DuckDB's own write lock retries briefly, then raises :class:`StoreBusy`.
+* A store file that was replaced, removed or corrupted after it was opened raises
+  :class:`StoreUnavailable` (the faces answer 503), never stale or half-read data.
+* ``Store.open("postgresql://...")`` (or ``HOTSPOTS_STORE=postgresql://...``) opens the same
+  interface on PostgreSQL (:mod:`geo.store_pg`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,15 +30,23 @@ import duckdb
 import pandas as pd
 
 from geo.areas import attach_areas
+from geo.backends.duckdb_file import check_same_file, identity, open_connection
+from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
+from geo.backends.lock import lock_holder, write_lock
+from geo.backends.reads import StoreReads
 from geo.config import DEFAULT_DISTRICT, District, load_district
 from geo.readers import expand_inputs, iter_batches
 from geo.readers.force_csv import check_mapping
 from geo.schema import COLUMNS, LOCAL_TZ
-from geo.selection import Selection, SelectionResult, filter_frame
+from geo.sql_selection import DUCKDB
 from geo.validate import REJECT_COLUMNS, validate_batch
 
 #: Default store file, relative to the working directory.
 DEFAULT_STORE = Path("var") / "hotspots.duckdb"
+#: How long a reader waits for a writer's DuckDB lock before raising :class:`StoreBusy` (seconds).
+READ_WAIT_S = 10.0
+#: How long a writer waits for another writer (or for readers to let go) before :class:`StoreBusy`.
+WRITE_WAIT_S = 30.0
 
 _SQL_TYPES = {
     "string": "VARCHAR",
@@ -39,8 +55,17 @@ _SQL_TYPES = {
 }
 
 
-class StoreError(ValueError):
-    """The store file is missing, locked for too long, or not a csp-hotspots store."""
+def is_database_url(location: str | Path | None) -> bool:
+    """Whether a ``--store`` value names a PostgreSQL database rather than a file."""
+    return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
+
+
+def default_store_location() -> str | Path:
+    """``$HOTSPOTS_STORE`` if set (a path or a ``postgresql://`` URL), else ``var/hotspots.duckdb``."""
+    value = os.environ.get("HOTSPOTS_STORE")
+    if is_database_url(value):
+        return value
+    return Path(value or DEFAULT_STORE)
 
 
 def default_store_path() -> Path:
@@ -66,13 +91,17 @@ class IngestReport:
         return f"read {self.read:,}  stored {self.stored:,}  duplicates {self.duplicates:,}  rejected {self.rejected:,}"
 
 
-class Store:
+class Store(StoreReads):
     """An incident store on a DuckDB file.  Build with :meth:`Store.open`."""
+
+    backend = "duckdb"
+    dialect = DUCKDB
 
     def __init__(self, path: Path, district: District, read_only: bool) -> None:
         self.path = path
         self.district = district
         self.read_only = read_only
+        self._opened_as: tuple[int, int] | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -81,53 +110,106 @@ class Store:
 
         Parameters
         ----------
-        path : path, optional
-            Default :func:`default_store_path`.
+        path : path or str, optional
+            A DuckDB file, or a ``postgresql://`` URL (:class:`geo.store_pg.PgStore`).
+            Default :func:`default_store_location`.
         district : District, optional
             Default the bundled Winchester district.
         read_only : bool, default True
             A read-only store refuses :meth:`ingest`; a missing file is an error.
+
+        Raises
+        ------
+        StoreError
+            Missing (read-only), or the folder cannot hold a store.
+        StoreUnavailable
+            Not a readable csp-hotspots store (corrupted, another kind of file, database unreachable).
         """
-        path = Path(path) if path else default_store_path()
+        location = path if path else default_store_location()
         district = district or load_district(DEFAULT_DISTRICT)
-        store = cls(path, district, read_only)
+        if is_database_url(str(location)):
+            from geo.store_pg import PgStore
+
+            return PgStore.open_url(str(location), district, read_only)
+        path = Path(location)
+        store = Store(path, district, read_only)
         if not path.exists():
             if read_only:
                 raise StoreError(
                     f"no store at {path}: create it with `hotspots ingest FILES --store {path}` "
                     f"or `hotspots demo --store {path}`"
                 )
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot create the store's folder ({exc.strerror})") from None
+        elif path.is_dir():
+            raise StoreError(f"{path} is a folder, not a store file")
         store._init_schema()
+        store._opened_as = identity(path)
         return store
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                con = duckdb.connect(str(self.path), read_only=not write)
-                break
-            except duckdb.IOException as exc:  # another process holds the write lock
-                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise StoreError(f"{self.path}: cannot open the store ({exc})") from None
-                time.sleep(0.1)
-            except duckdb.Error as exc:
-                raise StoreError(f"{self.path}: not a DuckDB store ({exc})") from None
+        check_same_file(self.path, self._opened_as)
+        if write:
+            with self.write_lock("write"):
+                with open_connection(self.path, True, WRITE_WAIT_S) as con:
+                    yield con
+        else:
+            with open_connection(self.path, False, READ_WAIT_S) as con:
+                yield con
+
+    # -- one writer at a time ------------------------------------------------------------------
+    @contextmanager
+    def write_lock(self, what: str = "ingest") -> Iterator[None]:
+        """Hold the store's cross-process write lock for the block (re-entrant in one process).
+
+        Other processes see ``what`` through :meth:`ingest_in_progress`; a second writer waits up
+        to :data:`WRITE_WAIT_S` seconds, then gets :class:`StoreBusy`.
+        """
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only; cannot write")
         try:
-            yield con
-        finally:
-            con.close()
+            with write_lock(self.path, what, WRITE_WAIT_S, StoreBusy):
+                yield
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot write beside the store ({exc.strerror})") from None
+
+    def ingest_in_progress(self) -> dict | None:
+        """Who is writing to the store right now (``{"pid", "since", "what"}``), or None."""
+        return lock_holder(self.path)
+
+    @property
+    def location(self) -> str:
+        """Where the store lives, for messages (a file path; a URL without password for PostgreSQL)."""
+        return str(self.path)
+
+    @property
+    def state_key(self) -> str:
+        """Changes whenever the data a reader sees may have changed: store identity + version.
+
+        Unlike :attr:`version` alone it also changes when the store is replaced by another store
+        with as many ingests, so caches keyed on it never serve another store's rows.
+        """
+        df = self._frame("SELECT (SELECT value FROM meta WHERE key = 'store_id') AS id, count(*) AS n FROM ingests")
+        store_id = df["id"].iloc[0] if df["id"].iloc[0] is not None else f"{self.path}:{identity(self.path)}"
+        return f"{store_id}:{int(df['n'].iloc[0])}"
 
     def _zone_columns(self) -> list[str]:
         return [z.column for z in self.district.zones]
+
+    def _frame(self, sql: str, args: list | None = None) -> pd.DataFrame:
+        # Through Arrow: 1.5-2x faster than .df() on wide text columns, and strings arrive typed.
+        with self._connect() as con:
+            return con.sql(sql, params=args or None).to_arrow_table().to_pandas()
 
     def _init_schema(self) -> None:
         if self.read_only:
             with self._connect() as con:
                 tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
             if "incidents" not in tables:
-                raise StoreError(f"{self.path}: not a csp-hotspots store (no incidents table)")
+                raise StoreUnavailable(f"{self.path}: not a csp-hotspots store (no incidents table)")
             return
         from geo.schema import CANONICAL_COLUMNS
 
@@ -147,92 +229,46 @@ class Store:
             )
             con.execute("CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
             con.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('district', ?), ('schema_version', '1')", [self.district.name]
+                "INSERT OR IGNORE INTO meta VALUES ('district', ?), ('schema_version', '1'), ('store_id', ?)",
+                [self.district.name, uuid.uuid4().hex],
             )
 
-    # -- reading ---------------------------------------------------------------------------
+    # -- reading (selections and aggregates: geo.backends.reads) -----------------------------
     @property
     def version(self) -> int:
         """Number of ingests so far: changes whenever the incidents change (use it as a cache key)."""
-        with self._connect() as con:
-            return int(con.execute("SELECT count(*) FROM ingests").fetchall()[0][0])
-
-    def _select_sql(self, sel: Selection) -> tuple[str, list]:
-        where, args = [], []
-        for col, values in (
-            ("crime_type", sel.crime_types),
-            ("ho_category", sel.ho_categories),
-            ("sector", sel.sectors),
-            ("source", sel.sources),
-        ):
-            if values:
-                where.append(f"{col} IN ({', '.join('?' * len(values))})")
-                args += list(values)
-        if sel.zone is not None:
-            col = self.district.zone(sel.zone).column
-            where.append(f"{col}" if sel.zone_inside else f"NOT {col}")
-        # Coarse date bounds (UTC, a day's margin); filter_frame applies the exact local rules.
-        if sel.date_from:
-            where.append("occurred_to >= ?")
-            args.append(datetime.combine(sel.date_from, datetime.min.time()) - pd.Timedelta(days=1))
-        if sel.date_to:
-            where.append("occurred_from <= ?")
-            args.append(datetime.combine(sel.date_to, datetime.min.time()) + pd.Timedelta(days=2))
-        cols = ", ".join([*COLUMNS, *self._zone_columns()])
-        sql = f"SELECT {cols} FROM incidents"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return sql + " ORDER BY occurred_from, incident_id", args
-
-    def query(self, sel: Selection | None = None) -> SelectionResult:
-        """Incidents matching a selection, as canonical columns (times in Europe/London).
-
-        Parameters
-        ----------
-        sel : Selection, optional
-            Default: everything.
-        """
-        sel = sel or Selection()
-        sql, args = self._select_sql(sel)
-        with self._connect() as con:
-            df = con.execute(sql, args).df()
-        return filter_frame(_from_sql(df), sel)
-
-    def all(self) -> pd.DataFrame:
-        """Every stored incident (canonical columns)."""
-        return self.query(Selection()).incidents
+        return int(self._frame("SELECT count(*) AS n FROM ingests")["n"].iloc[0])
 
     def summary(self) -> dict:
         """What the store holds: totals, sources, date range (and ``dated_to``, the latest incident
         with a day rather than only a month), counts per crime type and sector."""
-        with self._connect() as con:
-            total = con.execute("SELECT count(*) FROM incidents").fetchall()[0][0]
-            sources = con.execute(
-                "SELECT source, any_value(synthetic) AS synthetic, count(*) AS incidents, "
-                "min(occurred_from) AS first, max(occurred_to) AS last FROM incidents "
-                "GROUP BY source ORDER BY source"
-            ).df()
-            by_type = con.execute("SELECT crime_type, count(*) AS n FROM incidents GROUP BY 1 ORDER BY 2 DESC").df()
-            by_sector = con.execute("SELECT sector, count(*) AS n FROM incidents GROUP BY 1 ORDER BY 2 DESC").df()
-            by_prec = con.execute("SELECT time_precision, count(*) AS n FROM incidents GROUP BY 1").df()
-            rng = con.execute("SELECT min(occurred_from), max(occurred_to) FROM incidents").fetchall()[0]
-            dated = con.execute("SELECT max(occurred_to) FROM incidents WHERE time_precision <> 'month'").fetchall()[0][
-                0
-            ]
-            ingests = con.execute("SELECT * FROM ingests ORDER BY ingest_id").df()
+        q, text = self._frame, self.dialect.text_order
+        total = q("SELECT count(*) AS n FROM incidents")["n"].iloc[0]
+        sources = q(
+            "SELECT source, bool_or(synthetic) AS synthetic, count(*) AS incidents, "
+            "min(occurred_from) AS first, max(occurred_to) AS last FROM incidents "
+            f"GROUP BY source ORDER BY {text('source')}"
+        )
+        by_type = q(f"SELECT crime_type, count(*) AS n FROM incidents GROUP BY 1 ORDER BY 2 DESC, {text('crime_type')}")
+        by_sector = q(f"SELECT sector, count(*) AS n FROM incidents GROUP BY 1 ORDER BY 2 DESC, {text('sector')}")
+        by_prec = q(f"SELECT time_precision, count(*) AS n FROM incidents GROUP BY 1 ORDER BY {text('time_precision')}")
+        rng = q("SELECT min(occurred_from) AS lo, max(occurred_to) AS hi FROM incidents").iloc[0].tolist()
+        dated = q("SELECT max(occurred_to) AS d FROM incidents WHERE time_precision <> 'month'")["d"].iloc[0]
+        ingests = q("SELECT * FROM ingests ORDER BY ingest_id")
         for col in ("first", "last"):
             sources[col] = _to_local(sources[col])
-        lo, hi = (_to_local(pd.Series([v]))[0] if v is not None else None for v in rng)
+        sources["incidents"] = sources["incidents"].astype("int64")
+        lo, hi = (_to_local(pd.Series([v]))[0] if _present(v) else None for v in rng)
         return {
             "total": int(total),
             "sources": sources,
             "date_from": lo,
             "date_to": hi,
             # the latest incident with a day: weekend and 28-day picks count back from it
-            "dated_to": _to_local(pd.Series([dated]))[0] if dated is not None else None,
-            "by_crime_type": by_type.set_index("crime_type")["n"],
-            "by_sector": by_sector.set_index("sector")["n"],
-            "by_precision": by_prec.set_index("time_precision")["n"],
+            "dated_to": _to_local(pd.Series([dated]))[0] if _present(dated) else None,
+            "by_crime_type": by_type.set_index("crime_type")["n"].astype("int64"),
+            "by_sector": by_sector.set_index("sector")["n"].astype("int64"),
+            "by_precision": by_prec.set_index("time_precision")["n"].astype("int64"),
             "synthetic": int(sources.loc[sources["synthetic"].astype(bool), "incidents"].sum()),
             "ingests": ingests,
         }
@@ -364,6 +400,10 @@ def _to_sql(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
         if col not in out:
             out[col] = None
     return out
+
+
+def _present(value) -> bool:
+    return value is not None and not pd.isna(value)
 
 
 def _to_local(col: pd.Series) -> pd.Series:

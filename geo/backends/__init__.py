@@ -1,0 +1,1 @@
+"""Pieces shared by the store backends (embedded DuckDB file, PostgreSQL + PostGIS)."""

@@ -1,0 +1,72 @@
+"""Opening the DuckDB store file: DuckDB's own lock waited out briefly, every failure one clear error."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
+from geo.backends.lock import lock_holder
+
+
+def identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file, or None when it is not there: tells a replaced file apart."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def check_same_file(path: Path, opened_as: tuple[int, int] | None) -> None:
+    """Raise :class:`StoreUnavailable` when the file at ``path`` is no longer the one opened."""
+    if opened_as is None:
+        return
+    now = identity(path)
+    if now is None:
+        raise StoreUnavailable(f"{path}: the store file has gone since it was opened")
+    if now != opened_as:
+        raise StoreUnavailable(f"{path}: the store file was replaced since it was opened; open it again")
+
+
+@contextmanager
+def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection, retried while another process holds DuckDB's file lock.
+
+    Raises
+    ------
+    StoreBusy
+        Still locked after ``wait_s`` seconds (the message says who is writing when it is known).
+    StoreUnavailable
+        Not a readable DuckDB file (corrupted, another kind of file, an I/O error while reading).
+    StoreError
+        Not writable (permissions).
+    """
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=not write)
+            break
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" not in message.lower():
+                if "permission denied" in message.lower() or "read-only" in message.lower():
+                    raise StoreError(f"{path}: cannot open the store for writing ({message})") from None
+                raise StoreUnavailable(f"{path}: cannot read the store ({message})") from None
+            if time.monotonic() > deadline:
+                holder = lock_holder(path)
+                what = f"{holder.get('what', 'a write')} in progress" if holder else "another process is writing"
+                raise StoreBusy(f"{path}: {what}; try again shortly") from None
+            time.sleep(0.1)
+        except duckdb.Error as exc:
+            raise StoreUnavailable(f"{path}: not a readable DuckDB store ({exc})") from None
+    try:
+        yield con
+    except duckdb.IOException as exc:
+        raise StoreUnavailable(f"{path}: the store could not be read ({exc})") from None
+    finally:
+        con.close()

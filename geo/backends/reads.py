@@ -1,0 +1,228 @@
+"""The read side every store backend shares: selections and aggregates computed in the database.
+
+A backend provides ``dialect``, ``district``, ``_zone_columns()`` and ``_frame(sql, args)`` (run one
+query, return a DataFrame); this mixin builds the SQL with :mod:`geo.sql_selection`, so DuckDB and
+PostgreSQL answer the same selection with the same rows and counts.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geo.schema import COLUMNS
+from geo.selection import Selection, SelectionResult, selection_notes
+from geo.sql_selection import Dialect, Frag, all_of, bounds_condition, compile_selection, group_expression
+
+#: The columns :meth:`StoreReads.points` returns.
+POINT_COLUMNS = ("easting", "northing", "longitude", "latitude")
+
+
+class StoreReads:
+    """Queries on the ``incidents`` table, pushed into the database."""
+
+    dialect: Dialect
+
+    # -- provided by the backend -----------------------------------------------------------
+    def _frame(self, sql: str, args: list | None = None) -> pd.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _zone_columns(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _compiled(self, sel: Selection | None):
+        sel = sel or Selection()
+        return sel, compile_selection(sel, lambda key: self.district.zone(key).column, self.dialect)
+
+    def _order(self) -> str:
+        return f" ORDER BY occurred_from, {self.dialect.text_order('incident_id')}"
+
+    def _run(self, sql: str, where: Frag) -> pd.DataFrame:
+        return self._frame(self.dialect.sql(sql.replace("{where}", where.sql)), where.args)
+
+    def _stored_columns(self) -> list[str]:
+        return [*COLUMNS, *self._zone_columns()]
+
+    # -- selections ------------------------------------------------------------------------
+    def query(self, sel: Selection | None = None) -> SelectionResult:
+        """Incidents matching a selection, as canonical columns (times in Europe/London).
+
+        The whole selection runs in the database; only matching rows are read.
+
+        Parameters
+        ----------
+        sel : Selection, optional
+            Default: everything.
+        """
+        from geo.store import _from_sql
+
+        sel, comp = self._compiled(sel)
+        cols = ", ".join(self._stored_columns())
+        df = self._run(f"SELECT {cols} FROM incidents WHERE {{where}}{self._order()}", comp.where)
+        partial, imprecise = self._left_out(comp)
+        return SelectionResult(
+            incidents=_from_sql(df),
+            selection=sel,
+            excluded_imprecise=imprecise,
+            excluded_partial_month=partial,
+            notes=selection_notes(sel, imprecise, partial),
+        )
+
+    def _left_out(self, comp) -> tuple[int, int]:
+        """(partial-month, imprecise) counts of the rows a selection leaves out."""
+        if comp.partial is None and comp.imprecise is None:
+            return 0, 0
+        parts = [comp.partial or Frag("FALSE"), comp.imprecise or Frag("FALSE")]
+        sql = (
+            f"SELECT count(*) FILTER (WHERE {parts[0].sql}), count(*) FILTER (WHERE {parts[1].sql}) "
+            f"FROM incidents WHERE {comp.base.sql}"
+        )
+        row = self._frame(self.dialect.sql(sql), parts[0].args + parts[1].args + comp.base.args).iloc[0]
+        return int(row.iloc[0]), int(row.iloc[1])
+
+    def all(self) -> pd.DataFrame:
+        """Every stored incident (canonical columns)."""
+        return self.query(Selection()).incidents
+
+    # -- aggregates ------------------------------------------------------------------------
+    def count(self, sel: Selection | None = None) -> int:
+        """How many incidents a selection holds (counted in the database)."""
+        _, comp = self._compiled(sel)
+        return int(self._run("SELECT count(*) AS n FROM incidents WHERE {where}", comp.where)["n"].iloc[0])
+
+    def counts_by(self, sel: Selection | None, column: str) -> pd.Series:
+        """Incidents of a selection per value of ``column``, counted in the database.
+
+        Parameters
+        ----------
+        sel : Selection or None
+        column : str
+            A stored column (``sector``, ``ward_name``, ``crime_type``...) or ``"month"`` (local
+            month of the reference time, labelled ``yyyy-mm``).
+
+        Returns
+        -------
+        Series
+            Counts (int) indexed by value in ascending order; missing values last, labelled None.
+        """
+        _, comp = self._compiled(sel)
+        key = group_expression(column, self.dialect, self._stored_columns())
+        df = self._run(f"SELECT {key} AS k, count(*) AS n FROM incidents WHERE {{where}} GROUP BY 1", comp.where)
+        if column == "month":
+            df["k"] = pd.to_datetime(df["k"]).dt.strftime("%Y-%m")
+        df = df.sort_values("k", na_position="last", kind="stable")
+        keys = [None if pd.isna(k) else k for k in df["k"]]
+        return pd.Series(df["n"].astype("int64").to_numpy(), index=pd.Index(keys, dtype=object, name=column), name="n")
+
+    def grid_counts(
+        self, sel: Selection | None, cell_m: float, bounds: tuple[float, float, float, float] | None = None
+    ) -> pd.DataFrame:
+        """Incidents per square British National Grid cell, counted in the database.
+
+        Parameters
+        ----------
+        sel : Selection or None
+        cell_m : float
+            Cell side in metres; cells are aligned on multiples of it.
+        bounds : (min_e, min_n, max_e, max_n), optional
+            Only points inside this box (metres, edges included).
+
+        Returns
+        -------
+        DataFrame
+            ``x``, ``y`` (south-west corner of the cell, metres) and ``n``, sorted by x then y;
+            incidents without coordinates are not counted.
+        """
+        cell = float(cell_m)
+        if not cell > 0:
+            raise ValueError(f"cell size must be a positive number of metres, got {cell_m}")
+        _, comp = self._compiled(sel)
+        where = all_of([comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL"), self._bounds(bounds)])
+        sql = (
+            f"SELECT floor(easting / {cell!r}) * {cell!r} AS x, floor(northing / {cell!r}) * {cell!r} AS y, "
+            "count(*) AS n FROM incidents WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        df = self._run(sql, where)
+        return pd.DataFrame(
+            {
+                "x": df["x"].astype("float64"),
+                "y": df["y"].astype("float64"),
+                "n": df["n"].astype("int64"),
+            }
+        )
+
+    def points(
+        self,
+        sel: Selection | None,
+        bounds: tuple[float, float, float, float] | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Coordinates only (``easting``, ``northing``, ``longitude``, ``latitude``) of a selection.
+
+        Parameters
+        ----------
+        sel : Selection or None
+        bounds : (min_e, min_n, max_e, max_n), optional
+            British National Grid box, edges included (PostGIS index on PostgreSQL).
+        limit : int, optional
+            At most this many points (in time order); compare with :meth:`count` to know whether
+            the view holds more.
+        """
+        _, comp = self._compiled(sel)
+        where = all_of([comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL"), self._bounds(bounds)])
+        sql = f"SELECT {', '.join(POINT_COLUMNS)} FROM incidents WHERE {{where}}{self._order()}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        df = self._run(sql, where)
+        return pd.DataFrame({c: df[c].astype("float64") for c in POINT_COLUMNS})
+
+    def map_layer(
+        self,
+        sel: Selection | None,
+        bounds: tuple[float, float, float, float] | None = None,
+        max_points: int = 50_000,
+        cell_m: float | None = None,
+    ) -> dict:
+        """What the map should draw for a view: the points, or grid counts when there are too many.
+
+        Parameters
+        ----------
+        sel : Selection or None
+        bounds : (min_e, min_n, max_e, max_n), optional
+            The visible window in British National Grid metres (see :func:`geo.params.parse_bbox`).
+        max_points : int, default 50 000
+            Above this many points in the window, cells are sent instead.
+        cell_m : float, optional
+            Cell size; default from the window (:func:`grid_cell_for`).
+
+        Returns
+        -------
+        dict
+            ``kind`` (``"points"`` or ``"grid"``), ``total`` (incidents with a point in the window),
+            and ``points`` (DataFrame of :data:`POINT_COLUMNS`) or ``cells`` (x, y, n) with ``cell_m``.
+        """
+        _, comp = self._compiled(sel)
+        where = all_of([comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL"), self._bounds(bounds)])
+        total = int(self._run("SELECT count(*) AS n FROM incidents WHERE {where}", where)["n"].iloc[0])
+        if total <= max_points:
+            return {"kind": "points", "total": total, "points": self.points(sel, bounds)}
+        cell = float(cell_m) if cell_m else grid_cell_for(bounds)
+        return {"kind": "grid", "total": total, "cell_m": cell, "cells": self.grid_counts(sel, cell, bounds)}
+
+    def _bounds(self, bounds) -> Frag | None:
+        return bounds_condition(bounds, self.dialect)
+
+
+#: Cell sizes (metres) the map's grid counts step through as the view widens.
+GRID_STEPS_M = (25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000)
+
+
+def grid_cell_for(bounds: tuple[float, float, float, float] | None, cells_across: int = 200) -> float:
+    """The smallest step of :data:`GRID_STEPS_M` that spans the window in at most ``cells_across`` cells."""
+    if bounds is None:
+        return 500.0
+    extent = max(bounds[2] - bounds[0], bounds[3] - bounds[1])
+    for step in GRID_STEPS_M:
+        if extent / step <= cells_across:
+            return float(step)
+    return float(GRID_STEPS_M[-1])
