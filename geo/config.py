@@ -16,6 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo.errors import HotspotsError
 from geo.schema import BNG, CRIME_TYPES, zone_column
 
 #: The bundled district folders live here.
@@ -23,7 +24,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_DISTRICT = DATA_DIR / "winchester"
 
 
-class ConfigError(ValueError):
+class ConfigError(HotspotsError, ValueError):
     """A district folder or its ``district.toml`` is missing or wrong."""
 
 

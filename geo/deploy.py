@@ -38,6 +38,7 @@ import shapely
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from geo.errors import HotspotsError
 from geo.hotspots._grid import make_grid
 from geo.hotspots._result import dedupe, unwrap
 from geo.schema import BNG, PRECISION_TIME, WGS84
@@ -46,7 +47,7 @@ from geo.selection import DAY_ABBR, DEFAULT_NIGHT_CUTOFF, night_of, reference_ti
 NO_INCIDENTS = "no incidents match the selection"
 
 
-class PlanError(ValueError):
+class PlanError(HotspotsError, ValueError):
     """Impossible planning parameters (negative radius, more sites than candidates...)."""
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 
 from geo.areas import attach_areas
 from geo.config import DEFAULT_DISTRICT, District, load_district
+from geo.errors import UnavailableError
 from geo.readers import expand_inputs, iter_batches
 from geo.readers.force_csv import check_mapping
 from geo.schema import COLUMNS, LOCAL_TZ
@@ -39,7 +40,7 @@ _SQL_TYPES = {
 }
 
 
-class StoreError(ValueError):
+class StoreError(UnavailableError, ValueError):
     """The store file is missing, locked for too long, or not a csp-hotspots store."""
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.components.palette import SECTOR_COLOURS, ZONE_COLOURS
 from geo.params import selection_from_mapping
 from geo.selection import filter_frame
+from render.palette import SECTOR_COLOURS, ZONE_COLOURS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("HOTSPOTS_SCREENSHOTS_DIR") or ROOT / "tests" / "_artifacts" / "screenshots")
