@@ -57,8 +57,9 @@ def _parse_map(items: list[str]) -> dict[str, str]:
     return out
 
 
-def print_report(report: IngestReport, out: TextIO = sys.stdout) -> None:
-    """Print an ingest report: counts, reasons, where the rejects are."""
+def print_report(report: IngestReport, out: TextIO | None = None) -> None:
+    """Print an ingest report: counts, reasons, where the rejects are (to ``out``, default stdout)."""
+    out = out or sys.stdout  # looked up now, not at import: tests and callers may redirect stdout
     print(f"files    {len(report.files)}", file=out)
     print(f"read     {report.read:>9,}", file=out)
     print(f"stored   {report.stored:>9,}", file=out)
