@@ -22,7 +22,7 @@ PAGES = {
     "sectors": "/sectors",
     "data": "/data",
 }
-TIMEOUT = 20_000
+TIMEOUT = 60_000  # a bound on waiting, not a speed test: CI machines are shared
 
 
 def _shot(page, name: str, full_page: bool = False) -> None:
@@ -50,7 +50,10 @@ def test_page_loads_without_console_errors(page, live_server, console_errors, na
     _wait_ready(page)
     if name == "map":
         _wait_map(page)
-        expect(page.locator(".marker-cluster").first).to_be_visible(timeout=TIMEOUT)
+        # The whole demo store (55,900 located incidents) is more than the map draws point by point
+        # (MAP_POINT_LIMIT): it shows counts per square and says so.
+        expect(page.locator("#map-notes")).to_contain_text("counts per 250 m square", timeout=TIMEOUT)
+        expect(page.locator(".marker-cluster")).to_have_count(0)
     expect(page.locator("header")).to_contain_text("Winchester")
     expect(page.locator("header")).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4} to \d{2}/\d{2}/\d{4}"))
     assert console_errors == []
