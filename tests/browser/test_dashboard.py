@@ -69,9 +69,10 @@ def test_map_shows_the_five_sectors_and_both_zones(page, live_server, console_er
     sectors = list(district.sectors["sector"])
     assert len(sectors) == 5
     for colour in SECTOR_COLOURS[: len(sectors)]:
-        expect(page.locator(f'path.leaflet-interactive[stroke="{colour}"]').first).to_be_attached()
+        expect(page.locator(f'path.leaflet-interactive[stroke="{colour}"]').first).to_be_attached(timeout=TIMEOUT)
     for colour in ZONE_COLOURS[: len(district.zones)]:
-        expect(page.locator(f'path.leaflet-interactive[stroke="{colour}"][stroke-dasharray]').first).to_be_attached()
+        zone = page.locator(f'path.leaflet-interactive[stroke="{colour}"][stroke-dasharray]')
+        expect(zone.first).to_be_attached(timeout=TIMEOUT)
     # The layer control names every layer, and the legend lists every sector and zone.
     control = page.locator(".leaflet-control-layers")
     for label in (
