@@ -11,7 +11,9 @@ Adding a page: drop ``dashboard/pages/<name>.py`` calling ``dash.register_page(_
 path=..., name=..., order=...)`` with a ``layout(**query)`` function, and, for callbacks, a
 ``register_callbacks(app)`` function using ``app.callback`` (not ``dash.callback``) so that every
 app instance gets its own.  Read the selection with ``Input(SELECTION_STORE, "data")`` and
-``state.selection_from_store``; get incidents with ``data_access.select(sel)``.
+``state.selection_from_store``; parse the page's options into a :mod:`service` options object, call
+its ``run_*`` function with ``data_access.source()`` and render the result.  Flask routes live in
+:mod:`dashboard.routes`, never in a page.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from pathlib import Path
 import dash
 from dash import dcc, html
 
-from dashboard import data_access
+from dashboard import data_access, routes
 from dashboard.components import filters, header
+from dashboard.errors import explain
+from geo.config import District
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PAGES_DIR = PACKAGE_DIR / "pages"
@@ -40,8 +44,8 @@ def _shell() -> html.Div:
     summary, error = None, None
     try:
         summary = data_access.summary(cfg)
-    except Exception as exc:  # a missing or locked store must not break the page
-        error = f"The store cannot be read: {exc}"
+    except Exception as exc:  # a missing or locked store must not break the page: say so in the header
+        error = explain(exc, "The store cannot be read")
     lo = hi = dated = None
     if summary and summary.get("total"):
         lo, hi = summary["date_from"].date(), summary["date_to"].date()
@@ -76,7 +80,9 @@ def _shell() -> html.Div:
     )
 
 
-def create_app(store_path=None, district=None, *, tile_url: str | None = None) -> dash.Dash:
+def create_app(
+    store_path: str | Path | None = None, district: str | Path | District | None = None, *, tile_url: str | None = None
+) -> dash.Dash:
     """Build the dashboard.
 
     Parameters
@@ -125,12 +131,10 @@ def create_app(store_path=None, district=None, *, tile_url: str | None = None) -
         hook = getattr(module, "register_callbacks", None)
         if hook:
             hook(app)
-    from dashboard.api import blueprint
-
-    app.server.register_blueprint(blueprint)
+    routes.register(app.server)
     # Build the static map layers now rather than on the first visitor's request.
     try:
         data_access.static_layers(cfg.district_folder)
-    except Exception:  # reported on the map page itself
-        log.exception("could not build the district's map layers")
+    except Exception as exc:  # reported on the map page itself
+        explain(exc, "could not build the district's map layers")
     return app

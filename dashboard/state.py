@@ -143,7 +143,7 @@ def quick_pick(
     latest: date,
     current: tuple[date | None, date | None] = (None, None),
     latest_dated: date | None = None,
-):
+) -> tuple[date | None, date | None]:
     """Date range of a quick pick, relative to the data's last date, not today.
 
     Parameters

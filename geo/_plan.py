@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.errors import HotspotsError
 from geo.rota import hours_text, peak_window
 from geo.schema import BNG, PRECISION_TIME, WGS84
 from geo.selection import DAY_ABBR, night_of, reference_time
@@ -19,7 +20,7 @@ DEFAULT_MIN_COUNT = 5
 TOO_FEW = "too few to rely on"
 
 
-class PlanError(ValueError):
+class PlanError(HotspotsError, ValueError):
     """Impossible planning parameters (negative radius, more sites than candidates...)."""
 
 

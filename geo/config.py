@@ -17,6 +17,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from geo.errors import HotspotsError
 from geo.schema import BNG, CRIME_TYPES, zone_column
 
 #: The bundled district folders live here.
@@ -24,7 +25,7 @@ DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 DEFAULT_DISTRICT = DATA_DIR / "winchester"
 
 
-class ConfigError(ValueError):
+class ConfigError(HotspotsError, ValueError):
     """A district folder or its ``district.toml`` is missing or wrong."""
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo.errors import HotspotsError
 from geo.hotspots import DEFAULT_METHOD, METHODS, HotspotError, find_hotspots
 from geo.hotspots._grid import Grid, auto_cell_size, make_grid
 from geo.hotspots._result import dedupe, study_area, unwrap
@@ -45,7 +46,7 @@ BASELINE_KDE = "baseline: plain KDE"
 MIN_TEST_INCIDENTS = 30
 
 
-class EvaluationError(ValueError):
+class EvaluationError(HotspotsError, ValueError):
     """Impossible backtest parameters or not enough data."""
 
 

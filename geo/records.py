@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from geo.errors import HotspotsError
+
 if TYPE_CHECKING:
     from geo.store import Store
 
@@ -32,7 +34,7 @@ _PG_TYPES = COLUMN_TYPES | {"text": "TEXT", "float": "DOUBLE PRECISION"}
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
-class RecordError(ValueError):
+class RecordError(HotspotsError, ValueError):
     """A side-table call names an unknown table/column or an impossible type."""
 
 

@@ -23,6 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from geo.errors import HotspotsError
 from geo.schema import CRIME_TYPES, PRECISION_DAY, PRECISION_MONTH, zone_column
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -31,7 +32,7 @@ DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DEFAULT_NIGHT_CUTOFF = 6
 
 
-class SelectionError(ValueError):
+class SelectionError(HotspotsError, ValueError):
     """A selection's parameters are impossible (unknown type, bad hours, reversed dates...)."""
 
 

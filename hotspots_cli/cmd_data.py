@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TextIO
 
+from geo.store import IngestReport
 from hotspots_cli.main import CliError
 from hotspots_cli.options import add_store_args, open_store
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's verbs to the ``hotspots`` parser."""
     p = sub.add_parser("ingest", help="validate and store incident files (CSV, zip, folder, GeoJSON/GPKG/SHP)")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or data.police.uk zips")
     p.add_argument(
@@ -54,8 +57,9 @@ def _parse_map(items: list[str]) -> dict[str, str]:
     return out
 
 
-def print_report(report, out=sys.stdout) -> None:
-    """Print an ingest report: counts, reasons, where the rejects are."""
+def print_report(report: IngestReport, out: TextIO | None = None) -> None:
+    """Print an ingest report: counts, reasons, where the rejects are (to ``out``, default stdout)."""
+    out = out or sys.stdout  # looked up now, not at import: tests and callers may redirect stdout
     print(f"files    {len(report.files)}", file=out)
     print(f"read     {report.read:>9,}", file=out)
     print(f"stored   {report.stored:>9,}", file=out)

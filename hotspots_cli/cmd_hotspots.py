@@ -12,69 +12,47 @@ Examples::
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pandas as pd
 
-from hotspots_cli.main import CliError
-from hotspots_cli.options import add_selection_args, add_store_args, open_store, selection_from_args, write_frame
+from hotspots_cli.options import (
+    add_selection_args,
+    add_store_args,
+    params_from_args,
+    source_from_args,
+    write_frame,
+)
+from service.backtest import BacktestOptions, run_backtest
+from service.briefing import run_briefing
+from service.errors import HotspotsError
+from service.hotspots import METHOD_CHOICES, HotspotsOptions, run_hotspots
+from service.plan import PlanOptions, PlanRun, run_plan
 
-_METHOD_CHOICES = ("kde", "gistar", "dbscan", "hdbscan", "emerging")
+_METHOD_FLAGS = ("method", "cell_size", "bandwidth", "local_weight", "top_share", "eps", "min_samples",
+                 "min_cluster_size", "period", "max_hotspots", "min_count", "seed")  # fmt: skip
 
 
 def _add_method_args(p: argparse.ArgumentParser) -> None:
     from geo.hotspots import DEFAULT_METHOD
 
     g = p.add_argument_group("method (omitted values are chosen from the data and reported)")
-    g.add_argument("--method", default=DEFAULT_METHOD, choices=_METHOD_CHOICES, help=f"default {DEFAULT_METHOD}")
-    g.add_argument("--cell-size", type=float, metavar="M", help="grid cell in metres (kde, gistar, emerging)")
+    g.add_argument("--method", default=DEFAULT_METHOD, choices=METHOD_CHOICES, help=f"default {DEFAULT_METHOD}")
+    g.add_argument("--cell-size", metavar="M", help="grid cell in metres (kde, gistar, emerging)")
     g.add_argument("--bandwidth", metavar="M", help="kde bandwidth in metres, or 'scott'")
-    g.add_argument("--local-weight", type=float, metavar="W", help="kde: weight of the cell's own density (0 = plain)")
-    g.add_argument("--top-share", type=float, metavar="SHARE", help="kde: share of the area marked (default 0.01)")
-    g.add_argument("--eps", type=float, metavar="M", help="dbscan neighbourhood radius in metres")
-    g.add_argument("--min-samples", type=int, metavar="N", help="dbscan/hdbscan core-point incidents")
-    g.add_argument("--min-cluster-size", type=int, metavar="N", help="hdbscan smallest cluster")
+    g.add_argument("--local-weight", metavar="W", help="kde: weight of the cell's own density (0 = plain)")
+    g.add_argument("--top-share", metavar="SHARE", help="kde: share of the area marked (default 0.01)")
+    g.add_argument("--max-hotspots", metavar="N", help="at most N hotspots (where the method supports it)")
+    g.add_argument("--min-count", metavar="N", help="fewest incidents in a hotspot (where the method supports it)")
+    g.add_argument("--eps", metavar="M", help="dbscan neighbourhood radius in metres")
+    g.add_argument("--min-samples", metavar="N", help="dbscan/hdbscan core-point incidents")
+    g.add_argument("--min-cluster-size", metavar="N", help="hdbscan smallest cluster")
     g.add_argument("--period", metavar="P", help="emerging: M (months), Q, W or Y (default M)")
-    g.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-
-
-def _method_params(args: argparse.Namespace) -> dict:
-    bw = args.bandwidth
-    if bw is not None and bw != "scott":
-        try:
-            bw = float(bw)
-        except ValueError as exc:
-            raise CliError(f"--bandwidth must be metres or 'scott', got '{bw}'") from exc
-    by_method = {
-        "kde": {
-            "cell_size": args.cell_size,
-            "bandwidth": bw,
-            "local_weight": args.local_weight,
-            "top_share": args.top_share,
-        },
-        "gistar": {"cell_size": args.cell_size},
-        "dbscan": {"eps": args.eps, "min_samples": args.min_samples},
-        "hdbscan": {"min_cluster_size": args.min_cluster_size, "min_samples": args.min_samples},
-        "emerging": {"cell_size": args.cell_size, "period": args.period},
-    }
-    params = {k: v for k, v in by_method[args.method].items() if v is not None}
-    given = {
-        "cell_size": args.cell_size,
-        "bandwidth": args.bandwidth,
-        "local_weight": args.local_weight,
-        "top_share": args.top_share,
-        "eps": args.eps,
-        "min_samples": args.min_samples,
-        "min_cluster_size": args.min_cluster_size,
-        "period": args.period,
-    }
-    unused = [k for k, v in given.items() if v is not None and k not in params]
-    if unused:
-        flags = ", ".join("--" + k.replace("_", "-") for k in unused)
-        raise CliError(f"{flags} does not apply to method '{args.method}'")
-    return params
+    g.add_argument("--seed", default=None, help="random seed (default 0)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's verbs to the ``hotspots`` parser."""
     p = sub.add_parser("hotspots", help="find ranked hotspot polygons in a selection")
     add_store_args(p)
     add_selection_args(p)
@@ -89,10 +67,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = plan.add_parser("van", help="CCTV van sites maximising incidents covered")
     add_store_args(v)
     add_selection_args(v)
-    v.add_argument("--k", type=int, default=5, help="number of van sites (default 5)")
-    v.add_argument("--radius", type=float, default=100.0, help="camera radius in metres (default 100)")
-    v.add_argument("--solver", default="auto", choices=["auto", "exact", "greedy"])
-    v.add_argument("--candidates", default="cells", choices=["cells", "incidents"])
+    v.add_argument("--k", help="number of van sites (default 5, 1-20)")
+    v.add_argument("--radius", help="camera radius in metres (default 100, 10-1000)")
+    v.add_argument("--solver", choices=["auto", "exact", "greedy"])
+    v.add_argument("--candidates", choices=["cells", "incidents"])
     v.add_argument("--no-fixed-cctv", action="store_true", help="ignore the district's fixed cameras")
     v.add_argument("--out", metavar="FILE", help="write .geojson, .gpkg or .csv")
     v.add_argument("--briefing", metavar="FILE", help="also write a printable one-page HTML briefing")
@@ -100,10 +78,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     t = plan.add_parser("patrol", help="top patrol cells with time windows and 15-minute visits")
     add_store_args(t)
     add_selection_args(t)
-    t.add_argument("--cell", type=float, default=150.0, help="cell size in metres (default 150)")
-    t.add_argument("--n", type=int, default=8, help="number of cells (default 8)")
-    t.add_argument("--window", type=int, default=3, help="time window width in hours (default 3)")
-    t.add_argument("--visit", type=int, default=15, help="suggested visit in minutes (default 15)")
+    t.add_argument("--cell", help="cell size in metres (default 150, 25-1000)")
+    t.add_argument("--n", help="number of cells (default 8, 1-30)")
+    t.add_argument("--window", help="time window width in hours (default 3)")
+    t.add_argument("--visit", help="suggested visit in minutes (default 15)")
     t.add_argument("--out", metavar="FILE", help="write .geojson, .gpkg or .csv")
     t.add_argument("--briefing", metavar="FILE", help="also write a printable one-page HTML briefing")
     t.set_defaults(handler=_plan_patrol, verb="plan patrol")
@@ -112,31 +90,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_store_args(p)
     add_selection_args(p)
     _add_method_args(p)
-    p.add_argument("--area-share", type=float, default=0.01, help="hotspot area cap, share of the district (0.01)")
-    p.add_argument("--train-months", type=int, default=3, help="training window in months (default 3)")
-    p.add_argument("--test-months", type=int, default=1, help="test window in months (default 1)")
+    p.add_argument("--area-share", help="hotspot area cap, share of the district (0.01)")
+    p.add_argument("--train-months", help="training window in months (default 3)")
+    p.add_argument("--test-months", help="test window in months (default 1)")
     p.add_argument("--all-types", action="store_true", help="only all crime types together (faster)")
     p.add_argument(
         "--max-folds",
-        type=int,
-        default=12,
-        help="use the latest N monthly folds with data (default 12; 0 for all, slow on years of data)",
+        dest="folds",
+        help="use the latest N monthly folds with data (default 6, the same as the map; 0 for all)",
     )
     p.add_argument("--out", metavar="FILE", help="write the table as .csv")
     p.set_defaults(handler=_evaluate)
 
 
-def _load(args):
-    sel = selection_from_args(args)
-    store = open_store(args)
-    res = store.query(sel)
-    if res.empty:
-        detail = "; ".join(res.notes)
-        raise CliError(f"no incidents match the selection ({sel.describe()})" + (f": {detail}" if detail else ""))
-    return store, res
-
-
-def _print_notes(res, params: dict | None = None) -> None:
+def _print_notes(res: object, params: dict | None = None) -> None:
     for note in getattr(res, "notes", []):
         print(f"note: {note}")
     for w in getattr(res, "warnings", []):
@@ -153,105 +120,78 @@ def _show(table: pd.DataFrame, cols: list[str], top: int | None = None) -> None:
         print(frame.to_string(index=False))
 
 
-def _hotspots(args) -> int:
-    store, sel = _load(args)
-    params = _method_params(args)
-    if args.method == "emerging":
-        from geo.hotspots.emerging import classify_emerging
+def _no_incidents(n: int, notes: tuple[str, ...] | list[str], what: str) -> None:
+    if n == 0:
+        detail = "; ".join(notes)
+        raise HotspotsError(f"no incidents match the selection ({what})" + (f": {detail}" if detail else ""))
 
-        res = classify_emerging(sel, district=store.district, seed=args.seed, **params)
-    else:
-        from geo.hotspots import find_hotspots
 
-        res = find_hotspots(sel, args.method, district=store.district, seed=args.seed, **params)
-    print(f"{res.message} - {sel.selection.describe()}")
+def _hotspots(args: argparse.Namespace) -> int:
+    options = HotspotsOptions.from_params(params_from_args(args, _METHOD_FLAGS))
+    found = run_hotspots.__wrapped__(source_from_args(args), options)  # the CLI runs once: no cache
+    res = found.result
+    _no_incidents(found.n_incidents, res.notes, options.selection.describe())
+    print(f"{res.message} - {options.selection.describe()}")
     _print_notes(res, res.params)
     if res.empty:
         print("no hotspots found")
     else:
-        extra = {"gistar": ["gi_class"], "emerging": ["category"]}.get(args.method, [])
-        _show(
-            res.polygons, ["rank", *extra, "count", "share", "area_m2", "density_per_km2", "top_crime_types"], args.top
-        )
+        extra = {"gistar": ["gi_class"], "emerging": ["category"]}.get(options.method, [])
+        cols = ["rank", *extra, "count", "share", "area_m2", "density_per_km2", "top_crime_types"]
+        _show(res.polygons, cols, int(args.top))
     if args.out:
         print(f"wrote {write_frame(res.polygons, args.out)}")
     return 0
 
 
-def _plan_van(args) -> int:
-    from geo.deploy import plan_van_sites
+def _plan(args: argparse.Namespace, mode: str, names: tuple[str, ...]) -> PlanRun:
+    params = params_from_args(args, names)
+    params["mode"] = mode
+    if getattr(args, "no_fixed_cctv", False):
+        params["fixed_cctv"] = "false"
+    options = PlanOptions.from_params(params, cli=True)
+    run = run_plan.__wrapped__(source_from_args(args), options)
+    _no_incidents(run.n_selected, run.result.notes, options.selection.describe())
+    print(f"{options.label} - {options.selection.describe()}")
+    _print_notes(run.result, run.result.params)
+    return run
 
-    store, sel = _load(args)
-    cctv = store.district.cctv.iloc[0:0] if args.no_fixed_cctv else None
-    res = plan_van_sites(
-        sel, args.k, args.radius, district=store.district, cctv=cctv, solver=args.solver, candidates=args.candidates
-    )
-    print(f"{args.k} van site(s), radius {args.radius:g} m - {sel.selection.describe()}")
-    _print_notes(res, res.params)
-    _show(
-        res.table,
-        ["rank", "incidents_covered", "cumulative_share", "peak_hours", "peak_days", "street", "easting", "northing"],
-    )
+
+def _finish_plan(args: argparse.Namespace, run: PlanRun, cols: list[str]) -> int:
+    _show(run.result.table, cols)
     if args.out:
-        print(f"wrote {write_frame(res.table, args.out)}")
-    _briefing(args, res, sel, store.district)
+        print(f"wrote {write_frame(run.result.table, args.out)}")
+    if args.briefing:
+        page = run_briefing(source_from_args(args), run.options)
+        Path(args.briefing).write_text(page.html, encoding="utf-8")
+        print(f"wrote {args.briefing}")
     return 0
 
 
-def _briefing(args, res, sel, district) -> None:
-    if not args.briefing:
-        return
-    from pathlib import Path
-
-    from geo.briefing import briefing_html
-
-    synthetic = "synthetic" in sel.incidents and bool(sel.incidents["synthetic"].fillna(False).any())
-    page = briefing_html(res, district, selection_text=sel.selection.describe(), synthetic=synthetic)
-    Path(args.briefing).write_text(page, encoding="utf-8")
-    print(f"wrote {args.briefing}")
+def _plan_van(args: argparse.Namespace) -> int:
+    run = _plan(args, "van", ("k", "radius", "solver", "candidates"))
+    cols = ["rank", "incidents_covered", "cumulative_share", "peak_hours", "peak_days", "street", "easting", "northing"]
+    return _finish_plan(args, run, cols)
 
 
-def _plan_patrol(args) -> int:
-    from geo.deploy import plan_patrols
-
-    store, sel = _load(args)
-    res = plan_patrols(sel, args.cell, args.n, window_hours=args.window, visit_minutes=args.visit)
-    print(f"top {args.n} patrol cells of {args.cell:g} m - {sel.selection.describe()}")
-    _print_notes(res, res.params)
-    _show(res.table, ["rank", "count", "share", "best_window", "suggested_visit", "street"])
-    if args.out:
-        print(f"wrote {write_frame(res.table, args.out)}")
-    _briefing(args, res, sel, store.district)
-    return 0
+def _plan_patrol(args: argparse.Namespace) -> int:
+    run = _plan(args, "patrol", ("cell", "n", "window", "visit"))
+    return _finish_plan(args, run, ["rank", "count", "share", "best_window", "suggested_visit", "street"])
 
 
-def _evaluate(args) -> int:
-    from geo.evaluate import backtest
-
-    if args.method == "emerging":
-        raise CliError("emerging classes are not a forecast; evaluate kde, gistar, dbscan or hdbscan")
-    store, sel = _load(args)
-    params = _method_params(args)
-    cell = params.pop("cell_size", None)
-    table = backtest(
-        sel,
-        args.method,
-        district=store.district,
-        area_share=args.area_share,
-        train_months=args.train_months,
-        test_months=args.test_months,
-        by_crime_type=not args.all_types,
-        cell_size=cell,
-        max_folds=args.max_folds or None,
-        seed=args.seed,
-        **params,
-    )
-    p = table.attrs["params"]
-    print(f"backtest of {args.method} at {args.area_share:.1%} of the area - {sel.selection.describe()}")
-    print(f"{len(p['folds'])} fold(s): " + "; ".join(p["folds"]) + f"; cell {p['cell_size_m']:g} m")
-    for note in table.attrs.get("notes", []):
+def _evaluate(args: argparse.Namespace) -> int:
+    params = params_from_args(args, (*_METHOD_FLAGS, "area_share", "train_months", "test_months", "folds"))
+    params["by_crime_type"] = "false" if args.all_types else "true"
+    options = BacktestOptions.from_params(params)
+    hot = options.hotspots
+    bt = run_backtest.__wrapped__(source_from_args(args), options)
+    if bt.table is None:
+        raise HotspotsError(bt.reason)
+    print(f"backtest of {hot.method} at {options.area_share:.1%} of the area - {hot.selection.describe()}")
+    print(f"{len(bt.fold_names)} fold(s): " + "; ".join(bt.fold_names) + f"; cell {bt.cell_size_m:g} m")
+    for note in bt.notes:
         print(f"note: {note}")
-    _show(table, ["crime_type", "model", "test_incidents", "hit_rate", "area_share", "pai", "pai_at_cap"])
+    _show(bt.table, ["crime_type", "model", "test_incidents", "hit_rate", "area_share", "pai", "pai_at_cap"])
     if args.out:
-        print(f"wrote {write_frame(table, args.out)}")
+        print(f"wrote {write_frame(bt.table, args.out)}")
     return 0

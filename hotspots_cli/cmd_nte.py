@@ -7,25 +7,25 @@ and writes the table as CSV with ``--out``.
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from geo.schema import NTE_VIOLENCE
-from geo.selection import Selection
-from geo.timing import convention_text, hour_weekday, in_hour_window, nte_by_zone
+from geo.targets import fy_label
+from geo.timing import convention_text
 from hotspots_cli.main import CliError
-from hotspots_cli.options import add_selection_args, add_store_args, open_store, selection_from_args, write_frame
-
-_INCLUDE = {
-    "public-order": "Public order",
-    "criminal-damage": "Criminal damage and arson",
-    "asb": "Anti-social behaviour",
-}
+from hotspots_cli.options import add_selection_args, add_store_args, params_from_args, source_from_args, write_frame
+from service.errors import HotspotsError
+from service.nte import NteOptions, run_comparison, run_hour_weekday, run_nte
+from service.nte_types import window_text
+from service.premises import PremisesOptions, run_premises
+from service.report import run_report
+from service.targets import TargetsOptions, run_targets
+from service.trends import TrendsOptions, run_trends
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add this module's verbs to the ``hotspots`` parser."""
     p = sub.add_parser("nte", help="night-time economy: violence by night and hour, inside each zone and elsewhere")
     _common(p)
     _nte_types(p)
@@ -48,17 +48,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("premises", help="night-time violence linked to the nearest licensed premises")
     _common(p)
     _nte_types(p)
-    p.add_argument("--radius", type=float, default=50.0, metavar="M", help="link radius in metres (default 50)")
+    p.add_argument("--radius", metavar="M", help="link radius in metres (default 50)")
     p.add_argument("--top", type=int, default=20, metavar="N", help="rows to print (default 20; --out gets all)")
     p.set_defaults(handler=_premises)
 
     p = sub.add_parser("trends", help="counts per month/week/weekend with unusual-count flags")
     _common(p)
-    p.add_argument("--by", default="crime_type", help="group columns, comma-separated (default crime_type)")
-    p.add_argument("--freq", choices=["month", "week", "weekend"], default="month", help="period (default month)")
+    p.add_argument("--by", help="group columns, comma-separated (default crime_type)")
+    p.add_argument("--freq", choices=["month", "week", "weekend"], help="period (default month)")
     p.add_argument("--at", metavar="DATE", help="a date inside the period to examine (default the latest)")
-    p.add_argument("--baseline", type=int, default=12, help="previous periods averaged (default 12)")
-    p.add_argument("--alpha", type=float, default=0.01, help="two-sided tail of the expected range (default 0.01)")
+    p.add_argument("--baseline", help="previous periods averaged (default 12)")
+    p.add_argument("--alpha", help="two-sided tail of the expected range (default 0.01)")
     p.add_argument("--flagged-only", action="store_true", help="print only flagged groups")
     p.set_defaults(handler=_trends)
 
@@ -77,38 +77,9 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _nte_types(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--include",
-        action="append",
-        choices=sorted(_INCLUDE),
-        default=[],
-        help="add a crime type to violence (repeat); --crime replaces the set instead",
-    )
-    p.add_argument("--window", default="18-06", metavar="HH-HH", help="night-time hours (default 18-06)")
-
-
-def _window(text: str) -> tuple[int, int]:
-    try:
-        a, b = (int(x) for x in text.split("-"))
-    except ValueError:
-        raise CliError(f"--window '{text}' must be HH-HH, e.g. 18-06") from None
-    if not (0 <= a <= 23 and 0 <= b <= 24) or a == b % 24:
-        raise CliError(f"--window '{text}': two different hours in 0-24")
-    return a, b
-
-
-def _types(args: argparse.Namespace, sel: Selection) -> tuple[str, ...]:
-    if sel.crime_types:
-        return sel.crime_types
-    return (*NTE_VIOLENCE, *(_INCLUDE[k] for k in args.include))
-
-
-def _query(args: argparse.Namespace, sel: Selection):
-    store = open_store(args)
-    result = store.query(sel)
-    for note in result.notes:
-        print(f"note: {note}")
-    return store, result.incidents
+    # One rule for every face: --crime (the selection's crime filter) replaces the night-time
+    # types; without it, violence.  (There is no separate --include.)
+    p.add_argument("--window", metavar="HH-HH", help="night-time hours (default 18-06)")
 
 
 def _print_table(title: str, df: pd.DataFrame, floats: int = 0) -> None:
@@ -124,67 +95,52 @@ def _write(df: pd.DataFrame, out: str | None) -> None:
 
 
 def _nte(args: argparse.Namespace) -> int:
-    sel = selection_from_args(args)
-    window = _window(args.window)
+    params = params_from_args(args, ("window", "midnight"))
+    if args.aoristic:
+        params["aoristic"] = "true"
+    options = NteOptions.from_params(params)
+    src = source_from_args(args)
     if args.compare_year:
-        return _compare(args, sel, window)
-    store, incidents = _query(args, sel)
-    print(f"selection: {sel.describe()}")
+        return _compare(args, options)
+    sel = options.selection
     if args.matrix:
-        hw = hour_weekday(incidents, aoristic=args.aoristic, night_cutoff=sel.night_cutoff, midnight=args.midnight)
+        hw = run_hour_weekday.__wrapped__(src, options)
+        print(f"selection: {sel.describe()}")
         print(f"convention: {hw.convention}")
         for note in hw.notes:
             print(f"note: {note}")
-        _print_table(
-            "hour x weekday" + (" (rows are nights)" if sel.night_cutoff else ""),
-            hw.night_ordered(),
-            1 if args.aoristic else 0,
-        )
+        title = "hour x weekday" + (" (rows are nights)" if sel.night_cutoff else "")
+        _print_table(title, hw.night_ordered(), 1 if options.aoristic else 0)
         if hw.midnight_flagged and not hw.midnight_included:
             _print_table("stamped 00:00, shown separately", hw.midnight_by_day.to_frame().T)
         _write(hw.long(), args.out)
         return 0
-    types = _types(args, sel)
-    view = nte_by_zone(
-        incidents,
-        store.district,
-        crime_types=types,
-        window=window,
-        night_cutoff=sel.night_cutoff,
-        aoristic=args.aoristic,
-    )
-    print(f"crime types: {', '.join(types)}")
+    a = run_nte.__wrapped__(src, options)
+    for note in a.selection_notes:
+        print(f"note: {note}")
+    print(f"selection: {sel.describe()}")
+    view = a.view
+    print(f"crime types: {', '.join(a.crime_types)}")
     print(f"convention: {view.convention}")
     for note in view.notes:
         print(f"note: {note}")
-    digits = 1 if args.aoristic else 0
+    digits = 1 if options.aoristic else 0
     _print_table("by night of week", view.by_night, digits)
     _print_table("by hour", view.by_hour, digits)
     _write(view.table, args.out)
     return 0
 
 
-def _compare(args: argparse.Namespace, sel: Selection, window: tuple[int, int]) -> int:
-    from geo.trends import compare_year_on_year
-
-    store, incidents = _query(args, sel.replace(date_from=None, date_to=None))
-    types = _types(args, sel)
-    yoy = compare_year_on_year(
-        incidents,
-        store.district,
-        crime_types=types,
-        window=window,
-        date_from=sel.date_from,
-        date_to=sel.date_to,
-        night_cutoff=sel.night_cutoff,
-    )
-    if yoy is None:
-        raise CliError("no timed night-time incidents in this selection to compare")
-    cmp, (start, end), (p0, p1) = yoy.comparison, yoy.current, yoy.previous
-    print(f"crime types: {', '.join(types)}; window {window[0]:02d}:00-{window[1] % 24:02d}:00")
-    print(f"convention: {convention_text(sel.night_cutoff)}")
+def _compare(args: argparse.Namespace, options: NteOptions) -> int:
+    result = run_comparison.__wrapped__(source_from_args(args), options)
+    if result.comparison is None:
+        raise HotspotsError(result.note)
+    cmp = result.comparison
+    (start, end), (p0, p1) = cmp.current, cmp.previous
+    print(f"crime types: {', '.join(options.crime_types)}; window {window_text(options.window)}")
+    print(f"convention: {convention_text(options.selection.night_cutoff)}")
     print(f"current {start:%d/%m/%Y}-{end:%d/%m/%Y} against previous {p0:%d/%m/%Y}-{p1:%d/%m/%Y}")
-    print(f"zone bands: {yoy.band_rule}")
+    print(f"zone bands: {result.band_rule}")
     print(f"test: {cmp.method}")
     for note in cmp.notes:
         print(f"note: {note}")
@@ -194,23 +150,13 @@ def _compare(args: argparse.Namespace, sel: Selection, window: tuple[int, int]) 
 
 
 def _premises(args: argparse.Namespace) -> int:
-    from geo.premises import link_premises, premises_zones
-
-    sel = selection_from_args(args)
-    window = _window(args.window)
-    store, incidents = _query(args, sel)
-    types = _types(args, sel)
-    sub = incidents[incidents["crime_type"].isin(types).to_numpy() & in_hour_window(incidents, window)]
-    district = store.district
-    res = link_premises(
-        sub,
-        district.premises,
-        radius_m=args.radius,
-        zones=premises_zones(district.premises, district),
-        night_cutoff=sel.night_cutoff,
-    )
-    print(f"selection: {sel.describe()}; crime types: {', '.join(types)}")
-    print(f"window {window[0]:02d}:00-{window[1] % 24:02d}:00; {convention_text(sel.night_cutoff)}")
+    options = PremisesOptions.from_params(params_from_args(args, ("radius", "window")))
+    res = run_premises.__wrapped__(source_from_args(args), options)
+    if res is None:
+        raise HotspotsError("no timed night-time incidents of these crime types match the selection")
+    sel = options.selection
+    print(f"selection: {sel.describe()}; crime types: {', '.join(options.crime_types)}")
+    print(f"window {window_text(options.window)}; {convention_text(sel.night_cutoff)}")
     print(f"rule: {res.rule}")
     for note in res.notes:
         print(f"note: {note}")
@@ -221,22 +167,10 @@ def _premises(args: argparse.Namespace) -> int:
 
 
 def _trends(args: argparse.Namespace) -> int:
-    from geo.trends import period_trends
-
-    sel = selection_from_args(args)
-    _, incidents = _query(args, sel)
-    by = tuple(c.strip() for c in args.by.split(",") if c.strip())
-    rep = period_trends(
-        incidents,
-        freq=args.freq,
-        by=by,
-        at=args.at,
-        baseline=args.baseline,
-        alpha=args.alpha,
-        night_cutoff=sel.night_cutoff,
-    )
-    print(f"selection: {sel.describe()}")
-    print(f"{args.freq}: {rep.period}; {rep.method}")
+    options = TrendsOptions.from_params(params_from_args(args, ("freq", "by", "at", "baseline", "alpha")))
+    rep = run_trends.__wrapped__(source_from_args(args), options).report
+    print(f"selection: {options.selection.describe()}")
+    print(f"{options.freq}: {rep.period}; {rep.method}")
     for note in rep.notes:
         print(f"note: {note}")
     table = rep.flagged if args.flagged_only else rep.table
@@ -246,48 +180,27 @@ def _trends(args: argparse.Namespace) -> int:
 
 
 def _targets(args: argparse.Namespace) -> int:
-    from geo.targets import fy_label, parse_quarter, quarter_end, target_table
-    from render.report import render_quarterly_report
-
-    sel = selection_from_args(args)
-    store, incidents = _query(args, sel)
-    district = store.district
-    as_of: date | str | None = args.as_of
-    quarter = None
-    if args.quarter:
-        year, q = parse_quarter(args.quarter)
-        as_of, quarter = quarter_end(year, q), f"{fy_label(year)} Q{q}"
-    rep = target_table(incidents, district.targets, as_of=as_of)
-    if sel.describe() != "all incidents":
-        rep.notes.append(f"counted for part of the district only ({sel.describe()}): the targets are district-wide")
+    options = TargetsOptions.from_params(params_from_args(args, ("quarter", "as_of")))
+    src = source_from_args(args)
+    result = run_targets.__wrapped__(src, options)
+    rep, district = result.report, src.district()
     print(
         f"{district.partnership or district.name}: targets {fy_label(district.targets.baseline_year)} to "
         f"{fy_label(district.targets.target_year)}; evaluated {rep.evaluated_year} to {rep.as_of:%d/%m/%Y}"
     )
     if rep.synthetic:
         print("Contains synthetic demo data")
-    cols = [
-        "category",
-        "baseline",
-        *[c for c in rep.table.columns if c.startswith("max at")],
-        "to_date",
-        "projected",
-        "trajectory",
-        "change_pct",
-        "status",
-    ]
+    maxima = [c for c in rep.table.columns if c.startswith("max at")]
+    cols = ["category", "baseline", *maxima, "to_date", "projected", "trajectory", "change_pct", "status"]
     _print_table("targets", rep.table[cols].set_index("category"), 1)
     print(f"\nrounding: {rep.rounding_rule}")
     print(f"status: {rep.status_rule}")
-    for note in rep.notes:
+    for note in result.notes:
         print(f"note: {note}")
     if args.report:
         path = Path(args.report)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            render_quarterly_report(rep, partnership=district.partnership, district=district.name, quarter=quarter),
-            encoding="utf-8",
-        )
+        path.write_text(run_report(src, options).html, encoding="utf-8")
         print(f"\nwrote {path}")
     _write(rep.table, args.out)
     return 0

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 
+from geo.config import District
 from hotspots_cli.main import CliError
 from hotspots_cli.options import add_store_args
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``serve`` to the ``hotspots`` parser."""
     p = subparsers.add_parser(
         "serve",
         help="run the dashboard web app",
@@ -30,7 +33,7 @@ def register(subparsers) -> None:
     p.set_defaults(handler=serve)
 
 
-def _ensure_store(path: Path, district, build_demo: bool) -> None:
+def _ensure_store(path: Path, district: District, build_demo: bool) -> None:
     if path.exists():
         return
     if not build_demo:
@@ -47,6 +50,7 @@ def _ensure_store(path: Path, district, build_demo: bool) -> None:
 
 
 def serve(args: argparse.Namespace) -> int:
+    """Serve the dashboard under gunicorn; returns the exit code."""
     from gunicorn.app.base import BaseApplication
 
     from geo.config import DEFAULT_DISTRICT, load_district
@@ -64,24 +68,28 @@ def serve(args: argparse.Namespace) -> int:
         os.environ["HOTSPOTS_TILE_URL"] = args.tile_url
 
     class _App(BaseApplication):
-        def load_config(self):
+        def load_config(self) -> None:
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", args.workers)
             self.cfg.set("timeout", args.timeout)
             self.cfg.set("accesslog", None)
             self.cfg.set("proc_name", "hotspots-serve")
 
-        def load(self):
+        def load(self) -> object:
             # Each worker builds its own app: per-process caches, short read-only DuckDB connections.
             from dashboard import data_access
             from dashboard.app import create_app
+            from geo.selection import Selection
+            from service.errors import HotspotsError
 
             app = create_app(str(store), str(district_folder))
             with app.server.app_context():
-                try:  # warm the per-process incident cache so the first visitor does not wait
-                    data_access.incidents()
-                except Exception as exc:
+                try:  # warm the per-process cache so the first visitor does not wait
+                    data_access.source().query(Selection())
+                except HotspotsError as exc:
                     print(f"hotspots serve: warning: could not read the store yet ({exc})", flush=True)
+                except Exception:
+                    logging.exception("hotspots serve: could not read the store")
             return app.server
 
     print(

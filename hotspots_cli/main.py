@@ -1,22 +1,27 @@
 """Entry point of the ``hotspots`` console script.
 
 Each ``hotspots_cli/cmd_*.py`` module exposes ``register(subparsers)`` which adds its verbs; every
-verb's handler returns an exit code.  Errors a user can fix (:class:`CliError` and the library's
-ValueError subclasses) print one clear line and exit non-zero, never a traceback.
+verb's handler returns an exit code.  Errors a user can fix (every
+:class:`service.errors.HotspotsError`, and a missing file) print one clear line and exit 2; anything
+else is a bug: its traceback is logged and the exit code is 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import pkgutil
 import sys
 
 import hotspots_cli
+from service.errors import HotspotsError
+
+log = logging.getLogger("hotspots")
 
 
-class CliError(Exception):
-    """A problem with the user's input: printed as one line, exit code 2."""
+class CliError(HotspotsError):
+    """A problem with the command line: printed as one line, exit code 2 (a :class:`HotspotsError`)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,9 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hotspots: interrupted", file=sys.stderr)
         return 130
-    except (CliError, ValueError, FileNotFoundError) as exc:
+    except (HotspotsError, FileNotFoundError) as exc:
         print(f"hotspots {args.verb}: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        log.exception("hotspots %s: internal error", args.verb)
+        print(f"hotspots {args.verb}: internal error ({type(exc).__name__}); the traceback is above", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -12,6 +12,9 @@ import pandas as pd
 
 from geo.params import selection_from_mapping
 from geo.selection import Selection
+from geo.store import Store
+from service.errors import OptionsError
+from service.source import Source
 
 
 def add_store_args(parser: argparse.ArgumentParser) -> None:
@@ -39,27 +42,44 @@ def add_selection_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def selection_params(args: argparse.Namespace) -> dict[str, object]:
+    """The selection flags as the shared parameter names (``from``, ``to``, ``crime``, ...)."""
+    return {
+        "from": args.date_from,
+        "to": args.date_to,
+        "crime": args.crime,
+        "ho": args.ho,
+        "sector": args.sector,
+        "zone": args.zone,
+        "days": args.days,
+        "hours": args.hours,
+        "night_cutoff": args.night_cutoff,
+    }
+
+
+def params_from_args(args: argparse.Namespace, names: tuple[str, ...]) -> dict[str, object]:
+    """The selection parameters plus the flags ``names`` that were given (dest names = parameter names)."""
+    out = {k: v for k, v in selection_params(args).items() if v is not None}
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None and value is not False:
+            out[name] = value
+    return out
+
+
 def selection_from_args(args: argparse.Namespace) -> Selection:
-    """Build a :class:`Selection` from parsed selection flags (validated; errors are ValueError)."""
-    return selection_from_mapping(
-        {
-            "from": args.date_from,
-            "to": args.date_to,
-            "crime": args.crime,
-            "ho": args.ho,
-            "sector": args.sector,
-            "zone": args.zone,
-            "days": args.days,
-            "hours": args.hours,
-            "night_cutoff": args.night_cutoff,
-        }
-    )
+    """Build a :class:`Selection` from parsed selection flags (validated; errors are SelectionError)."""
+    return selection_from_mapping(selection_params(args))
 
 
-def open_store(args: argparse.Namespace, read_only: bool = True):
+def source_from_args(args: argparse.Namespace) -> Source:
+    """The :class:`service.Source` named by ``--store``/``--district`` (or the defaults)."""
+    return Source.build(args.store, args.district)
+
+
+def open_store(args: argparse.Namespace, read_only: bool = True) -> Store:
     """Open the store named by ``--store``/``--district`` (or the defaults)."""
     from geo.config import DEFAULT_DISTRICT, load_district
-    from geo.store import Store
 
     district = load_district(args.district or DEFAULT_DISTRICT)
     return Store.open(args.store, district=district, read_only=read_only)
@@ -82,9 +102,9 @@ def write_frame(df: pd.DataFrame, out: str | Path) -> Path:
         frame.to_csv(out, index=False)
     elif suffix in {".geojson", ".json", ".gpkg"}:
         if not hasattr(df, "geometry"):
-            raise ValueError(f"{out}: this result has no geometry; write it as .csv")
+            raise OptionsError(f"{out}: this result has no geometry; write it as .csv")
         gdf = df.to_crs(4326)
         gdf.to_file(out, driver="GeoJSON" if suffix != ".gpkg" else "GPKG")
     else:
-        raise ValueError(f"{out}: unknown output format '{suffix}' (use .csv, .geojson or .gpkg)")
+        raise OptionsError(f"{out}: unknown output format '{suffix}' (use .csv, .geojson or .gpkg)")
     return out

@@ -28,6 +28,8 @@ R = TypeVar("R")
 
 _lock = threading.Lock()
 _results: OrderedDict[Hashable, Any] = OrderedDict()
+#: One lock per result being computed, so two callbacks asking for it at once compute it once.
+_pending: dict[Hashable, threading.Lock] = {}
 _versions: dict[str, tuple[float, int, tuple | None]] = {}
 
 
@@ -84,17 +86,26 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        source = args[0]
+        source: Any = args[0]  # a service.source.Source (not imported: it imports this module)
         key = (fn.__module__, fn.__qualname__, source.key, source.version(), args[1:], tuple(sorted(kwargs.items())))
         with _lock:
             if key in _results:
                 _results.move_to_end(key)
                 return _results[key]
-        value = fn(*args, **kwargs)
-        with _lock:
-            _results[key] = value
-            while len(_results) > MAX_ENTRIES:
-                _results.popitem(last=False)
+            pending = _pending.setdefault(key, threading.Lock())
+        with pending:
+            with _lock:
+                if key in _results:
+                    return _results[key]
+            try:
+                value = fn(*args, **kwargs)
+            finally:
+                with _lock:
+                    _pending.pop(key, None)
+            with _lock:
+                _results[key] = value
+                while len(_results) > MAX_ENTRIES:
+                    _results.popitem(last=False)
         return value
 
     return wrapper

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import dash_leaflet as dl
 
+from dashboard.data_access import AppSettings
+from geo.config import District
 
-def base_layers(cfg) -> list[dl.BaseLayer]:
+
+def base_layers(cfg: AppSettings) -> list[dl.BaseLayer]:
     """The configured street map, and no background (boundaries and data still draw offline)."""
     return [
         dl.BaseLayer(
@@ -21,7 +24,9 @@ def base_layers(cfg) -> list[dl.BaseLayer]:
     ]
 
 
-def zone_overlays(prefix: str, district, layers: dict, style, colours: dict[str, str]) -> list[dl.Overlay]:
+def zone_overlays(
+    prefix: str, district: District, layers: dict, style: dict, colours: dict[str, str]
+) -> list[dl.Overlay]:
     """One overlay per alcohol control zone, labelled illustrative where the config says so."""
     return [
         dl.Overlay(
@@ -35,7 +40,9 @@ def zone_overlays(prefix: str, district, layers: dict, style, colours: dict[str,
     ]
 
 
-def cctv_overlay(prefix: str, layers: dict, coverage_style, camera_point, *, name: str, checked: bool) -> dl.Overlay:
+def cctv_overlay(
+    prefix: str, layers: dict, coverage_style: object, camera_point: object, *, name: str, checked: bool
+) -> dl.Overlay:
     """The fixed CCTV cameras and their coverage circles, as one overlay."""
     return dl.Overlay(
         dl.LayerGroup(
@@ -49,7 +56,7 @@ def cctv_overlay(prefix: str, layers: dict, coverage_style, camera_point, *, nam
     )
 
 
-def boundary_overlay(prefix: str, layers: dict, style) -> dl.Overlay:
+def boundary_overlay(prefix: str, layers: dict, style: dict) -> dl.Overlay:
     """The district outline."""
     return dl.Overlay(
         dl.GeoJSON(id=f"{prefix}-boundary", data=layers["boundary"], style=style),

@@ -17,8 +17,10 @@ from datetime import date
 
 import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash.development.base_component import Component
 
 from dashboard import data_access, state
+from geo.config import District
 from geo.schema import CRIME_GROUPS
 from geo.selection import DAY_ABBR, DEFAULT_NIGHT_CUTOFF, SelectionError
 
@@ -59,13 +61,13 @@ def expand_groups(values: list[str] | None) -> list[str]:
     return out
 
 
-def _ho_options(district) -> list[dict]:
+def _ho_options(district: District) -> list[dict]:
     cats = set(district.crime_codes["ho_category"].dropna()) | set(district.police_uk_ho.values())
     cats |= set(district.targets.baseline)
     return [{"label": c, "value": c} for c in sorted(cats)]
 
 
-def _zone_options(district) -> list[dict]:
+def _zone_options(district: District) -> list[dict]:
     opts = [{"label": "Anywhere", "value": ""}]
     for z in district.zones:
         opts += [
@@ -75,23 +77,15 @@ def _zone_options(district) -> list[dict]:
     return opts
 
 
-def _field(label: str, control, html_for: str, help_text: str | None = None) -> html.Div:
+def _field(label: str, control: Component, html_for: str, help_text: str | None = None) -> html.Div:
     children = [html.Label(label, htmlFor=html_for, className="form-label small fw-semibold mb-1"), control]
     if help_text:
         children.append(html.Div(help_text, className="form-text mt-0"))
     return html.Div(children, className="mb-2")
 
 
-def panel(district, latest: date | None, earliest: date | None, latest_dated: date | None = None) -> html.Div:
-    """The filters panel (rendered once in the app shell)."""
-    hour_from = [{"label": "Any time", "value": ""}] + [{"label": f"{h:02d}:00", "value": str(h)} for h in range(24)]
-    hour_to = [{"label": "Any time", "value": ""}] + [
-        {"label": f"{h % 24:02d}:00" + (" (midnight)" if h == 24 else ""), "value": str(h)} for h in range(1, 25)
-    ]
-    cutoffs = [{"label": "Off: calendar days", "value": "off"}] + [
-        {"label": f"{h:02d}:00" + (" (default)" if h == DEFAULT_NIGHT_CUTOFF else ""), "value": str(h)}
-        for h in range(0, 13)
-    ]
+def _date_fields(latest: date | None, earliest: date | None, latest_dated: date | None) -> list:
+    """The date range picker and the quick picks."""
     latest_txt = state.fmt_date(latest) if latest else "unknown"
     quick_note = (
         f"Quick picks count back from the data, not from today: the financial year from its latest date "
@@ -118,6 +112,156 @@ def panel(district, latest: date | None, earliest: date | None, latest_dated: da
         role="group",
         **{"aria-label": "Quick date ranges"},
     )
+    return [
+        _field(
+            "Dates (dd/mm/yyyy, inclusive)",
+            dcc.DatePickerRange(
+                id="f-dates",
+                start_date_id="f-date-from",
+                end_date_id="f-date-to",
+                display_format="DD/MM/YYYY",
+                first_day_of_week=1,
+                clearable=True,
+                min_date_allowed=earliest.isoformat() if earliest else None,
+                max_date_allowed=latest.isoformat() if latest else None,
+                initial_visible_month=latest.isoformat() if latest else None,
+                start_date_placeholder_text="First",
+                end_date_placeholder_text="Last",
+                number_of_months_shown=1,
+                persistence=False,
+            ),
+            "f-date-from",
+        ),
+        quick,
+        html.Div(
+            quick_note,
+            className="form-text mt-0 mb-2",
+        ),
+    ]
+
+
+def _what_fields(district: District) -> list:
+    """Crime types, Home Office categories, sectors and the zone."""
+    return [
+        _field(
+            "Crime types",
+            dcc.Dropdown(
+                id="f-crime",
+                options=crime_options(),
+                multi=True,
+                placeholder="All crime types",
+                persistence=False,
+            ),
+            "f-crime",
+            "Pick a group entry to add all its types.",
+        ),
+        _field(
+            "Home Office target categories",
+            dcc.Dropdown(
+                id="f-ho",
+                options=_ho_options(district),
+                multi=True,
+                placeholder="Any category",
+                persistence=False,
+            ),
+            "f-ho",
+        ),
+        _field(
+            "Police sectors (illustrative)",
+            dcc.Dropdown(
+                id="f-sector",
+                options=[{"label": s, "value": s} for s in district.sectors["sector"]],
+                multi=True,
+                placeholder="All sectors",
+                persistence=False,
+            ),
+            "f-sector",
+        ),
+        _field(
+            "Alcohol control zone",
+            dcc.Dropdown(
+                id="f-zone",
+                options=_zone_options(district),
+                value="",
+                clearable=False,
+                searchable=False,
+                persistence=False,
+            ),
+            "f-zone",
+        ),
+    ]
+
+
+def _time_fields() -> list:
+    """Days of week, the hour window and the night cut-off."""
+    hour_from = [{"label": "Any time", "value": ""}] + [{"label": f"{h:02d}:00", "value": str(h)} for h in range(24)]
+    hour_to = [{"label": "Any time", "value": ""}] + [
+        {"label": f"{h % 24:02d}:00" + (" (midnight)" if h == 24 else ""), "value": str(h)} for h in range(1, 25)
+    ]
+    cutoffs = [{"label": "Off: calendar days", "value": "off"}] + [
+        {"label": f"{h:02d}:00" + (" (default)" if h == DEFAULT_NIGHT_CUTOFF else ""), "value": str(h)}
+        for h in range(0, 13)
+    ]
+    return [
+        html.Fieldset(
+            [
+                html.Legend(
+                    "Days (nights) of week",
+                    className="form-label small fw-semibold mb-1",
+                    style={"fontSize": "0.8rem", "float": "none"},
+                ),
+                dcc.Checklist(
+                    id="f-days",
+                    options=[{"label": f" {a}", "value": i} for i, a in enumerate(DAY_ABBR)],
+                    value=[],
+                    inline=True,
+                    inputClassName="form-check-input me-1",
+                    labelClassName="form-check-label me-2 small",
+                    persistence=False,
+                ),
+            ],
+            className="mb-2",
+        ),
+        html.Div(
+            [
+                html.Div(
+                    _field(
+                        "From hour",
+                        dcc.Dropdown(id="f-hour-from", options=hour_from, value="", clearable=False, persistence=False),
+                        "f-hour-from",
+                    ),
+                    className="col-6",
+                ),
+                html.Div(
+                    _field(
+                        "To hour",
+                        dcc.Dropdown(id="f-hour-to", options=hour_to, value="", clearable=False, persistence=False),
+                        "f-hour-to",
+                    ),
+                    className="col-6",
+                ),
+            ],
+            className="row g-2",
+        ),
+        html.Div(id="f-hours-note", className="form-text mt-0 mb-2", **{"aria-live": "polite"}),
+        _field(
+            "Night cut-off",
+            dcc.Dropdown(
+                id="f-cutoff",
+                options=cutoffs,
+                value=str(DEFAULT_NIGHT_CUTOFF),
+                clearable=False,
+                persistence=False,
+            ),
+            "f-cutoff",
+            "Times before the cut-off count to the previous night: with 06:00, 02:00 on "
+            "Saturday is Friday night. Day-of-week filters use nights.",
+        ),
+    ]
+
+
+def panel(district: District, latest: date | None, earliest: date | None, latest_dated: date | None = None) -> html.Div:
+    """The filters panel (rendered once in the app shell)."""
     return html.Div(
         [
             html.Div(
@@ -128,138 +272,15 @@ def panel(district, latest: date | None, earliest: date | None, latest_dated: da
                 className="d-flex justify-content-between align-items-center mb-2",
             ),
             html.Div(id="f-error", role="alert", className="small text-danger mb-2"),
-            _field(
-                "Dates (dd/mm/yyyy, inclusive)",
-                dcc.DatePickerRange(
-                    id="f-dates",
-                    start_date_id="f-date-from",
-                    end_date_id="f-date-to",
-                    display_format="DD/MM/YYYY",
-                    first_day_of_week=1,
-                    clearable=True,
-                    min_date_allowed=earliest.isoformat() if earliest else None,
-                    max_date_allowed=latest.isoformat() if latest else None,
-                    initial_visible_month=latest.isoformat() if latest else None,
-                    start_date_placeholder_text="First",
-                    end_date_placeholder_text="Last",
-                    number_of_months_shown=1,
-                    persistence=False,
-                ),
-                "f-date-from",
-            ),
-            quick,
-            html.Div(
-                quick_note,
-                className="form-text mt-0 mb-2",
-            ),
-            _field(
-                "Crime types",
-                dcc.Dropdown(
-                    id="f-crime",
-                    options=crime_options(),
-                    multi=True,
-                    placeholder="All crime types",
-                    persistence=False,
-                ),
-                "f-crime",
-                "Pick a group entry to add all its types.",
-            ),
-            _field(
-                "Home Office target categories",
-                dcc.Dropdown(
-                    id="f-ho",
-                    options=_ho_options(district),
-                    multi=True,
-                    placeholder="Any category",
-                    persistence=False,
-                ),
-                "f-ho",
-            ),
-            _field(
-                "Police sectors (illustrative)",
-                dcc.Dropdown(
-                    id="f-sector",
-                    options=[{"label": s, "value": s} for s in district.sectors["sector"]],
-                    multi=True,
-                    placeholder="All sectors",
-                    persistence=False,
-                ),
-                "f-sector",
-            ),
-            _field(
-                "Alcohol control zone",
-                dcc.Dropdown(
-                    id="f-zone",
-                    options=_zone_options(district),
-                    value="",
-                    clearable=False,
-                    searchable=False,
-                    persistence=False,
-                ),
-                "f-zone",
-            ),
-            html.Fieldset(
-                [
-                    html.Legend(
-                        "Days (nights) of week",
-                        className="form-label small fw-semibold mb-1",
-                        style={"fontSize": "0.8rem", "float": "none"},
-                    ),
-                    dcc.Checklist(
-                        id="f-days",
-                        options=[{"label": f" {a}", "value": i} for i, a in enumerate(DAY_ABBR)],
-                        value=[],
-                        inline=True,
-                        inputClassName="form-check-input me-1",
-                        labelClassName="form-check-label me-2 small",
-                        persistence=False,
-                    ),
-                ],
-                className="mb-2",
-            ),
-            html.Div(
-                [
-                    html.Div(
-                        _field(
-                            "From hour",
-                            dcc.Dropdown(
-                                id="f-hour-from", options=hour_from, value="", clearable=False, persistence=False
-                            ),
-                            "f-hour-from",
-                        ),
-                        className="col-6",
-                    ),
-                    html.Div(
-                        _field(
-                            "To hour",
-                            dcc.Dropdown(id="f-hour-to", options=hour_to, value="", clearable=False, persistence=False),
-                            "f-hour-to",
-                        ),
-                        className="col-6",
-                    ),
-                ],
-                className="row g-2",
-            ),
-            html.Div(id="f-hours-note", className="form-text mt-0 mb-2", **{"aria-live": "polite"}),
-            _field(
-                "Night cut-off",
-                dcc.Dropdown(
-                    id="f-cutoff",
-                    options=cutoffs,
-                    value=str(DEFAULT_NIGHT_CUTOFF),
-                    clearable=False,
-                    persistence=False,
-                ),
-                "f-cutoff",
-                "Times before the cut-off count to the previous night: with 06:00, 02:00 on "
-                "Saturday is Friday night. Day-of-week filters use nights.",
-            ),
+            *_date_fields(latest, earliest, latest_dated),
+            *_what_fields(district),
+            *_time_fields(),
         ],
         className="filters-panel",
     )
 
 
-def _hours_note(hf, ht) -> str:
+def _hours_note(hf: str | None, ht: str | None) -> str:
     if hf in (None, "") or ht in (None, ""):
         return "Times in 24-hour clock; the end hour is excluded."
     a, b = int(hf), int(ht)
@@ -283,7 +304,7 @@ def register(app: dash.Dash) -> None:
         Input("f-reset", "n_clicks"),
         State(SELECTION_STORE, "data"),
     )
-    def sync(search, *args):
+    def sync(search: str | None, *args: object) -> tuple:
         values = dict(zip(_CONTROLS, args[: len(_CONTROLS)], strict=True))
         current = args[-1]
         trig = ctx.triggered_id
@@ -331,5 +352,5 @@ def register(app: dash.Dash) -> None:
         )
 
     @app.callback(Output("f-hours-note", "children"), Input("f-hour-from", "value"), Input("f-hour-to", "value"))
-    def hours_note(hf, ht):
+    def hours_note(hf: str | None, ht: str | None) -> str:
         return _hours_note(hf, ht)

@@ -6,6 +6,7 @@ import dash
 from dash import MATCH, Input, Output, State, dcc, html
 
 from dashboard import state
+from geo.config import District
 
 
 def _pages() -> list[dict]:
@@ -23,7 +24,7 @@ def data_line(summary: dict | None, error: str | None = None) -> str:
     return error or "The store holds no incidents yet: add a file on the Data page."
 
 
-def header(district, summary: dict | None, error: str | None = None) -> html.Header:
+def header(district: District, summary: dict | None, error: str | None = None) -> html.Header:
     """Header bar.  ``summary`` is ``store.summary()`` (None when the store cannot be read)."""
     line = data_line(summary, error)
     nav = html.Nav(
@@ -78,7 +79,7 @@ def register(app: dash.Dash) -> None:
         Input("url", "pathname"),
         State({"type": "nav-link", "path": MATCH}, "id"),
     )
-    def nav_href(search, pathname, link_id):
+    def nav_href(search: str | None, pathname: str | None, link_id: dict) -> str:
         path = app.get_relative_path(link_id["path"])
         # Only the shared filters travel between pages; page parameters stay with their page.
         sel, _ = state.selection_from_search(search)

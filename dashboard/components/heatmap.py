@@ -21,6 +21,28 @@ def _hover(aoristic: bool) -> str:
     return "%{y} night, %{x}<br>" + value + "<extra>%{fullData.name}</extra>"
 
 
+def _style(fig: go.Figure, title: str | None, height: int, zmax: float, aoristic: bool) -> None:
+    """Title, margins and the one colour scale shared by every panel."""
+    fig.update_layout(
+        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 14}},
+        height=height,
+        margin={"l": 80, "r": 10, "t": 58 if title else 30, "b": 60},
+        font=_FONT,
+        coloraxis={
+            "colorscale": COLOURSCALE,
+            "cmin": 0,
+            "cmax": zmax,
+            "colorbar": {
+                "title": {"text": "Incident-<br>equivalents" if aoristic else "Incidents", "side": "top"},
+                "thickness": 12,
+                "len": 0.9,
+            },
+        },
+        plot_bgcolor="#ffffff",
+        paper_bgcolor="#ffffff",
+    )
+
+
 def hour_night_figure(
     panels: dict[str, pd.DataFrame],
     hours: list[int],
@@ -87,24 +109,7 @@ def hour_night_figure(
         )
     fig.update_yaxes(autorange="reversed", type="category", ticks="")
     fig.update_yaxes(title_text="Night of", row=1, col=1)
-    fig.update_layout(
-        title={"text": title, "x": 0.0, "xanchor": "left", "font": {"size": 14}},
-        height=height,
-        margin={"l": 80, "r": 10, "t": 58 if title else 30, "b": 60},
-        font=_FONT,
-        coloraxis={
-            "colorscale": COLOURSCALE,
-            "cmin": 0,
-            "cmax": zmax,
-            "colorbar": {
-                "title": {"text": "Incident-<br>equivalents" if aoristic else "Incidents", "side": "top"},
-                "thickness": 12,
-                "len": 0.9,
-            },
-        },
-        plot_bgcolor="#ffffff",
-        paper_bgcolor="#ffffff",
-    )
+    _style(fig, title, height, zmax, aoristic)
     for ann in fig.layout.annotations:  # subplot titles
         ann.update(font={"size": 12})
     return fig

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dash import html
 
+from geo.selection import Selection
+from service.hotspots import HotspotDetails
+
 
 def short_method(method: str | None) -> str:
     """Short name of a hotspot method for counts and titles (``"Gi*"`` for ``"gistar"``)."""
-    return {"kde": "KDE", "gistar": "Gi*", "dbscan": "DBSCAN", "hdbscan": "HDBSCAN"}.get(method, method or "")
+    names = {"kde": "KDE", "gistar": "Gi*", "dbscan": "DBSCAN", "hdbscan": "HDBSCAN", "emerging": "emerging Gi*"}
+    return names.get(method or "", method or "")
 
 
 def details_aside() -> html.Aside:
@@ -59,13 +63,14 @@ def _pai_line(bt: dict | None, method: str | None) -> html.Div:
     )
 
 
-def details_panel(d: dict, n_total: int, method: str | None, bt: dict | None, sel) -> list:
-    """Children of ``map-details-body`` for ``d`` (:func:`dashboard.hotspot_data.hotspot_details`)."""
-    total = sum(n for _, n in d["crime_types"]) or 1
-    types = [html.Li(f"{t}: {n:,} ({n / total:.0%})") for t, n in d["crime_types"][:5]]
-    if len(d["crime_types"]) > 5:
-        types.append(html.Li(f"{len(d['crime_types']) - 5} other types", className="text-muted"))
-    if d["timed"]:
+def details_panel(d: HotspotDetails, method: str | None, bt: dict | None, sel: Selection) -> list:
+    """Children of ``map-details-body`` for ``d`` (:func:`service.hotspots.hotspot_details`)."""
+    total = sum(n for _, n in d.crime_types) or 1
+    types = [html.Li(f"{t}: {n:,} ({n / total:.0%})") for t, n in d.crime_types[:5]]
+    if len(d.crime_types) > 5:
+        types.append(html.Li(f"{len(d.crime_types) - 5} other types", className="text-muted"))
+    p = d.profile
+    if p.timed:
         day_rule = (
             "calendar days"
             if sel.night_cutoff is None
@@ -75,13 +80,13 @@ def details_panel(d: dict, n_total: int, method: str | None, bt: dict | None, se
             html.Div(
                 [
                     html.Strong("Peak hours: "),
-                    f"{d['peak_hours']} ({d['window_share']:.0%} of {d['timed']:,} incidents with a time)",
+                    f"{p.peak_hours} ({p.window_share or 0:.0%} of {p.timed:,} incidents with a time)",
                 ]
             ),
             html.Div(
                 [
                     html.Strong("Peak days: "),
-                    ", ".join(f"{name} {n:,}" for name, n in d["days"][:3]),
+                    ", ".join(f"{name} {n:,}" for name, n in p.days[:3]),
                     html.Span(f" ({day_rule})", className="text-muted"),
                 ]
             ),
@@ -89,12 +94,12 @@ def details_panel(d: dict, n_total: int, method: str | None, bt: dict | None, se
     else:
         times = [html.Div([html.Strong("Peak hours and days: "), "no times (month-precision data)"])]
     return [
-        html.Div(html.Strong(f"Hotspot {d['rank']} of {n_total:,}"), id="map-details-title", className="pe-4"),
+        html.Div(html.Strong(f"Hotspot {d.rank} of {d.n_hotspots:,}"), id="map-details-title", className="pe-4"),
         html.Div(
-            f"{d['count']:,} incidents ({d['share']:.1%} of the selection) · {d['area_m2'] / 1e4:,.2f} ha · "
-            f"{d['density_per_km2']:,.0f} per km²"
+            f"{d.count:,} incidents ({d.share:.1%} of the selection) · {d.area_m2 / 1e4:,.2f} ha · "
+            f"{d.density_per_km2:,.0f} per km²"
         ),
-        html.Div(["Commonest location: ", d["street"]], className="text-muted") if d["street"] else None,
+        html.Div(["Nearest street: ", d.street], className="text-muted") if d.street else None,
         html.Div(html.Strong("Crime types"), className="mt-1"),
         html.Ul(types, className="mb-1 ps-3", id="map-details-types"),
         *times,

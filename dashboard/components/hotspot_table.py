@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dash_ag_grid as dag
+import pandas as pd
 from dash import dcc, html
 
 _TABLE_COLUMNS = [
@@ -85,8 +86,8 @@ def ranked_table() -> html.Section:
     )
 
 
-def table_rows(table) -> list[dict]:
-    """Grid rows of a ranked hotspot table (:func:`dashboard.hotspot_data.hotspot_table`)."""
+def table_rows(table: pd.DataFrame) -> list[dict]:
+    """Grid rows of a ranked hotspot table (:func:`service.hotspots.run_hotspot_table`)."""
     cols = ["rank", "count", "share", "area_ha", "density_per_km2", "top_crime_types", "street"]
     frame = table[cols].copy()
     frame["rank"] = frame["rank"].astype(int)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dash import html
 
-from dashboard.components.palette import (
+from geo.config import District
+from render.palette import (
     CAMERA_FILL,
     COVERAGE_FILL,
     PREMISES_FILL,
@@ -13,18 +14,18 @@ from dashboard.components.palette import (
 )
 
 
-def map_colours(district) -> tuple[dict, dict]:
+def map_colours(district: District) -> tuple[dict, dict]:
     """Fill colour per sector name and per zone key (the legend and the layers use the same)."""
     sectors = {s: SECTOR_COLOURS[i % len(SECTOR_COLOURS)] for i, s in enumerate(district.sectors["sector"])}
     zones = {z.key: ZONE_COLOURS[i % len(ZONE_COLOURS)] for i, z in enumerate(district.zones)}
     return sectors, zones
 
 
-def map_legend(district) -> html.Details:
+def map_legend(district: District) -> html.Details:
     """The collapsible legend drawn over the map (open by default)."""
     sectors, zones = map_colours(district)
 
-    def item(label, swatch_style, dot=False):
+    def item(label: str, swatch_style: object, dot: object = False) -> html.Span:
         return html.Div([html.Span(className="dot" if dot else "sw", style=swatch_style), label], className="lg-item")
 
     rows = [html.Div("Police sectors (illustrative)", className="lg-head")]

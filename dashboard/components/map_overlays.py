@@ -11,13 +11,15 @@ from dash_extensions.javascript import Namespace
 from dashboard import data_access
 from dashboard.components.district_layers import boundary_overlay, cctv_overlay, zone_overlays
 from dashboard.components.map_legend import map_colours
+from dashboard.data_access import AppSettings
+from geo.config import District
 
 ns = Namespace("hotspots", "map")
 EMPTY_GEOJSON = {"type": "FeatureCollection", "features": []}
 DENSITY_OVERLAY = "Density surface (hotspot method's score)"
 
 
-def map_overlays(district, cfg) -> list:
+def map_overlays(district: District, cfg: AppSettings) -> list:
     """The layers control's overlays, in display order (raises if a district layer cannot be read)."""
     layers = data_access.static_layers(cfg.district_folder)
     sectors, zones = map_colours(district)
@@ -33,6 +35,16 @@ def map_overlays(district, cfg) -> list:
                 pointToLayer=ns("incident"),
             ),
             name="Incidents (clustered)",
+            checked=True,
+        ),
+        dl.Overlay(
+            # Filled only when a selection has more located incidents than the map draws one by one.
+            dl.GeoJSON(
+                id="map-incident-grid",
+                format="geobuf",
+                style={"color": "#3b528b", "weight": 1, "fillColor": "#21918c", "fillOpacity": 0.35},
+            ),
+            name="Incidents per square (large selections)",
             checked=True,
         ),
         dl.Overlay(

@@ -27,7 +27,7 @@ _SWATCH = {
 }
 
 
-def fit_zoom(bounds, height_px: int, width_px: int) -> float:
+def fit_zoom(bounds: list, height_px: int, width_px: int) -> float:
     """Largest quarter zoom level showing ``bounds`` in a box (the map's own fitBounds needs a sized box)."""
     (south, west), (north, east) = bounds
     lon_z = math.log2(width_px * 360 / (256 * max(east - west, 1e-6)))

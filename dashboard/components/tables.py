@@ -8,20 +8,21 @@ import pandas as pd
 from dash import html
 
 
-def fmt_int(v) -> str:
+def fmt_int(v: object) -> str:
     """1,234; an en dash for missing."""
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return "–"
     return f"{int(round(float(v))):,}"
 
 
-def fmt_num(v, decimals: int = 1) -> str:
+def fmt_num(v: object, decimals: int = 1) -> str:
+    """A number with ``decimals`` places and thousands separators; an en dash for missing."""
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return "–"
     return f"{float(v):,.{decimals}f}"
 
 
-def fmt_pct(v, decimals: int = 1, signed: bool = False) -> str:
+def fmt_pct(v: object, decimals: int = 1, signed: bool = False) -> str:
     """A share (0.123 -> 12.3%); ``signed`` for a change already in percent (+4.0%)."""
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return "–"

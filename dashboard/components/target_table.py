@@ -12,11 +12,11 @@ from dash import html
 from dashboard import state
 from dashboard.components.tables import fmt_int, fmt_pct, html_table
 from dashboard.components.trend_chart import SYNTHETIC
-from geo.targets import PUBLISHED_TOTAL, TOTAL_CATEGORIES
-from render.report import STATUS_COLOURS
+from geo.targets import PUBLISHED_TOTAL, TOTAL_CATEGORIES, TargetReport
+from render.palette import STATUS_COLOURS
 
 
-def _status_chip(status: str):
+def _status_chip(status: str) -> html.Span:
     colour = STATUS_COLOURS.get(status)
     if not colour:
         return status
@@ -25,8 +25,22 @@ def _status_chip(status: str):
     )
 
 
-def targets_body(r) -> list:
-    """The tracker for a :func:`dashboard.api_analysis.targets` result: table, rules, notes."""
+def _row(row: dict, reds: list[str], years: list[str], projected: bool) -> list:
+    """One category's cells: baseline, maxima, years, projection, change and status."""
+    change = "–" if pd.isna(row["change"]) else f"{row['change']:+,.0f} ({fmt_pct(row['change_pct'], 1, True)})"
+    return [
+        row["category"],
+        fmt_int(row["baseline"]),
+        *[fmt_int(row[c]) for c in reds],
+        *[fmt_int(row[y]) for y in years],
+        *([fmt_int(row["projected"])] if projected else []),
+        change,
+        _status_chip(str(row["status"])),
+    ]
+
+
+def targets_body(r: TargetReport) -> list:
+    """The tracker for a :class:`geo.targets.TargetReport`: table, rules, notes."""
     t = r.table
     reds = [c for c in t.columns if c.startswith("max at ")]
     years = [y for y in r.years if y <= r.evaluated_year]
@@ -34,20 +48,7 @@ def targets_body(r) -> list:
     projected = r.months_elapsed < 12
     cols = ["Category", "Baseline", *[c.replace("max at ", "Max ") for c in reds], *years]
     cols += [*(["Projected"] if projected else []), "Change vs baseline", "Status"]
-    rows = []
-    for row in t.to_dict("records"):
-        change = "–" if pd.isna(row["change"]) else f"{row['change']:+,.0f} ({fmt_pct(row['change_pct'], 1, True)})"
-        rows.append(
-            [
-                row["category"],
-                fmt_int(row["baseline"]),
-                *[fmt_int(row[c]) for c in reds],
-                *[fmt_int(row[y]) for y in years],
-                *([fmt_int(row["projected"])] if projected else []),
-                change,
-                _status_chip(str(row["status"])),
-            ]
-        )
+    rows = [_row(row, reds, years, projected) for row in t.to_dict("records")]
     n_num = 2 + len(reds) + len(years) + int(projected)
     cats = list(t["category"])
 

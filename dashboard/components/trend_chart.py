@@ -1,6 +1,6 @@
 """The sectors page's trends: a line per group with unusual counts flagged, the headline and the flags table.
 
-Every number comes from :func:`dashboard.api_analysis.trends` (itself over :mod:`geo.trends`);
+Every number comes from :func:`service.trends.run_trend_flags` (itself over :mod:`geo.trends`);
 flags are drawn as black triangles with a written "high" / "low", not colour alone.
 """
 
@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard import api_analysis as aa
-from dashboard.components.palette import SECTOR_COLOURS
 from dashboard.components.tables import fmt_int, fmt_num, html_table
+from render.palette import SECTOR_COLOURS
+from service.trends import FLAG_PERIODS, TrendFlags
 
 MAX_LINES = 8
 SYNTHETIC = "synthetic demo data"
@@ -39,7 +39,7 @@ def _gaps(dates: pd.Series, covered: pd.Series) -> list[tuple[pd.Timestamp, pd.T
     return out
 
 
-def trend_figure(t: aa.SectorTrends, colours: dict[str, str]) -> tuple[go.Figure, list[str]]:
+def trend_figure(t: TrendFlags, colours: dict[str, str]) -> tuple[go.Figure, list[str]]:
     """Lines per group (the largest ``MAX_LINES``), flag markers, and notes on what was left out."""
     series = t.report.series
     dates = t.dates
@@ -109,14 +109,14 @@ def trend_figure(t: aa.SectorTrends, colours: dict[str, str]) -> tuple[go.Figure
     return fig, notes
 
 
-def flags_section(t: aa.SectorTrends, notes: list[str], group_name: str) -> list:
+def flags_section(t: TrendFlags, notes: list[str], group_name: str) -> list:
     """The flags table (newest first), the rule, notes and the synthetic-data label."""
     rep = t.report
     flags = t.flags.sort_values(["x", "flag"], ascending=[False, True])
     children = []
     if flags.empty:
         children.append(
-            html.P(f"No unusual counts in the last {aa.FLAG_PERIODS} {rep.freq}s with data.", className="small")
+            html.P(f"No unusual counts in the last {FLAG_PERIODS} {rep.freq}s with data.", className="small")
         )
     else:
         rows = [
@@ -136,7 +136,7 @@ def flags_section(t: aa.SectorTrends, notes: list[str], group_name: str) -> list
                     rows,
                     ["Period", group_name, "Count", "Expected range", "Baseline mean", "Flag"],
                     table_id="sec-flags-table",
-                    caption=f"Unusual counts in the last {aa.FLAG_PERIODS} {rep.freq}s with data",
+                    caption=f"Unusual counts in the last {FLAG_PERIODS} {rep.freq}s with data",
                     numeric=(2, 3, 4),
                 ),
                 className="table-responsive",
@@ -155,7 +155,7 @@ def flags_section(t: aa.SectorTrends, notes: list[str], group_name: str) -> list
     return children
 
 
-def headline(t: aa.SectorTrends) -> html.Div:
+def headline(t: TrendFlags) -> html.Div:
     """One line on the latest period: how many groups are unusual, the first four named."""
     rep = t.report
     f = rep.flagged

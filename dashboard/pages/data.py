@@ -14,7 +14,10 @@ from dash import Input, Output, State, dcc, html
 
 from dashboard import data_access, state
 from dashboard.components.header import data_line
+from dashboard.errors import explain
 from geo.config import DATA_DIR
+from geo.store import IngestReport
+from service.errors import HotspotsError
 
 dash.register_page(__name__, path="/data", name="Data", title="Data", order=9)
 
@@ -112,11 +115,12 @@ def _attribution() -> dcc.Markdown:
     return dcc.Markdown(text, link_target="_blank", className="small attribution")
 
 
-def layout(**_query) -> html.Div:
+def layout(**_query: str) -> html.Div:
+    """The Data page: what the store holds, upload, sources."""
     try:
         summary, error = data_access.summary(), None
     except Exception as exc:
-        summary, error = None, f"The store cannot be read: {exc}"
+        summary, error = None, explain(exc, "The store cannot be read")
     return html.Div(
         [
             html.Section(
@@ -160,7 +164,7 @@ def layout(**_query) -> html.Div:
     )
 
 
-def _report(report) -> html.Div:
+def _report(report: IngestReport) -> html.Div:
     counts = html.Ul(
         [
             html.Li(f"Read: {report.read:,} rows"),
@@ -212,6 +216,8 @@ def _save_upload(contents: str, filename: str, folder: Path) -> Path:
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    """The Data page's callbacks: upload and the rejects download."""
+
     @app.callback(
         Output("data-report", "children"),
         Output("data-rejects-path", "data"),
@@ -221,20 +227,22 @@ def register_callbacks(app: dash.Dash) -> None:
         State("data-upload", "filename"),
         prevent_initial_call=True,
     )
-    def upload(contents, filename):
+    def upload(contents: str | None, filename: str | None) -> tuple:
         if not contents:
             return dash.no_update, dash.no_update, dash.no_update, dash.no_update
         try:
             with tempfile.TemporaryDirectory(prefix="hotspots-upload-") as tmp:
                 path = _save_upload(contents, filename, Path(tmp))
                 report = data_access.ingest([path])
-        except (ValueError, FileNotFoundError, RuntimeError) as exc:
-            msg = html.Div([html.Strong(f"{filename}: not added. "), str(exc)], className="alert alert-danger mt-2")
+        except Exception as exc:
+            why = str(exc) if isinstance(exc, HotspotsError | FileNotFoundError) else explain(exc, "upload failed")
+            msg = html.Div([html.Strong(f"{filename}: not added. "), why], className="alert alert-danger mt-2")
             return msg, None, dash.no_update, dash.no_update
         try:
             summary = data_access.summary()
             section, line = holdings(summary), data_line(summary)
-        except Exception:  # the report still stands; the summary refreshes on the next load
+        except Exception as exc:  # the report still stands; the summary refreshes on the next load
+            explain(exc, "store summary after an upload")
             section, line = dash.no_update, dash.no_update
         rejects = str(report.rejects_path) if report.rejects_path else None
         return _report(report), rejects, section, line
@@ -245,7 +253,7 @@ def register_callbacks(app: dash.Dash) -> None:
         State("data-rejects-path", "data"),
         prevent_initial_call=True,
     )
-    def download(n_clicks, path):
+    def download(n_clicks: int | None, path: str | None) -> dict:
         if not n_clicks or not path:
             return dash.no_update
         store_dir = Path(data_access.settings().store_path).parent

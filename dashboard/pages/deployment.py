@@ -3,135 +3,57 @@
 Page parameters live in the URL beside the shared filters (names as in ``hotspots plan``):
 ``mode`` (``van``/``patrol``), ``k`` (van sites), ``radius`` (metres), ``cell`` (metres) and ``n``
 (patrol cells); defaults are left out of the URL.  Every number comes from :mod:`geo.deploy` via
-:mod:`dashboard.api_plan` (cached per store version); the printable one-page briefing is the
+:mod:`service.plan` (cached per store version); the printable one-page briefing is the
 ``/briefing`` route with the same query string (:mod:`geo.briefing`, an offline SVG map).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import dash
-import dash_leaflet as dl
 from dash import Input, Output, State, dcc, html
-from dash_extensions.javascript import Namespace
+from dash.development.base_component import Component
 
-from dashboard import api_plan, data_access, state
-from dashboard.components.district_layers import base_layers, boundary_overlay, cctv_overlay, zone_overlays
+from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.messages import no_incidents
-from dashboard.components.palette import COVERAGE_FILL, ZONE_COLOURS
+from dashboard.components.plan_map import plan_legend, plan_map
 from dashboard.components.tables import html_table
+from dashboard.errors import explain
+from geo.bounds import padded_bounds
 from geo.briefing import LONDON, plan_summary, table_rows
-from geo.briefing_map import PATROL_COLOUR, VAN_COLOUR
-from geo.deploy import PlanError
+from render.plan import map_layers, plan_csv, plan_geojson
+from service.errors import HotspotsError, OptionsError
+from service.limits import LIMITS
+from service.plan import PLAN_PARAMS, PlanOptions, PlanRun, run_plan
 
 dash.register_page(__name__, path="/deployment", name="Deployment", title="Deployment", order=1)
 
-ns_map = Namespace("hotspots", "map")
-ns = Namespace("hotspots", "deploy")
 _EMPTY = {"type": "FeatureCollection", "features": []}
 _HIDDEN = {"display": "none"}
 _CONTROL_IDS = {"mode": "dep-mode", "k": "dep-k", "radius": "dep-radius", "cell": "dep-cell", "n": "dep-n"}
 
 
-def _field(label: str, control, html_for: str, hint: str | None = None) -> html.Div:
+def _field(label: str, control: Component, html_for: str, hint: str | None = None) -> html.Div:
     children = [html.Label(label, htmlFor=html_for, className="form-label small fw-semibold mb-1 d-block"), control]
     if hint:
         children.append(html.Div(hint, className="form-text mt-0 small"))
     return html.Div(children)
 
 
-def _number(cid: str, key: str, value, step) -> dcc.Input:
-    _, lo, hi = api_plan.LIMITS[key]
+def _number(cid: str, key: str, value: float | None, step: float | int) -> dcc.Input:
+    lo, hi = LIMITS[key].lo, LIMITS[key].hi
     return dcc.Input(
         id=cid, type="number", value=value, min=lo, max=hi, step=step, debounce=True, className="form-control"
     )
 
 
-def _legend(district) -> html.Div:
-    """One or two lines under the map (it would hide a quarter of the map if it floated on it)."""
-
-    def item(label, style, cls="sw"):
-        return html.Span([html.Span(className=cls, style=style), label], className="lg-item")
-
-    zones = [
-        item(
-            z.label + (" (illustrative)" if z.illustrative else ""),
-            {"background": "#fff", "borderColor": c, "borderStyle": "dashed", "borderWidth": "2px"},
-        )
-        for z, c in zip(district.zones, ZONE_COLOURS, strict=False)
-    ]
-    rows = [
-        html.Strong("Legend:", className="me-1"),
-        item("Van site (number = rank)", {"background": VAN_COLOUR}, "dot"),
-        item("Van camera radius", {"background": VAN_COLOUR, "opacity": 0.35}, "sw circle"),
-        item("Patrol cell (number = rank)", {"background": PATROL_COLOUR, "opacity": 0.55}),
-        item(
-            "Fixed CCTV camera and coverage (illustrative)", {"background": COVERAGE_FILL, "opacity": 0.6}, "sw circle"
-        ),
-        *zones,
-        item("Police sectors (illustrative)", {"background": "#fff", "borderColor": "#6f6f6f"}),
-        item("District boundary", {"background": "#fff", "borderWidth": "2px"}),
-    ]
-    return html.Div(rows, className="dep-legend", id="dep-legend")
-
-
-def _map(district, cfg) -> dl.Map:
-    layers = data_access.static_layers(cfg.district_folder)
-    zone_colours = {z.key: ZONE_COLOURS[i % len(ZONE_COLOURS)] for i, z in enumerate(district.zones)}
-    base = base_layers(cfg)
-    overlays = [
-        dl.Overlay(
-            dl.GeoJSON(id="dep-sectors", data=layers["sectors"], style=ns("sector")),
-            name="Police sectors (illustrative)",
-            checked=True,
-        ),
-        *zone_overlays("dep", district, layers, ns_map("zone"), zone_colours),
-        cctv_overlay(
-            "dep",
-            layers,
-            ns_map("coverage"),
-            ns_map("camera"),
-            name="Fixed CCTV and coverage (illustrative)",
-            checked=True,
-        ),
-        boundary_overlay("dep", layers, ns_map("boundary")),
-        dl.Overlay(
-            dl.LayerGroup(
-                [
-                    dl.GeoJSON(id="dep-areas", data=_EMPTY, style=ns("area")),
-                    dl.GeoJSON(id="dep-points", data=_EMPTY, pointToLayer=ns("rank")),
-                ]
-            ),
-            name="Plan: van sites or patrol cells",
-            checked=True,
-        ),
-    ]
-    return dl.Map(
-        [
-            dl.LayersControl(base + overlays, id="dep-layers", collapsed=True),
-            dl.ScaleControl(imperial=False, position="bottomright"),
-        ],
-        id="dep-map",
-        center=list(district.centre),
-        zoom=district.zoom,
-        viewport={"bounds": data_access.district_bounds(cfg.district_folder), "transition": "fitBounds"},
-        zoomSnap=0.25,
-        style={"height": "100%", "width": "100%"},
-    )
-
-
-def layout(**query) -> html.Div:
-    cfg = data_access.settings()
-    district = data_access.district(cfg)
-    error = None
-    try:
-        opts = api_plan.PlanOptions.from_mapping({k: query.get(k) for k in api_plan.PLAN_PARAMS})
-    except ValueError as exc:
-        opts, error = api_plan.PlanOptions(), f"The link's plan settings could not be used ({exc}); defaults shown."
+def _controls(opts: PlanOptions) -> html.Div:
+    """The plan choice, its numbers and the export buttons."""
     van, patrol = opts.mode == "van", opts.mode == "patrol"
-    controls = html.Div(
+    return html.Div(
         [
             _field(
                 "Plan",
@@ -197,6 +119,18 @@ def layout(**query) -> html.Div:
         ],
         className="dep-controls",
     )
+
+
+def layout(**query: str) -> html.Div:
+    """The Deployment page for the URL's plan options."""
+    cfg = data_access.settings()
+    district = data_access.district(cfg)
+    error = None
+    try:
+        opts = PlanOptions.from_params({k: query[k] for k in PLAN_PARAMS if k in query})
+    except HotspotsError as exc:
+        opts, error = PlanOptions(), f"The link's plan settings could not be used ({exc}); defaults shown."
+    controls = _controls(opts)
     return html.Div(
         [
             html.Div(
@@ -218,7 +152,7 @@ def layout(**query) -> html.Div:
             dcc.Loading(
                 html.Div(
                     [
-                        _map(district, cfg),
+                        plan_map(district, cfg),
                         html.Div(id="dep-empty", className="map-empty", style=_HIDDEN, role="status"),
                     ],
                     className="map-wrap dep-map",
@@ -227,7 +161,7 @@ def layout(**query) -> html.Div:
                 overlay_style={"visibility": "visible", "opacity": 0.6},
                 type="circle",
             ),
-            _legend(district),
+            plan_legend(district),
             dcc.Loading(
                 html.Div(id="dep-table", className="page-card mt-2"),
                 delay_show=300,
@@ -237,21 +171,22 @@ def layout(**query) -> html.Div:
     )
 
 
-def _options(mode, k, radius, cell, n) -> api_plan.PlanOptions:
-    """Options from the controls; an empty or out-of-range box becomes a PlanParamError."""
+def plan_options(selection: dict | None, mode: str, k: object, radius: object, cell: object, n: object) -> PlanOptions:
+    """Options from the selection and the controls; an empty or out-of-range box is an OptionsError."""
     wanted = ("k", "radius") if mode == "van" else ("cell", "n")
     values = {"mode": mode, "k": k, "radius": radius, "cell": cell, "n": n}
     for key in wanted:
         if values[key] in (None, ""):
-            _, lo, hi = api_plan.LIMITS[key]
+            lo, hi = LIMITS[key].lo, LIMITS[key].hi
             label = {
                 "k": "the number of van sites",
                 "radius": "the camera radius in metres",
                 "cell": "the patrol cell size in metres",
                 "n": "the number of patrols",
             }[key]
-            raise api_plan.PlanParamError(f"enter {label}, from {lo:g} to {hi:g}")
-    return api_plan.PlanOptions.from_mapping({k_: v for k_, v in values.items() if k_ == "mode" or k_ in wanted})
+            raise OptionsError(f"enter {label}, from {lo:g} to {hi:g}")
+    params = {k_: v for k_, v in values.items() if k_ == "mode" or k_ in wanted}
+    return replace(PlanOptions.from_params(params), selection=state.selection_from_store(selection))
 
 
 def _problem(message: str) -> html.Div:
@@ -267,27 +202,21 @@ def _problem(message: str) -> html.Div:
     )
 
 
-def _plan_bounds(points: dict):
-    feats = points.get("features") or []
-    if not feats:
-        return None
-    xs = [f["geometry"]["coordinates"][0] for f in feats]
-    ys = [f["geometry"]["coordinates"][1] for f in feats]
-    # pad by 12% of the spread (at least ~400 m) so circles, cells and marker icons stay inside the view
-    pad_lat = max(0.0036, 0.12 * (max(ys) - min(ys)))
-    pad_lon = max(0.0057, 0.12 * (max(xs) - min(xs)))
-    return [[min(ys) - pad_lat, min(xs) - pad_lon], [max(ys) + pad_lat, max(xs) + pad_lon]]
+def _plan_bounds(run: PlanRun) -> list[list[float]] | None:
+    t = run.result.table
+    # pad by 12% of the spread (at least 400 m) so circles, cells and marker icons stay inside the view
+    return padded_bounds(t["easting"].to_numpy(float), t["northing"].to_numpy(float), 0.12, 400.0)
 
 
-def register_callbacks(app: dash.Dash) -> None:
-    api_plan.register_routes(app.server)
+def _register_plan(app: dash.Dash) -> None:
+    """The controls shown for the mode, and the plan on the map and in the table."""
 
     @app.callback(
         Output("dep-van-controls", "style"),
         Output("dep-patrol-controls", "style"),
         Input("dep-mode", "value"),
     )
-    def show_controls(mode):
+    def show_controls(mode: str | None) -> tuple:
         return (None, _HIDDEN) if mode != "patrol" else (_HIDDEN, None)
 
     @app.callback(
@@ -302,7 +231,14 @@ def register_callbacks(app: dash.Dash) -> None:
         Input(SELECTION_STORE, "data"),
         *[Input(cid, "value") for cid in _CONTROL_IDS.values()],
     )
-    def update_plan(selection, mode, k, radius, cell, n):
+    def update_plan(
+        selection: dict | None,
+        mode: str | None,
+        k: float | None,
+        radius: float | None,
+        cell: float | None,
+        n: float | None,
+    ) -> tuple:
         sel = state.selection_from_store(selection)
         district_view = {
             "bounds": data_access.district_bounds(data_access.settings().district_folder),
@@ -310,9 +246,9 @@ def register_callbacks(app: dash.Dash) -> None:
         }
         selection_line = html.Div("Selection: " + sel.describe())
         try:
-            run = api_plan.run_plan(sel, _options(mode, k, radius, cell, n))
-        except (PlanError, api_plan.PlanParamError) as exc:
-            msg = _problem(str(exc))
+            run = run_plan(data_access.source(), plan_options(selection, mode, k, radius, cell, n))
+        except Exception as exc:
+            msg = _problem(str(exc)) if isinstance(exc, HotspotsError) else explain(exc, "The plan failed")
             table = html.P("No plan to list.", className="text-muted mb-0")
             return _EMPTY, _EMPTY, dash.no_update, table, "No plan", selection_line, msg, {"display": "block"}
         result = run.result
@@ -329,7 +265,7 @@ def register_callbacks(app: dash.Dash) -> None:
                 no_incidents(sel, "No incidents match these filters, so there is nothing to plan."),
                 {"display": "block"},
             )
-        areas, points = api_plan.map_layers(result)
+        areas, points = map_layers(result)
         columns, rows, numeric = table_rows(result)
         what = "CCTV van sites" if result.kind == "van" else "Patrol cells"
         table = html_table(
@@ -339,9 +275,13 @@ def register_callbacks(app: dash.Dash) -> None:
             caption=f"{what}, ranked. {plan_summary(result)}",
             numeric=numeric,
         )
-        bounds = _plan_bounds(points)
+        bounds = _plan_bounds(run)
         view = {"bounds": bounds, "transition": "fitBounds"} if bounds else district_view
         return areas, points, view, table, plan_summary(result), notes, None, _HIDDEN
+
+
+def _register_links(app: dash.Dash) -> None:
+    """The options in the URL, the briefing link and the downloads."""
 
     @app.callback(
         Output(URL, "search", allow_duplicate=True),
@@ -349,21 +289,23 @@ def register_callbacks(app: dash.Dash) -> None:
         State(URL, "search"),
         prevent_initial_call=True,
     )
-    def options_to_url(mode, k, radius, cell, n, search):
+    def options_to_url(
+        mode: str | None, k: float | None, radius: float | None, cell: float | None, n: float | None, search: str | None
+    ) -> str:
         try:
-            opts = _options(mode, k, radius, cell, n)
-        except ValueError:
+            opts = plan_options(None, mode, k, radius, cell, n)
+        except HotspotsError:
             return dash.no_update
-        params = opts.to_mapping()
+        params = opts.plan_params()
         new = search or ""
-        for key in api_plan.PLAN_PARAMS:
+        for key in PLAN_PARAMS:
             new = state.with_page_param(new, key, params.get(key))
         return new if new != (search or "") else dash.no_update
 
     @app.callback(Output("dep-briefing", "href"), Input(URL, "search"))
-    def briefing_href(search):
+    def briefing_href(search: str | None) -> str:
         params = state.parse_search(search)
-        keep = {k: v for k, v in params.items() if k in state.SHARED_PARAMS or k in api_plan.PLAN_PARAMS}
+        keep = {k: v for k, v in params.items() if k in state.SHARED_PARAMS or k in PLAN_PARAMS}
         return app.get_relative_path("/briefing") + state.build_search(keep)
 
     @app.callback(
@@ -374,17 +316,30 @@ def register_callbacks(app: dash.Dash) -> None:
         *[State(cid, "value") for cid in _CONTROL_IDS.values()],
         prevent_initial_call=True,
     )
-    def download(_csv, _gj, selection, mode, k, radius, cell, n):
+    def download(
+        _csv: int | None,
+        _gj: int | None,
+        selection: dict | None,
+        mode: str | None,
+        k: float | None,
+        radius: float | None,
+        cell: float | None,
+        n: float | None,
+    ) -> dict:
         try:
-            run = api_plan.run_plan(state.selection_from_store(selection), _options(mode, k, radius, cell, n))
-        except ValueError:
+            run = run_plan(data_access.source(), plan_options(selection, mode, k, radius, cell, n))
+        except HotspotsError:
             return dash.no_update
         stamp = datetime.now(LONDON).strftime("%Y%m%d-%H%M")
-        stem = f"{api_plan.file_stem(run)}-{stamp}"
+        stem = f"{run.options.file_stem}-{stamp}"
         if dash.ctx.triggered_id == "dep-geojson":
             import json
 
-            return dcc.send_string(
-                json.dumps(api_plan.plan_geojson(run)), f"{stem}.geojson", type="application/geo+json"
-            )
-        return dcc.send_string(api_plan.plan_csv(run), f"{stem}.csv", type="text/csv")
+            return dcc.send_string(json.dumps(plan_geojson(run)), f"{stem}.geojson", type="application/geo+json")
+        return dcc.send_string(plan_csv(run.result), f"{stem}.csv", type="text/csv")
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """The Deployment page's callbacks: controls, plan, URL, briefing link and downloads."""
+    _register_plan(app)
+    _register_links(app)

@@ -13,48 +13,56 @@ import dash
 import dash_leaflet as dl
 from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html
 
-from dashboard import data_access, hotspot_data, hotspot_layers, state
+from dashboard import data_access, state
 from dashboard.components.district_layers import base_layers
 from dashboard.components.filters import SELECTION_STORE, URL
-from dashboard.components.hotspot_panel import details_aside, details_panel, pai_short, short_method
-from dashboard.components.hotspot_table import ranked_table, table_rows
+from dashboard.components.hotspot_panel import details_aside, details_panel, pai_short
+from dashboard.components.hotspot_table import ranked_table
 from dashboard.components.map_legend import map_legend
 from dashboard.components.map_overlays import DENSITY_OVERLAY, EMPTY_GEOJSON, map_overlays
+from dashboard.components.map_views import (
+    DISTRICT_FIT,
+    backtest_view,
+    hotspot_options,
+    hotspots_view,
+    incidents_view,
+    table_view,
+)
 from dashboard.components.messages import no_incidents
-from geo.hotspots import DEFAULT_METHOD, METHODS
+from dashboard.errors import explain
+from geo.hotspots import DEFAULT_METHOD
+from render.geobuf import geojson_to_geobuf_b64
+from render.geojson import density_geojson
+from render.hotspots import hotspots_download
+from service.hotspots import (
+    DEFAULT_TOP,
+    METHOD_CHOICES,
+    hotspot_details,
+    parse_top,
+    run_hotspot_table,
+    run_hotspots,
+)
 
 dash.register_page(__name__, path="/", name="Map", title="Map", order=0)
 
-_EMPTY_GEOBUF = hotspot_layers.geobuf_b64(EMPTY_GEOJSON)
+_EMPTY_GEOBUF = geojson_to_geobuf_b64(EMPTY_GEOJSON)
 TOP_OPTIONS = [{"label": f"Top {n}", "value": str(n)} for n in (5, 10, 20, 50)] + [{"label": "All", "value": "all"}]
-DEFAULT_TOP = str(hotspot_data.DEFAULT_TOP)
-#: The map view follows the selection only when these change (not on every day or hour tweak).
-_DISTRICT_FIT = "district"
+DEFAULT_TOP_VALUE = str(DEFAULT_TOP)
 METHOD_LABELS = {
     "kde": "Kernel density (KDE)",
     "gistar": "Getis-Ord Gi* hot cells",
     "dbscan": "DBSCAN clusters",
     "hdbscan": "HDBSCAN clusters",
+    "emerging": "Emerging hot spots (Gi* over time)",
 }
 
 
-METHOD_OPTIONS = [{"label": METHOD_LABELS.get(m, m), "value": m} for m in METHODS]
+METHOD_OPTIONS = [{"label": METHOD_LABELS.get(m, m), "value": m} for m in METHOD_CHOICES]
 
 
-def layout(method: str | None = None, top: str | None = None, **_query) -> html.Div:
-    cfg = data_access.settings()
-    district = data_access.district(cfg)
-    if method not in METHODS:
-        method = DEFAULT_METHOD
-    top_n = hotspot_data.parse_top(top)
-    top_value = "all" if top_n is None else str(top_n)
-    base = base_layers(cfg)
-    try:
-        overlays = map_overlays(district, cfg)
-        layer_error = None
-    except Exception as exc:  # a broken layer file must not take the map down
-        overlays, layer_error = [], f"The district's map layers could not be read: {exc}"
-    method_control = html.Div(
+def _method_control(method: str, top_value: str) -> html.Div:
+    """The method and "show top N" dropdowns."""
+    return html.Div(
         [
             html.Label("Hotspot method", htmlFor="map-method", className="small fw-semibold me-2 mb-0"),
             dcc.Dropdown(
@@ -77,15 +85,39 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
         ],
         className="d-flex align-items-center",
     )
+
+
+def _stores() -> list[dcc.Store]:
+    """The page's client-side state: fitted view, backtest request and result, selected hotspot."""
+    return [
+        dcc.Store(id="map-fit", data=DISTRICT_FIT),
+        dcc.Store(id="map-bt-request"),
+        dcc.Store(id="map-backtest"),
+        dcc.Store(id="map-selected"),
+        dcc.Store(id="map-incidents-done"),
+        dcc.Store(id="map-density-request"),
+        dcc.Store(id="map-density-name", data=DENSITY_OVERLAY),
+    ]
+
+
+def layout(method: str | None = None, top: str | None = None, **_query: str) -> html.Div:
+    """The map page for the URL's ``method`` and ``top``."""
+    cfg = data_access.settings()
+    district = data_access.district(cfg)
+    if method not in METHOD_CHOICES:
+        method = DEFAULT_METHOD
+    top_n = parse_top(top)
+    top_value = "all" if top_n is None else str(top_n)
+    base = base_layers(cfg)
+    try:
+        overlays = map_overlays(district, cfg)
+        layer_error = None
+    except Exception as exc:  # a broken layer file must not take the map down
+        overlays, layer_error = [], explain(exc, "The district's map layers could not be read")
+    method_control = _method_control(method, top_value)
     return html.Div(
         [
-            dcc.Store(id="map-fit", data=_DISTRICT_FIT),
-            dcc.Store(id="map-bt-request"),
-            dcc.Store(id="map-backtest"),
-            dcc.Store(id="map-selected"),
-            dcc.Store(id="map-incidents-done"),
-            dcc.Store(id="map-density-request"),
-            dcc.Store(id="map-density-name", data=DENSITY_OVERLAY),
+            *_stores(),
             html.Div(
                 [
                     html.Div(
@@ -150,14 +182,9 @@ def layout(method: str | None = None, top: str | None = None, **_query) -> html.
     )
 
 
-def _fit_key(sel) -> str:
-    """What the map view follows: the sectors and an inside-zone choice (else the district)."""
-    if not sel.sectors and not (sel.zone and sel.zone_inside):
-        return _DISTRICT_FIT
-    return "|".join(sorted(sel.sectors)) + "#" + (sel.zone if sel.zone and sel.zone_inside else "")
+def _register_layers(app: dash.Dash) -> None:
+    """The incident, hotspot and table callbacks."""
 
-
-def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("map-incidents", "data"),
         Output("map-count", "children"),
@@ -167,76 +194,63 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("map", "viewport"),
         Output("map-fit", "data"),
         Output("map-incidents-done", "data"),
+        Output("map-incident-grid", "data"),
         Input(SELECTION_STORE, "data"),
         State("map-fit", "data"),
     )
-    def update_incidents(selection, fitted):
+    def update_incidents(selection: dict | None, fitted: str | None) -> tuple:
         sel = state.selection_from_store(selection)
         try:
-            layer = data_access.map_incidents(sel)
+            v = incidents_view(sel, fitted)
         except Exception as exc:
-            msg = f"The store cannot be read: {exc}"
-            return dash.no_update, "No data", msg, msg, {"display": "block"}, dash.no_update, dash.no_update, selection
-        notes = list(layer.notes)
-        if layer.without_location:
-            notes.append(f"{layer.without_location:,} selected incidents have no location and are not drawn")
-        notes_el = [html.Div("Selection: " + sel.describe())] + [html.Div("Note: " + n) for n in notes]
-        count = f"{layer.count:,} incident{'s' if layer.count != 1 else ''} selected"
-        # Follow the selection's extent when it is confined to sectors or a zone; back to the district
-        # when it no longer is.  Other filter changes leave the user's view alone.
-        key = _fit_key(sel)
-        viewport, fit = dash.no_update, dash.no_update
-        if key != fitted:
-            if key == _DISTRICT_FIT or layer.bounds is None:
-                bounds = data_access.district_bounds(data_access.settings().district_folder)
-            else:
-                bounds = layer.bounds
-            viewport, fit = {"bounds": bounds, "transition": "flyToBounds"}, key
-        if layer.count == 0:
-            return layer.geobuf, count, notes_el, no_incidents(sel), {"display": "block"}, viewport, fit, selection
-        return layer.geobuf, count, notes_el, None, {"display": "none"}, viewport, fit, selection
+            msg = explain(exc, "The store cannot be read")
+            nu = dash.no_update
+            return nu, "No data", msg, msg, {"display": "block"}, nu, nu, selection, nu
+        shown = (no_incidents(sel), {"display": "block"}) if v["count"] == 0 else (None, {"display": "none"})
+        return v["points"], v["text"], v["notes"], *shown, v["viewport"], v["fit"], selection, v["grid"]
 
     @app.callback(
         Output("map-hotspots", "data"),
         Output("map-hotspot-labels", "data"),
         Output("map-hotspots", "hideout"),
         Output("map-hotspot-count", "children"),
-        Output("map-table", "rowData"),
-        Output("map-table-empty", "children"),
-        Output("map-table-title", "children"),
         # Triggered by the incident layer's completion, not the selection itself: the incidents
         # request then never queues behind the slower hotspot computation for a server worker.
         Input("map-incidents-done", "data"),
         Input("map-method", "value"),
         Input("map-top", "value"),
     )
-    def update_hotspots(selection, method, top):
-        sel = state.selection_from_store(selection)
-        top_n = hotspot_data.parse_top(top)
+    def update_hotspots(selection: dict | None, method: str | None, top: str | None) -> tuple:
         try:
-            result = hotspot_data.hotspots(sel, method)
-            table = hotspot_data.hotspot_table(sel, method, top_n)
-        except Exception as exc:  # bad parameters, a missing engine or an unreadable store: say so
-            msg = f"Hotspots unavailable: {exc}"
-            return _EMPTY_GEOBUF, _EMPTY_GEOBUF, {"n": 1}, msg, [], msg, "Ranked hotspots"
-        gj = hotspot_layers.hotspots_geojson(result, top_n, simplify_m=1.0)
-        labels = hotspot_layers.hotspot_labels_geojson(result, top_n)
-        n_all, n = len(result.polygons), len(gj["features"])
-        name = short_method(result.method)
-        if result.n_incidents == 0:
-            text = result.message
-        elif n < n_all:
-            text = f"Top {n} of {n_all:,} hotspots ({name})"
-        else:
-            text = f"{n_all:,} hotspot{'s' if n_all != 1 else ''} ({name})"
-        if result.warnings and result.n_incidents:
-            text += " · " + "; ".join(result.warnings[:2])
-        title = f"Ranked hotspots: {text.split(' · ')[0]}" if n_all else "Ranked hotspots"
-        empty = "" if n else "No hotspots for this selection."
-        polys, points = hotspot_layers.geobuf_b64(gj), hotspot_layers.geobuf_b64(labels)
-        return polys, points, {"n": max(n, 1)}, text, table_rows(table), empty, title
+            v = hotspots_view(hotspot_options(selection, method), parse_top(top))
+        except Exception as exc:  # bad parameters or an unreadable store: say so
+            msg = explain(exc, "Hotspots unavailable")
+            return _EMPTY_GEOBUF, _EMPTY_GEOBUF, {"n": 1}, msg
+        return v["polygons"], v["labels"], {"n": max(v["n"], 1)}, v["text"]
+
+    @app.callback(
+        Output("map-table", "rowData"),
+        Output("map-table-empty", "children"),
+        Output("map-table-title", "children"),
+        # After the hotspot layer (its result is then cached): the street lookup waits for the table.
+        Input("map-hotspot-count", "children"),
+        State("map-incidents-done", "data"),
+        State("map-method", "value"),
+        State("map-top", "value"),
+    )
+    def update_table(_count: object, selection: dict | None, method: str | None, top: str | None) -> tuple:
+        try:
+            v = table_view(hotspot_options(selection, method), parse_top(top))
+        except Exception as exc:
+            msg = explain(exc, "Hotspots unavailable")
+            return [], msg, "Ranked hotspots"
+        return v["rows"], v["empty"], v["title"]
 
     # Debounce in the browser: ask for the backtest only once the filters have been still for 0.7 s.
+
+
+def _register_details(app: dash.Dash) -> None:
+    """The backtest, the hotspot selection and its details panel."""
     app.clientside_callback(
         ClientsideFunction(namespace="hotspots_map", function_name="backtestRequest"),
         Output("map-bt-request", "data"),
@@ -250,16 +264,11 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("map-backtest", "data"),
         Input("map-bt-request", "data"),
     )
-    def update_backtest(request):
+    def update_backtest(request: dict | None) -> tuple:
         if not request or not request.get("method"):
             return "", "", None
-        sel = state.selection_from_store(request.get("selection"))
-        try:
-            bt = hotspot_data.backtest(sel, request["method"])
-        except Exception as exc:  # a failing backtest must not take the map's summary down
-            bt = {"method": request["method"], "pai": None, "text": f"no backtest: {exc}"}
-        title = f"Backtest of the method on this selection: {bt['text']}"
-        return pai_short(bt), title, bt
+        bt = backtest_view(hotspot_options(request.get("selection"), request["method"]))
+        return pai_short(bt), f"Backtest of the method on this selection: {bt['text']}", bt
 
     # In the browser: a hotspot, rank label or table row click selects its rank; a new selection, method or the
     # close button clears it.  No server round trip on every filter change.
@@ -285,16 +294,19 @@ def register_callbacks(app: dash.Dash) -> None:
         State(SELECTION_STORE, "data"),
         State("map-method", "value"),
     )
-    def show_details(selected, bt, selection, method):
+    def show_details(selected: dict | None, bt: dict | None, selection: dict | None, method: str | None) -> tuple:
         if not selected:
             return None, {"display": "none"}
-        sel = state.selection_from_store(selection)
+        options = hotspot_options(selection, method)
         try:
-            details = hotspot_data.hotspot_details(sel, method, selected["rank"])
-            n_total = len(hotspot_data.hotspots(sel, method).polygons)
+            details = hotspot_details(data_access.source(), options, selected["rank"])
         except Exception as exc:
-            return html.Div(f"Hotspot details unavailable: {exc}"), {"display": "block"}
-        return details_panel(details, n_total, method, bt, sel), {"display": "block"}
+            return html.Div(explain(exc, "Hotspot details unavailable")), {"display": "block"}
+        return details_panel(details, options.method, bt, options.selection), {"display": "block"}
+
+
+def _register_extras(app: dash.Dash) -> None:
+    """Downloads, the density surface and the page parameters in the URL."""
 
     @app.callback(
         Output("map-download", "data"),
@@ -304,11 +316,11 @@ def register_callbacks(app: dash.Dash) -> None:
         State("map-method", "value"),
         prevent_initial_call=True,
     )
-    def download(_csv, _geojson, selection, method):
+    def download(_csv: int | None, _geojson: int | None, selection: dict | None, method: str | None) -> dict:
         fmt = "geojson" if ctx.triggered_id == "map-dl-geojson" else "csv"
-        sel = state.selection_from_store(selection)
-        text = hotspot_data.hotspots_download(sel, method, fmt)
-        return {"content": text, "filename": f"hotspots-{method}.{fmt}", "type": "text/plain"}
+        options = hotspot_options(selection, method)
+        text = hotspots_download(run_hotspot_table(data_access.source(), options), fmt)
+        return {"content": text, "filename": f"hotspots-{options.method}.{fmt}", "type": "text/plain"}
 
     # The surface is only built while its layer is switched on (it is the slow part); the browser
     # decides, so filter changes with the layer off cost no server request.
@@ -326,15 +338,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("map-density-request", "data"),
         prevent_initial_call=True,
     )
-    def update_density(request):
+    def update_density(request: dict | None) -> dict:
         if not request:
             return EMPTY_GEOJSON
-        selection, method = request.get("selection"), request.get("method")
         try:
-            result = hotspot_data.hotspots(state.selection_from_store(selection), method)
-        except Exception:  # the hotspot callback reports the reason
+            found = run_hotspots(data_access.source(), hotspot_options(request.get("selection"), request.get("method")))
+        except Exception as exc:  # the hotspot callback shows the reason; log a bug here too
+            explain(exc, "density surface unavailable")
             return EMPTY_GEOJSON
-        return hotspot_layers.density_geojson(result) or EMPTY_GEOJSON
+        return density_geojson(found.result) or EMPTY_GEOJSON
 
     @app.callback(
         Output(URL, "search", allow_duplicate=True),
@@ -343,7 +355,14 @@ def register_callbacks(app: dash.Dash) -> None:
         State(URL, "search"),
         prevent_initial_call=True,
     )
-    def page_params_to_url(method, top, search):
+    def page_params_to_url(method: str | None, top: str | None, search: str | None) -> str:
         new = state.with_page_param(search, "method", None if method == DEFAULT_METHOD else method)
-        new = state.with_page_param(new, "top", None if top in (None, DEFAULT_TOP) else top)
+        new = state.with_page_param(new, "top", None if top in (None, DEFAULT_TOP_VALUE) else top)
         return new if new != (search or "") else dash.no_update
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """The map page's callbacks: incidents, hotspots, table, backtest, details, downloads, density, URL."""
+    _register_layers(app)
+    _register_details(app)
+    _register_extras(app)

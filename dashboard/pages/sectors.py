@@ -12,15 +12,20 @@ import dash
 import dash_leaflet as dl
 from dash import Input, Output, State, dcc, html
 
-from dashboard import api_analysis as aa
 from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.heatmap import empty_figure
-from dashboard.components.palette import SECTOR_COLOURS
 from dashboard.components.sector_map import choropleth, counts_table, fit_zoom
 from dashboard.components.target_table import targets_body
 from dashboard.components.trend_chart import SYNTHETIC, flags_section, headline, trend_figure
-from geo.targets import fy_label, parse_quarter
+from dashboard.errors import explain
+from geo.config import Targets
+from geo.targets import fy_label
+from render.palette import SECTOR_COLOURS
+from service.errors import HotspotsError
+from service.report import run_report
+from service.targets import TargetsOptions, run_targets
+from service.trends import TrendsOptions, run_sector_counts, run_trend_flags
 
 dash.register_page(__name__, path="/sectors", name="Sectors and targets", title="Sectors and targets", order=3)
 
@@ -29,7 +34,7 @@ FREQ_OPTIONS = {"month": "Month", "week": "Week", "weekend": "Weekend (is this w
 MAP_HEIGHT = 330
 
 
-def _quarters(targets) -> list[dict]:
+def _quarters(targets: Targets) -> list[dict]:
     opts = [{"label": "Latest data (default)", "value": ""}]
     for y in range(targets.target_year, targets.baseline_year, -1):
         for q in (4, 3, 2, 1):
@@ -52,7 +57,80 @@ def _label(text: str, html_for: str) -> html.Label:
     return html.Label(text, htmlFor=html_for, className="form-label small fw-semibold mb-1 d-block")
 
 
-def layout(by: str | None = None, freq: str | None = None, quarter: str | None = None, **_q) -> html.Div:
+def _trends_section(by: str, freq: str) -> html.Section:
+    """Trend lines per sector (or type, or total) with the unusual counts."""
+    return html.Section(
+        [
+            html.H2("Trends and unusual counts", className="h5"),
+            html.Div(
+                [
+                    html.Div([_label("Lines per", "sec-by"), _radio("sec-by", BY_OPTIONS, by)], className="me-4"),
+                    html.Div([_label("Period", "sec-freq"), _radio("sec-freq", FREQ_OPTIONS, freq)], className="me-4"),
+                ],
+                className="d-flex flex-wrap mb-1",
+            ),
+            html.Div(id="sec-trend-headline", className="mb-1", **{"aria-live": "polite"}),
+            dcc.Loading(
+                dcc.Graph(
+                    id="sec-trend",
+                    figure=empty_figure("Loading…", 340),
+                    config={"displaylogo": False, "responsive": True},
+                    style={"height": "340px"},
+                ),
+                type="circle",
+                delay_show=300,
+            ),
+            dcc.Loading(html.Div(id="sec-flags"), type="circle"),
+        ],
+        className="page-card",
+    )
+
+
+def _targets_section(quarters: list[dict], quarter: str) -> html.Section:
+    """The target tracker with its quarter choice and report download."""
+    return html.Section(
+        [
+            html.Div(
+                [
+                    html.H2("Home Office reduction targets", className="h5 mb-0 me-3"),
+                    html.Div(
+                        [
+                            html.Label("Count to", htmlFor="tg-quarter", className="small fw-semibold me-2 mb-0"),
+                            dcc.Dropdown(
+                                id="tg-quarter",
+                                options=quarters,
+                                value=quarter,
+                                clearable=False,
+                                searchable=False,
+                                style={"width": "200px"},
+                            ),
+                        ],
+                        className="d-flex align-items-center me-3",
+                    ),
+                    html.Button(
+                        "Download quarterly report (HTML)",
+                        id="tg-download-btn",
+                        n_clicks=0,
+                        type="button",
+                        className="btn btn-primary btn-sm",
+                    ),
+                    dcc.Download(id="tg-download"),
+                ],
+                className="d-flex flex-wrap align-items-center gap-2 mb-2",
+            ),
+            html.P(
+                "The tracker counts the whole store (every sector and date), whatever the filters on the "
+                "left say: the targets are district-wide and by financial year (April–March).",
+                className="small text-muted mb-1",
+            ),
+            dcc.Loading(html.Div(id="tg-body"), type="circle"),
+        ],
+        className="page-card",
+    )
+
+
+def layout(by: str | None = None, freq: str | None = None, quarter: str | None = None, **_q: str) -> html.Div:
+    """The Sectors page for the URL's ``by``, ``freq`` and ``quarter``."""
     cfg = data_access.settings()
     district = data_access.district(cfg)
     by = by if by in BY_OPTIONS else "sector"
@@ -113,90 +191,15 @@ def layout(by: str | None = None, freq: str | None = None, quarter: str | None =
                 ],
                 className="page-card",
             ),
-            html.Section(
-                [
-                    html.H2("Trends and unusual counts", className="h5"),
-                    html.Div(
-                        [
-                            html.Div(
-                                [_label("Lines per", "sec-by"), _radio("sec-by", BY_OPTIONS, by)], className="me-4"
-                            ),
-                            html.Div(
-                                [_label("Period", "sec-freq"), _radio("sec-freq", FREQ_OPTIONS, freq)], className="me-4"
-                            ),
-                        ],
-                        className="d-flex flex-wrap mb-1",
-                    ),
-                    html.Div(id="sec-trend-headline", className="mb-1", **{"aria-live": "polite"}),
-                    dcc.Loading(
-                        dcc.Graph(
-                            id="sec-trend",
-                            figure=empty_figure("Loading…", 340),
-                            config={"displaylogo": False, "responsive": True},
-                            style={"height": "340px"},
-                        ),
-                        type="circle",
-                        delay_show=300,
-                    ),
-                    dcc.Loading(html.Div(id="sec-flags"), type="circle"),
-                ],
-                className="page-card",
-            ),
-            html.Section(
-                [
-                    html.Div(
-                        [
-                            html.H2("Home Office reduction targets", className="h5 mb-0 me-3"),
-                            html.Div(
-                                [
-                                    html.Label(
-                                        "Count to", htmlFor="tg-quarter", className="small fw-semibold me-2 mb-0"
-                                    ),
-                                    dcc.Dropdown(
-                                        id="tg-quarter",
-                                        options=quarters,
-                                        value=quarter,
-                                        clearable=False,
-                                        searchable=False,
-                                        style={"width": "200px"},
-                                    ),
-                                ],
-                                className="d-flex align-items-center me-3",
-                            ),
-                            html.Button(
-                                "Download quarterly report (HTML)",
-                                id="tg-download-btn",
-                                n_clicks=0,
-                                type="button",
-                                className="btn btn-primary btn-sm",
-                            ),
-                            dcc.Download(id="tg-download"),
-                        ],
-                        className="d-flex flex-wrap align-items-center gap-2 mb-2",
-                    ),
-                    html.P(
-                        "The tracker counts the whole store (every sector and date), whatever the filters on the "
-                        "left say: the targets are district-wide and by financial year (April–March).",
-                        className="small text-muted mb-1",
-                    ),
-                    dcc.Loading(html.Div(id="tg-body"), type="circle"),
-                ],
-                className="page-card",
-            ),
+            _trends_section(by, freq),
+            _targets_section(quarters, quarter),
         ]
     )
 
 
-def _as_of(quarter: str | None):
-    if not quarter:
-        return None, None
-    from geo.targets import quarter_end
+def _register_map_and_trends(app: dash.Dash) -> None:
+    """The choropleth with its counts table, and the trend chart with its flags."""
 
-    y, q = parse_quarter(quarter)
-    return quarter_end(y, q), f"{fy_label(y)} Q{q}"
-
-
-def register_callbacks(app: dash.Dash) -> None:
     @app.callback(
         Output("sec-choropleth", "children"),
         Output("sec-table", "children"),
@@ -204,14 +207,15 @@ def register_callbacks(app: dash.Dash) -> None:
         Output("sec-synthetic-badge", "style"),
         Input(SELECTION_STORE, "data"),
     )
-    def update_map(selection):
+    def update_map(selection: dict | None) -> tuple:
         sel = state.selection_from_store(selection)
         cfg = data_access.settings()
         district = data_access.district(cfg)
         try:
-            counts, outside, synthetic = aa.sector_counts(sel)
+            sc = run_sector_counts(data_access.source(), sel)
+            counts, outside, synthetic = sc.counts, sc.outside, sc.synthetic
         except Exception as exc:
-            msg = html.Div(f"The store cannot be read: {exc}", className="alert alert-danger")
+            msg = html.Div(explain(exc, "The store cannot be read"), className="alert alert-danger")
             return [], msg, "No data", {}
         rate = None
         if "population" in district.sectors.columns:
@@ -239,13 +243,14 @@ def register_callbacks(app: dash.Dash) -> None:
         Input("sec-by", "value"),
         Input("sec-freq", "value"),
     )
-    def update_trends(selection, by, freq):
+    def update_trends(selection: dict | None, by: str | None, freq: str | None) -> tuple:
         sel = state.selection_from_store(selection)
         district = data_access.district()
         group = None if by == "total" else by
         try:
-            t = aa.trends(sel, freq or "month", group)
-        except ValueError as exc:
+            options = TrendsOptions(sel, freq or "month", (group,) if group else ())
+            t = run_trend_flags(data_access.source(), options)
+        except HotspotsError as exc:
             msg = f"No trend to show: {exc}."
             if freq in ("week", "weekend"):
                 msg += " Weeks need a date: data.police.uk records give the month only."
@@ -256,14 +261,17 @@ def register_callbacks(app: dash.Dash) -> None:
         fig, notes = trend_figure(t, colours)
         return fig, headline(t), flags_section(t, notes, BY_OPTIONS.get(t.group_col or "total", "Group"))
 
+
+def _register_targets(app: dash.Dash) -> None:
+    """The target tracker, its report download and the page parameters in the URL."""
+
     @app.callback(Output("tg-body", "children"), Input("tg-quarter", "value"))
-    def update_targets(quarter):
+    def update_targets(quarter: str | None) -> html.Div | list:
         try:
-            as_of, _ = _as_of(quarter)
-            r = aa.targets(None, as_of)
-        except ValueError as exc:
+            r = run_targets(data_access.source(), TargetsOptions(quarter=quarter or None))
+        except HotspotsError as exc:
             return html.Div(f"The target tracker cannot be built: {exc}", className="alert alert-warning")
-        return targets_body(r)
+        return targets_body(r.report)
 
     @app.callback(
         Output("tg-download", "data"),
@@ -271,12 +279,11 @@ def register_callbacks(app: dash.Dash) -> None:
         State("tg-quarter", "value"),
         prevent_initial_call=True,
     )
-    def download(n_clicks, quarter):
+    def download(n_clicks: int | None, quarter: str | None) -> dict:
         if not n_clicks:
             return dash.no_update
-        as_of, label = _as_of(quarter)
-        name, text = aa.quarterly_report(as_of, label)
-        return dcc.send_string(text, filename=name, type="text/html")
+        report = run_report(data_access.source(), TargetsOptions(quarter=quarter or None))
+        return dcc.send_string(report.html, filename=report.filename, type="text/html")
 
     @app.callback(
         Output(URL, "search", allow_duplicate=True),
@@ -286,8 +293,14 @@ def register_callbacks(app: dash.Dash) -> None:
         State(URL, "search"),
         prevent_initial_call=True,
     )
-    def to_url(by, freq, quarter, search):
+    def to_url(by: str | None, freq: str | None, quarter: str | None, search: str | None) -> str:
         new = state.with_page_param(search, "by", None if by == "sector" else by)
         new = state.with_page_param(new, "freq", None if freq == "month" else freq)
         new = state.with_page_param(new, "quarter", quarter or None)
         return new if new != (search or "") else dash.no_update
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """The Sectors page's callbacks: choropleth, trends, target tracker, report download, URL."""
+    _register_map_and_trends(app)
+    _register_targets(app)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from geo.errors import UnavailableError
 
-class StoreError(ValueError):
+
+class StoreError(UnavailableError, ValueError):
     """The store file is missing, locked for too long, or not a csp-hotspots store."""
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.errors import HotspotsError
 from geo.hotspots._grid import Grid
 from geo.schema import BNG, WGS84
 
@@ -29,7 +30,7 @@ BASE_COLUMNS = (
 NO_INCIDENTS = "no incidents match the selection"
 
 
-class HotspotError(ValueError):
+class HotspotError(HotspotsError, ValueError):
     """Impossible hotspot parameters (negative sizes, unknown method...)."""
 
 

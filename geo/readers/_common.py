@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from geo.errors import HotspotsError
+
 #: Raw fields a reader fills (all strings; missing ones absent or empty).  validate.py parses them.
 RAW_FIELDS = (
     "id",
@@ -28,7 +30,7 @@ RAW_FIELDS = (
 )
 
 
-class FileFormatError(ValueError):
+class FileFormatError(HotspotsError, ValueError):
     """A whole file cannot be read as the format it claims (wrong columns, junk, empty)."""
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from dashboard import state
 from dashboard.components.filters import expand_groups
-from dashboard.geobuf_points import encode_points, points_to_geobuf_b64
 from geo.schema import CRIME_GROUPS
+from render.geobuf import encode_points, points_to_geobuf_b64
 
 
 def test_url_round_trip_keeps_page_parameters():

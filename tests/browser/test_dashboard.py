@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.components.palette import SECTOR_COLOURS, ZONE_COLOURS
 from geo.params import selection_from_mapping
 from geo.selection import filter_frame
+from render.palette import SECTOR_COLOURS, ZONE_COLOURS
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("HOTSPOTS_SCREENSHOTS_DIR") or ROOT / "tests" / "_artifacts" / "screenshots")
@@ -22,7 +22,7 @@ PAGES = {
     "sectors": "/sectors",
     "data": "/data",
 }
-TIMEOUT = 20_000
+TIMEOUT = 60_000  # a bound on waiting, not a speed test: CI machines are shared
 
 
 def _shot(page, name: str, full_page: bool = False) -> None:
@@ -50,7 +50,10 @@ def test_page_loads_without_console_errors(page, live_server, console_errors, na
     _wait_ready(page)
     if name == "map":
         _wait_map(page)
-        expect(page.locator(".marker-cluster").first).to_be_visible(timeout=TIMEOUT)
+        # The whole demo store (55,900 located incidents) is more than the map draws point by point
+        # (MAP_POINT_LIMIT): it shows counts per square and says so.
+        expect(page.locator("#map-notes")).to_contain_text("counts per 250 m square", timeout=TIMEOUT)
+        expect(page.locator(".marker-cluster")).to_have_count(0)
     expect(page.locator("header")).to_contain_text("Winchester")
     expect(page.locator("header")).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4} to \d{2}/\d{2}/\d{4}"))
     assert console_errors == []
@@ -66,9 +69,10 @@ def test_map_shows_the_five_sectors_and_both_zones(page, live_server, console_er
     sectors = list(district.sectors["sector"])
     assert len(sectors) == 5
     for colour in SECTOR_COLOURS[: len(sectors)]:
-        expect(page.locator(f'path.leaflet-interactive[stroke="{colour}"]').first).to_be_attached()
+        expect(page.locator(f'path.leaflet-interactive[stroke="{colour}"]').first).to_be_attached(timeout=TIMEOUT)
     for colour in ZONE_COLOURS[: len(district.zones)]:
-        expect(page.locator(f'path.leaflet-interactive[stroke="{colour}"][stroke-dasharray]').first).to_be_attached()
+        zone = page.locator(f'path.leaflet-interactive[stroke="{colour}"][stroke-dasharray]')
+        expect(zone.first).to_be_attached(timeout=TIMEOUT)
     # The layer control names every layer, and the legend lists every sector and zone.
     control = page.locator(".leaflet-control-layers")
     for label in (

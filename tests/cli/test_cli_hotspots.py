@@ -56,7 +56,7 @@ def test_evaluate_prints_table(store, tmp_path, capsys):
     "argv,message",
     [
         (["plan", "van", "--radius", "-5"], "radius"),
-        (["plan", "van", "--k", "100000"], "candidate"),
+        (["plan", "van", "--k", "100000"], "between 1 and 20"),  # one limits table for every face
         (["plan", "patrol", "--cell", "0"], "cell"),
         (["hotspots", "--from", "01/01/2030", "--to", "31/01/2030"], "no incidents match"),
         (["hotspots", "--hours", "20-04"], "no incidents match"),  # data.police.uk has no times

@@ -1,0 +1,51 @@
+"""Every Flask route of the dashboard outside Dash's pages: the ``/api`` blueprint and ``/briefing``.
+
+Pages never register routes themselves; :func:`register` adds them all once per app.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+import flask
+from flask import Response, request
+
+from dashboard import data_access
+from dashboard.api import blueprint
+from geo.params import flatten_multi
+from service.briefing import run_briefing
+from service.errors import HotspotsError
+from service.plan import PlanOptions
+
+log = logging.getLogger(__name__)
+
+
+def _error_page(message: str, status: int) -> Response:
+    body = (
+        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Briefing not available</title></head>'
+        f"<body><h1>Briefing not available</h1><p>{html.escape(message)}</p>"
+        '<p><a href="/deployment">Back to the Deployment page</a></p></body></html>'
+    )
+    return Response(body, status=status, mimetype="text/html")
+
+
+def briefing_view() -> Response:
+    """``/briefing?...``: the printable one-page briefing for the selection and plan options."""
+    try:
+        options = PlanOptions.from_params(flatten_multi(request.args.items(multi=True)))
+        page = run_briefing(data_access.source(), options)
+    except HotspotsError as exc:
+        return _error_page(str(exc), exc.status)
+    except Exception:
+        log.exception("briefing failed")
+        return _error_page("an internal error happened; it has been logged", 500)
+    return Response(page.html, mimetype="text/html")
+
+
+def register(server: flask.Flask) -> None:
+    """Add the API blueprint and ``/briefing`` to the Flask server (once per app)."""
+    if "api" not in server.blueprints:
+        server.register_blueprint(blueprint)
+    if "deployment_briefing" not in server.view_functions:
+        server.add_url_rule("/briefing", "deployment_briefing", briefing_view)

@@ -1,0 +1,61 @@
+"""What the store holds (the summary the header and the Data page show) and adding files to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from service import cache
+from service.source import Source
+
+
+@dataclass(frozen=True)
+class StoreSummary:
+    """``store.summary()`` with the dates the filters count back from."""
+
+    raw: dict[str, Any]
+
+    @property
+    def total(self) -> int:
+        """Incidents in the store."""
+        return int(self.raw.get("total") or 0)
+
+    def _date(self, key: str) -> pd.Timestamp | None:
+        value = self.raw.get(key)
+        return pd.Timestamp(value) if value is not None else None
+
+    @property
+    def date_from(self) -> pd.Timestamp | None:
+        """First date of the data."""
+        return self._date("date_from")
+
+    @property
+    def date_to(self) -> pd.Timestamp | None:
+        """Last date of the data."""
+        return self._date("date_to")
+
+    @property
+    def dated_to(self) -> pd.Timestamp | None:
+        """The latest incident with a day (not only a month): where weekend and 28-day picks start."""
+        return self._date("dated_to")
+
+
+@cache.cached
+def run_summary(source: Source) -> StoreSummary:
+    """The store's summary (cached per store version)."""
+    return StoreSummary(source.open_store().summary())
+
+
+def ingest(source: Source, paths: list[str | Path]) -> Any:  # noqa: ANN401 - geo.store's IngestReport
+    """Ingest files with a short read-write connection; returns the store's ``IngestReport``."""
+    store = source.open_store(read_only=False)
+    try:
+        return store.ingest([str(p) for p in paths])
+    finally:
+        close = getattr(store, "close", None)
+        if close:
+            close()
+        cache.forget_version(source.store)

@@ -1,0 +1,168 @@
+"""Deployment plans for a selection: CCTV van sites (maximal covering) or patrol cells.
+
+Parameters (the same names in the page URL, ``/api/plan``, ``/briefing`` and the
+``hotspots plan van|patrol`` flags): ``mode`` (``van`` or ``patrol``), ``k`` and ``radius`` (van),
+``cell`` and ``n`` (patrol), with limits from :data:`service.limits.LIMITS`; the CLI adds
+``window``, ``visit``, ``solver``, ``candidates`` and ``fixed_cctv``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from geo.deploy import PlanResult, plan_patrols, plan_van_sites
+from geo.schema import PRECISION_TIME
+from geo.selection import Selection
+from geo.synthetic import synthetic_count
+from service import cache
+from service.limits import LIMITS, check_number, parse_number
+from service.params import Params, check_known, choice, flag, number_text, selection_of, selection_params, single
+from service.source import Source
+
+MODES = {"van": "CCTV van sites", "patrol": "Patrol plan"}
+SOLVERS = ("auto", "exact", "greedy")
+CANDIDATES = ("cells", "incidents")
+#: The parameters every face uses (page, API, briefing); the CLI adds :data:`CLI_PARAMS`.
+PLAN_PARAMS = ("mode", "k", "radius", "cell", "n")
+CLI_PARAMS = ("window", "visit", "solver", "candidates", "fixed_cctv")
+_NUMBERS = ("k", "radius", "cell", "n", "window", "visit")
+
+
+def _default(name: str) -> int | float:
+    value = LIMITS[name].default
+    assert value is not None  # every plan number has a default in the table
+    return value
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """A selection and the planner's options (hashable, so plans are cached per options)."""
+
+    selection: Selection = field(default_factory=Selection)
+    mode: str = "van"
+    k: int = int(_default("k"))
+    radius: float = float(_default("radius"))
+    cell: float = float(_default("cell"))
+    n: int = int(_default("n"))
+    window: int = int(_default("window"))
+    visit: int = int(_default("visit"))
+    solver: str = "auto"
+    candidates: str = "cells"
+    fixed_cctv: bool = True
+
+    def __post_init__(self) -> None:
+        """Check the mode, the choices and every number against the limits table."""
+        for name, allowed in (("mode", tuple(MODES)), ("solver", SOLVERS), ("candidates", CANDIDATES)):
+            choice({name: getattr(self, name)}, name, allowed, allowed[0])
+        for name in _NUMBERS:
+            check_number(name, getattr(self, name))
+
+    @classmethod
+    def from_params(cls, params: Params, *, cli: bool = False) -> PlanOptions:
+        """Options from parameters (missing ones take the defaults); ``cli`` allows :data:`CLI_PARAMS`."""
+        check_known(params, (*PLAN_PARAMS, *(CLI_PARAMS if cli else ())))
+        numbers = {name: parse_number(name, single(params, name)) for name in _NUMBERS}
+        return cls(
+            selection=selection_of(params),
+            mode=choice(params, "mode", tuple(MODES), "van"),
+            k=int(numbers["k"] or 0),
+            radius=float(numbers["radius"] or 0),
+            cell=float(numbers["cell"] or 0),
+            n=int(numbers["n"] or 0),
+            window=int(numbers["window"] or 0),
+            visit=int(numbers["visit"] or 0),
+            solver=choice(params, "solver", SOLVERS, "auto"),
+            candidates=choice(params, "candidates", CANDIDATES, "cells"),
+            fixed_cctv=flag(params, "fixed_cctv", True),
+        )
+
+    def to_params(self) -> dict[str, str | list[str]]:
+        """URL parameters of the options that differ from the defaults, beside the selection's."""
+        out = selection_params(self.selection)
+        out.update(self.plan_params())
+        return out
+
+    def plan_params(self) -> dict[str, str]:
+        """The plan's own parameters that differ from the defaults (no selection)."""
+        defaults = PlanOptions()
+        out: dict[str, str] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "selection" or value == getattr(defaults, f.name):
+                continue
+            out[f.name] = str(value).lower() if isinstance(value, bool) else number_text(value)
+        return out
+
+    @property
+    def label(self) -> str:
+        """One line naming the plan (``5 van site(s), radius 100 m``)."""
+        if self.mode == "van":
+            return f"{self.k} van site(s), radius {self.radius:g} m"
+        return f"top {self.n} patrol cells of {self.cell:g} m"
+
+    @property
+    def file_stem(self) -> str:
+        """Stem of download file names."""
+        return "van-sites" if self.mode == "van" else "patrol-plan"
+
+
+@dataclass(frozen=True)
+class PlanRun:
+    """A plan with what the page, the API and the briefing need to label it."""
+
+    result: PlanResult
+    options: PlanOptions
+    n_selected: int
+    synthetic: int
+    notes: tuple[str, ...]
+
+    @property
+    def selection(self) -> Selection:
+        """The selection planned for."""
+        return self.options.selection
+
+
+def _extra_notes(n: int, synthetic: int, untimed: int) -> tuple[str, ...]:
+    notes = []
+    if synthetic:
+        share = "all" if synthetic == n else f"{synthetic:,} of {n:,}"
+        notes.append(f"{share} selected incidents are synthetic demo records (illustrative, not real)")
+    if 0 < untimed < n:
+        notes.append(
+            f"{untimed:,} of {n:,} selected incidents have no time of day (month or date only): they "
+            "count for coverage but not for peak hours and days"
+        )
+    return tuple(notes)
+
+
+@cache.cached
+def run_plan(source: Source, options: PlanOptions) -> PlanRun:
+    """The plan for ``options`` (cached per store version).  Raises ``PlanError`` when impossible."""
+    district = source.district()
+    chosen = source.query(options.selection)
+    cutoff = options.selection.night_cutoff
+    if options.mode == "van":
+        cctv = None if options.fixed_cctv else district.cctv.iloc[0:0]
+        result = plan_van_sites(
+            chosen,
+            options.k,
+            options.radius,
+            district=district,
+            cctv=cctv,
+            solver=options.solver,
+            candidates=options.candidates,
+            night_cutoff=cutoff,
+        )
+    else:
+        result = plan_patrols(
+            chosen,
+            options.cell,
+            options.n,
+            window_hours=options.window,
+            visit_minutes=options.visit,
+            night_cutoff=cutoff,
+        )
+    df = chosen.incidents
+    untimed = int((df["time_precision"] != PRECISION_TIME).sum()) if "time_precision" in df and len(df) else 0
+    synthetic = synthetic_count(df)
+    return PlanRun(result, options, len(df), synthetic, _extra_notes(len(df), synthetic, untimed))
