@@ -25,6 +25,7 @@ from dash import dcc, html
 
 from dashboard import data_access
 from dashboard.components import filters, header
+from dashboard.security import install_security
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PAGES_DIR = PACKAGE_DIR / "pages"
@@ -76,7 +77,7 @@ def _shell() -> html.Div:
     )
 
 
-def create_app(store_path=None, district=None, *, tile_url: str | None = None) -> dash.Dash:
+def create_app(store_path=None, district=None, *, tile_url: str | None = None, security=None) -> dash.Dash:
     """Build the dashboard.
 
     Parameters
@@ -88,6 +89,8 @@ def create_app(store_path=None, district=None, *, tile_url: str | None = None) -
         District folder (default: the bundled Winchester).
     tile_url : str, optional
         Map tile URL template (default ``$HOTSPOTS_TILE_URL`` or OpenStreetMap).
+    security : dashboard.security.SecurityConfig, optional
+        ``None`` (default): login, roles and audit on (see docs/security.md).
 
     Returns
     -------
@@ -128,6 +131,9 @@ def create_app(store_path=None, district=None, *, tile_url: str | None = None) -
     from dashboard.api import blueprint
 
     app.server.register_blueprint(blueprint)
+    install_security(
+        app, security, store_path=cfg.store_path, district_folder=cfg.district_folder, tile_url=cfg.tile_url
+    )
     # Build the static map layers now rather than on the first visitor's request.
     try:
         data_access.static_layers(cfg.district_folder)

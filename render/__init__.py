@@ -1,0 +1,1 @@
+"""Output formats: HTML, SVG, PDF, GeoJSON and CSV, with no Dash."""
