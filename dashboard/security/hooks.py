@@ -55,9 +55,10 @@ def _strip_token_param() -> None:
     from urllib.parse import urlencode
 
     kept = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
-    request.environ["QUERY_STRING"] = urlencode(kept)
+    query = urlencode(kept)
+    request.environ["QUERY_STRING"] = query
+    request.query_string = query.encode("latin-1")
     request.__dict__.pop("args", None)
-    request.__dict__.pop("full_path", None)
 
 
 def _dash_response(outputs: dict) -> Response:
