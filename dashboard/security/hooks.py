@@ -112,7 +112,7 @@ def _check_callback(state: SecurityState, role: str):
     for comp in ids:
         rule = policy.output_rule(comp)
         if policy.allowed(role, rule):
-            if rule.audit:
+            if rule.audit and rule.audit not in {a for a, _ in audits}:  # one row per action and callback
                 audits.append((rule.audit, policy.output_key(comp)))
         elif rule.strip:
             g.strip = {*getattr(g, "strip", set()), policy.output_key(comp)}

@@ -86,8 +86,10 @@ def test_a_session_reads_the_api_too(logged_in):
 
 
 def test_public_counts_are_suppressed_below_the_threshold(anon, tokens):
-    resp = anon.get("/api/public/counts?by=lsoa&from=2017-02-01&to=2017-02-28", headers={
-        "Authorization": f"Bearer {tokens['partnership']}"})
+    resp = anon.get(
+        "/api/public/counts?by=lsoa&from=2017-02-01&to=2017-02-28",
+        headers={"Authorization": f"Bearer {tokens['partnership']}"},
+    )
     body = resp.get_json()
     counts = [r["count"] for r in body["counts"]]
     assert None in counts  # some LSOAs have fewer than 5 incidents in a month
@@ -116,14 +118,17 @@ def test_pages_need_a_login(anon):
             assert resp.headers["Location"].startswith("/login?next=")
 
 
-@pytest.mark.parametrize(("role", "path", "status"), [
-    ("officer", "/data", 403),
-    ("partnership", "/data", 403),
-    ("partnership", "/deployment", 403),
-    ("partnership", "/", 200),
-    ("officer", "/deployment", 200),
-    ("analyst", "/data", 200),
-])
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        ("officer", "/data", 403),
+        ("partnership", "/data", 403),
+        ("partnership", "/deployment", 403),
+        ("partnership", "/", 200),
+        ("officer", "/deployment", 200),
+        ("analyst", "/data", 200),
+    ],
+)
 def test_page_loads_by_role(logged_in, role, path, status):
     resp = logged_in(role).get(path)
     assert resp.status_code == status

@@ -141,8 +141,13 @@ def test_etag_and_range_on_geojson(anon, tokens):
 
 def test_unlisted_callback_output_is_denied_below_analyst(logged_in):
     client = logged_in("officer")
-    body = {"output": "secret-new-layer.data", "outputs": {"id": "secret-new-layer", "property": "data"},
-            "inputs": [], "state": [], "changedPropIds": []}
+    body = {
+        "output": "secret-new-layer.data",
+        "outputs": {"id": "secret-new-layer", "property": "data"},
+        "inputs": [],
+        "state": [],
+        "changedPropIds": [],
+    }
     resp = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
     assert resp.status_code == 403
     assert "secret-new-layer" in resp.get_json()["error"]
@@ -162,18 +167,23 @@ def test_partnership_map_callback_withholds_the_incident_layer(secure_app, logge
     assert "map-incidents" in full
 
 
-@pytest.mark.parametrize(("role", "path", "refused"), [
-    ("partnership", "/deployment", True),
-    ("officer", "/data", True),
-    ("officer", "/deployment", False),
-])
+@pytest.mark.parametrize(
+    ("role", "path", "refused"),
+    [
+        ("partnership", "/deployment", True),
+        ("officer", "/data", True),
+        ("officer", "/deployment", False),
+    ],
+)
 def test_pages_router_refuses_with_a_notice(secure_app, logged_in, role, path, refused):
     client = logged_in(role)
     body = {
         "output": ".._pages_content.children..._pages_store.data..",
         "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                   {"id": "_pages_location", "property": "search", "value": ""}],
+        "inputs": [
+            {"id": "_pages_location", "property": "pathname", "value": path},
+            {"id": "_pages_location", "property": "search", "value": ""},
+        ],
         "state": [],
         "changedPropIds": ["_pages_location.pathname"],
     }
