@@ -97,7 +97,8 @@ def neutralise_csv_text(text: str) -> str:
     Returns
     -------
     str
-        The same rows, re-written with ``\\n`` line ends; unchanged when no cell needed it.
+        The same rows, re-written with RFC 4180 ``\\r\\n`` line ends (so that a carriage return inside a
+        cell stays quoted); unchanged when no cell needed it.
     """
     rows = list(csv.reader(io.StringIO(text, newline="")))
     changed = False
@@ -109,5 +110,5 @@ def neutralise_csv_text(text: str) -> str:
     if not changed:
         return text
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(safe_rows)
+    csv.writer(buf, lineterminator="\r\n").writerows(safe_rows)
     return buf.getvalue()

@@ -100,6 +100,10 @@ def login_post():
     if user is None or user.role == "public":
         st.audit("login_failed", None, username=username, route="/login", status=401)
         return _login_form("Wrong user name or password.", username, 401)
+    if user.demo and not accounts.demo_data_only(st.store()):
+        st.audit("login_failed", None, username=username, route="/login", detail="demo account", status=403)
+        msg = "Demo accounts are disabled: the store holds data other than the bundled demo."
+        return _login_form(msg, username, 403)
     log_in(user)
     st.audit("login", user, route="/login", status=302)
     return redirect(_safe_next(request.form.get("next")))
