@@ -91,6 +91,7 @@ PAGES: dict[str, Rule] = {
     "/": AGG,  # the map: hotspots for everyone, the incident layer only with "points"
     "/deployment": PLANS,
     "/nte": AGG,
+    "/night-time-economy": AGG,  # redirects to /nte
     "/sectors": AGG,
     "/data": UPLOAD,
 }
