@@ -49,6 +49,10 @@ def test_analyst_sees_everything(page, live_url, console):
     expect(page.locator("#security-account")).to_contain_text("analyst1 (analyst)")
     page.goto(f"{live_url}/{MONTH}")
     expect(page.locator(".marker-cluster").first).to_be_visible(timeout=TIMEOUT)
+    # plotly (NTE, sectors) and the deployment map work under the Content-Security-Policy
+    for path, ready in (("/nte", ".main-svg"), ("/sectors", ".main-svg"), ("/deployment", ".leaflet-container")):
+        page.goto(f"{live_url}{path}{MONTH}")
+        expect(page.locator(ready).first).to_be_visible(timeout=TIMEOUT)
     page.goto(f"{live_url}/admin/audit")
     expect(page.locator("#audit-table")).to_contain_text("analyst1")
     assert _api_status(page, "/api/incidents?from=2017-02-01&to=2017-02-28") == 200
