@@ -35,6 +35,7 @@ class SecurityState:
     privacy: Privacy
     _store: object | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _write_lock: threading.RLock = field(default_factory=threading.RLock)
     _accounts: dict = field(default_factory=dict)
 
     @property
@@ -52,13 +53,28 @@ class SecurityState:
                 self._store = Store.open(self.store_path, district=district, read_only=False)
             return self._store
 
+    def call(self, fn, *args, **kwargs):
+        """``fn(store, *args, **kwargs)``, retried while another connection of this process holds the
+        file with other settings (DuckDB refuses a writer beside an open reader in one process)."""
+        import duckdb
+
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with self._write_lock:
+                    return fn(self.store(), *args, **kwargs)
+            except duckdb.ConnectionException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
     def account(self, username: str) -> Account | None:
         """``username``'s account, re-read at most every :data:`ACCOUNT_TTL_S` seconds."""
         now = time.monotonic()
         hit = self._accounts.get(username)
         if hit and now - hit[0] < ACCOUNT_TTL_S:
             return hit[1]
-        acc = accounts.get_user(self.store(), username)
+        acc = self.call(accounts.get_user, username)
         self._accounts[username] = (now, acc)
         return acc
 
@@ -67,8 +83,8 @@ class SecurityState:
 
     def audit(self, action: str, user: Account | None, **fields) -> None:
         """Append an audit row for ``user`` from the current request's client address."""
-        audit.record(
-            self.store(),
+        self.call(
+            audit.record,
             action,
             username=user.username if user else fields.pop("username", None),
             role=user.role if user else None,
@@ -132,13 +148,12 @@ def lock_remaining(rows: list[dict], now: datetime, lock_after: int, lock_second
 
 def login_lock(state: SecurityState, username: str) -> float:
     """Seconds before ``username`` may try again from this address (the longer of the two locks)."""
-    store = state.store()
     now = datetime.now(UTC).replace(tzinfo=None)
     since = now - THROTTLE_WINDOW
     cfg = state.config
     waits = []
     for key in ({"username": username}, {"address": client_address()}):
-        rows = [r for r in audit.read(store, since, None, **key) if r["action"] in ("login", "login_failed")]
+        rows = [r for r in state.call(audit.read, since, None, **key) if r["action"] in ("login", "login_failed")]
         waits.append(lock_remaining(rows, now, cfg.lock_after, cfg.lock_seconds))
     return max(waits)
 

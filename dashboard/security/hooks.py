@@ -161,7 +161,7 @@ def _identify(state: SecurityState, path: str):
     token = bearer_token() if path.startswith("/api") else None
     _strip_token_param()
     if token:
-        user = accounts.account_for_token(state.store(), token)
+        user = state.call(accounts.account_for_token, token)
         if user is None:
             return _error(path, 401, "the API token is not valid (ask an analyst for a new one)")
         g.user, g.via_token = user, True

@@ -8,8 +8,6 @@ address can be inferred from a small number.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import pandas as pd
 from flask import current_app, jsonify, request
 
@@ -37,21 +35,8 @@ def suppressed_counts(df: pd.DataFrame, column: str, min_count: int) -> list[dic
     return [{"area": area, "count": int(n) if n >= min_count else None} for area, n in counts.items()]
 
 
-@lru_cache(maxsize=16)
-def _frame(store_path: str, district_folder: str | None, version: int, sel) -> pd.DataFrame:
-    from pathlib import Path
-
-    from geo.config import load_district
-    from geo.store import Store
-
-    district = load_district(Path(district_folder)) if district_folder else None
-    return Store.open(store_path, district=district).query(sel).incidents
-
-
 def counts_view():
     """``/api/public/counts?by=sector|ward|lsoa`` plus the shared selection parameters."""
-    from geo.store import Store
-
     state = current_app.extensions["hotspots_security"]
     params = flatten_multi(request.args.items(multi=True))
     by = params.pop("by", "sector")
@@ -62,8 +47,7 @@ def counts_view():
         return jsonify(error=f"unknown parameter(s) {', '.join(unknown)}; use by, {', '.join(SELECTION_KEYS)}"), 400
     try:
         sel = selection_from_mapping(params)
-        version = Store.open(state.store_path).version
-        df = _frame(state.store_path, state.district_folder, version, sel)
+        df = state.call(lambda store: store.query(sel).incidents)
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
     privacy = state.privacy

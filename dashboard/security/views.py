@@ -96,11 +96,11 @@ def login_post():
         st.audit("login_failed", None, username=username, route="/login", detail="locked", status=429)
         msg = f"Too many failed logins: try again in {int(wait) + 1} seconds."
         return _login_form(msg, username, 429)
-    user = accounts.verify_password(st.store(), username, password)
+    user = st.call(accounts.verify_password, username, password)
     if user is None or user.role == "public":
         st.audit("login_failed", None, username=username, route="/login", status=401)
         return _login_form("Wrong user name or password.", username, 401)
-    if user.demo and not accounts.demo_data_only(st.store()):
+    if user.demo and not st.call(accounts.demo_data_only):
         st.audit("login_failed", None, username=username, route="/login", detail="demo account", status=403)
         msg = "Demo accounts are disabled: the store holds data other than the bundled demo."
         return _login_form(msg, username, 403)
@@ -169,7 +169,7 @@ def audit_page():
         hi = _parse_day(request.args.get("to"), "to")
     except ValueError as exc:
         return page("Audit log", f'<div class="alert alert-danger">{escape_html(exc)}</div>', 400)
-    rows = audit.read(st.store(), lo, hi + timedelta(days=1) if hi else None)
+    rows = st.call(audit.read, lo, hi + timedelta(days=1) if hi else None)
     st.audit("audit_read", g.user, route=request.full_path, rows=len(rows))
     cols = ("at", "username", "role", "action", "route", "detail", "rows", "status", "address")
     head = "".join(f'<th scope="col">{c}</th>' for c in cols)
