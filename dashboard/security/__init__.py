@@ -42,6 +42,9 @@ def _secret_key(state: SecurityState) -> str:
     """``$HOTSPOTS_SECRET_KEY``, else one kept in the store (shared by every worker process)."""
     if state.config.secret_key:
         return state.config.secret_key
+    if state.store_missing():  # nobody can log in before the store exists: a key for this process only
+        log.warning("no store at %s yet: session key for this process only", state.store_path)
+        return secrets.token_hex(32)
     from geo import records
 
     store = state.store()

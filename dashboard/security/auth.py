@@ -42,12 +42,20 @@ class SecurityState:
     def public_enabled(self) -> bool:
         return self.privacy.public if self.config.public is None else self.config.public
 
+    def store_missing(self) -> bool:
+        """Whether the store is a file path with no file there (the layer never creates one)."""
+        path = self.store_path
+        return "://" not in path and "=" not in path and not Path(path).exists()
+
     def store(self):
         """The store opened for writing (accounts, tokens and the audit log)."""
         with self._lock:
             if self._store is None:
                 from geo.config import load_district
-                from geo.store import Store
+                from geo.store import Store, StoreError
+
+                if self.store_missing():
+                    raise StoreError(f"no store at {self.store_path}")
 
                 district = load_district(Path(self.district_folder)) if self.district_folder else None
                 self._store = Store.open(self.store_path, district=district, read_only=False)

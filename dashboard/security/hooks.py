@@ -184,6 +184,20 @@ def make_before_request(state: SecurityState, csrf: CSRFProtect | None):
             return _too_large(path, state.config.max_upload_mb)
         if state.config.disabled_for_tests:
             return None
+        if state.store_missing():
+            # No store: no data and no accounts. Pages may show their "cannot read the store" message;
+            # everything else (the API, callbacks, uploads) waits for the store to exist.
+            if (
+                request.method in _SAFE_METHODS
+                and not _wants_json(path)
+                or path in ("/_dash-layout", "/_dash-dependencies")
+            ):
+                return None
+            return _error(
+                path,
+                503,
+                f"no store at {state.store_path}: create it with `hotspots demo` or `hotspots ingest`, then log in",
+            )
         early = _identify(state, path)
         if early is not None:
             return early

@@ -190,3 +190,18 @@ def test_pages_router_refuses_with_a_notice(secure_app, logged_in, role, path, r
     resp = client.post("/_dash-update-component", json=body, headers=csrf_header(client))
     assert resp.status_code == 200
     assert ("Not available to your role" in resp.get_data(as_text=True)) is refused
+
+
+def test_missing_store_is_never_created_and_nothing_is_served(tmp_path, demo_store):
+    from dashboard.app import create_app
+
+    missing = tmp_path / "missing.duckdb"
+    app = create_app(missing, demo_store.district.folder)
+    client = app.server.test_client()
+    api = client.get("/api/incidents")
+    assert api.status_code == 503
+    assert "no store at" in api.get_json()["error"]
+    upload = client.post("/_dash-update-component", json={"output": "data-report.children"})
+    assert upload.status_code == 503
+    assert client.get("/").status_code == 200  # the page says the store cannot be read
+    assert not missing.exists()
