@@ -18,14 +18,24 @@ log = logging.getLogger(__name__)
 CSRF_COOKIE = "hotspots_csrf"
 _FEATURE = re.compile(rb'"type":\s*"Feature"')
 _JSON_TYPES = ("application/json", "application/geo+json")
+#: Inline event handlers the printable pages use (allowed by hash only, through 'unsafe-hashes').
+INLINE_HANDLERS = ("window.print()",)
+
+
+def _sha256(text: str) -> str:
+    import base64
+    import hashlib
+
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
 
 
 def content_security_policy(tile_url: str | None, script_hashes: list[str]) -> str:
     """The Content-Security-Policy the dashboard works under.
 
     Dash's renderer evaluates clientside callbacks and plotly builds functions at run time, so
-    scripts need ``'unsafe-eval'``; Dash's inline scripts are allowed by their hashes; plotly and
-    Leaflet set inline styles.  Images may come from the configured tile server.
+    scripts need ``'unsafe-eval'``; Dash's inline scripts are allowed by their hashes, and the print
+    button of the briefing (``onclick="window.print()"``) by its hash; plotly and Leaflet set inline
+    styles.  Images may come from the configured tile server.
     """
     tiles = ""
     if tile_url:
@@ -34,9 +44,10 @@ def content_security_policy(tile_url: str | None, script_hashes: list[str]) -> s
             host = tile_url.split("/")[2]
             tiles = f" {parts.scheme}://{host.replace('{s}', '*')}"
     hashes = " ".join(h if h.startswith("'") else f"'{h}'" for h in script_hashes)
+    handlers = " ".join(_sha256(h) for h in INLINE_HANDLERS)
     return (
         "default-src 'self'; "
-        f"script-src 'self' 'unsafe-eval' {hashes}; "
+        f"script-src 'self' 'unsafe-eval' 'unsafe-hashes' {hashes} {handlers}; "
         "style-src 'self' 'unsafe-inline'; "
         f"img-src 'self' data: blob:{tiles}; "
         "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
@@ -132,6 +143,23 @@ def _selection_of(body: dict) -> str:
     return ""
 
 
+def _mark_printable(response, marking: str) -> None:
+    """Print the protective marking at the top and foot of a briefing or report page."""
+    if response.mimetype != "text/html" or response.is_streamed or not marking:
+        return
+    html = response.get_data(as_text=True)
+    if "<body" not in html or 'class="protective-marking"' in html:
+        return
+    from render.safe import escape_html
+
+    style = "text-align:center;font:bold 9pt sans-serif;letter-spacing:0.08em;margin:2px 0"
+    banner = f'<div class="protective-marking" style="{style}">{escape_html(marking)}</div>'
+    start = html.index(">", html.index("<body")) + 1
+    end = html.rfind("</body>")
+    html = html[:start] + banner + (html[start:end] + banner + html[end:] if end > start else html[start:])
+    response.set_data(html)
+
+
 def _conditional(response) -> None:
     """ETag, If-None-Match and byte ranges on complete JSON/GeoJSON answers (GDAL reads in ranges)."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
@@ -152,6 +180,8 @@ def make_after_request(state: SecurityState, csp: dict):
             _strip_outputs(response, strip)
         if not state.config.disabled_for_tests:
             _audit(state, response)
+        if any(action in ("briefing", "report") for action, _ in getattr(g, "audit", None) or ()):
+            _mark_printable(response, state.privacy.marking)
         h = response.headers
         h.setdefault("Content-Security-Policy", csp.get("value") or csp["build"]())
         h["X-Frame-Options"] = "DENY"

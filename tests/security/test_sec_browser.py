@@ -72,6 +72,11 @@ def test_officer_sees_points_but_not_the_upload(page, live_url, console):
     expect(page.locator("#data-upload")).to_have_count(0)
     assert _api_status(page, "/api/incidents?from=2017-02-01&to=2017-02-28") == 200
     assert _api_status(page, "/admin/audit") == 403
+    # the briefing's print button (an inline handler) is allowed by the CSP
+    page.goto(f"{live_url}/briefing{MONTH}")
+    page.evaluate("() => { window.print = () => { window.__printed = true; }; }")
+    page.click("text=Print")
+    assert page.evaluate("() => window.__printed === true")
     assert _csp_violations(console) == []
 
 

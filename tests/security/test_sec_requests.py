@@ -205,3 +205,12 @@ def test_missing_store_is_never_created_and_nothing_is_served(tmp_path, demo_sto
     assert upload.status_code == 503
     assert client.get("/").status_code == 200  # the page says the store cannot be read
     assert not missing.exists()
+
+
+def test_briefing_carries_the_protective_marking(logged_in):
+    page = logged_in("officer").get(f"/briefing?{MONTH}")
+    assert page.status_code == 200
+    assert page.headers["X-Protective-Marking"] == "OFFICIAL-SENSITIVE"
+    assert page.text.count('<div class="protective-marking"') == 2
+    body = page.text[page.text.index("<body") :]
+    assert body.split(">", 1)[1].startswith('<div class="protective-marking"')
