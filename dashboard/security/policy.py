@@ -106,6 +106,7 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "filters-details": SHELL,
     "nav-link": SHELL,
     "_pages_store": SHELL,
+    "_pages_dummy": SHELL,  # the Pages router's title update
     "f-dates": SHELL,
     "f-crime": SHELL,
     "f-ho": SHELL,
