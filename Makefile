@@ -22,7 +22,9 @@ $(STORE): $(STAMP)
 demo: $(STORE)
 
 run: $(STAMP) $(STORE)
-	$(VENV)/bin/hotspots serve --store $(STORE) --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(VENV)/bin/hotspots user demo --store $(STORE)
+	HOTSPOTS_ALLOWED_HOSTS="$(HOST),$$HOTSPOTS_ALLOWED_HOSTS" \
+		$(VENV)/bin/hotspots serve --store $(STORE) --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

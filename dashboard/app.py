@@ -29,6 +29,7 @@ from dashboard import data_access, routes
 from dashboard.components import filters, header
 from dashboard.errors import explain
 from geo.config import District
+from dashboard.security import SecurityConfig, install_security
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PAGES_DIR = PACKAGE_DIR / "pages"
@@ -81,7 +82,11 @@ def _shell() -> html.Div:
 
 
 def create_app(
-    store_path: str | Path | None = None, district: str | Path | District | None = None, *, tile_url: str | None = None
+    store_path: str | Path | None = None,
+    district: str | Path | District | None = None,
+    *,
+    tile_url: str | None = None,
+    security: SecurityConfig | None = None,
 ) -> dash.Dash:
     """Build the dashboard.
 
@@ -94,6 +99,8 @@ def create_app(
         District folder (default: the bundled Winchester).
     tile_url : str, optional
         Map tile URL template (default ``$HOTSPOTS_TILE_URL`` or OpenStreetMap).
+    security : dashboard.security.SecurityConfig, optional
+        ``None`` (default): login, roles and audit on (see docs/security.md).
 
     Returns
     -------
@@ -132,6 +139,9 @@ def create_app(
         if hook:
             hook(app)
     routes.register(app.server)
+    install_security(
+        app, security, store_path=cfg.store_path, district_folder=cfg.district_folder, tile_url=cfg.tile_url
+    )
     # Build the static map layers now rather than on the first visitor's request.
     try:
         data_access.static_layers(cfg.district_folder)

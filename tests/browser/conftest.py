@@ -14,6 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
+from dashboard.security import SecurityConfig
 
 #: Tiles cannot load offline: point the map at a host that never resolves and filter its errors.
 TILE_HOST = "tiles.invalid"
@@ -60,7 +61,12 @@ def live_store(demo_store, tmp_path_factory):
 @pytest.fixture(scope="session")
 def live_server(live_store, demo_store):
     """Base URL of the dashboard served over ``live_store``."""
-    app = create_app(live_store, demo_store.district.folder, tile_url=f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png")
+    app = create_app(
+        live_store,
+        demo_store.district.folder,
+        tile_url=f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png",
+        security=SecurityConfig(disabled_for_tests=True),
+    )
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]

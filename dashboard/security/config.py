@@ -1,0 +1,116 @@
+"""Settings of the security layer (:class:`SecurityConfig`) and the district's ``[privacy]`` table."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_HOSTS = ("127.0.0.1", "localhost")
+DEFAULT_MAX_UPLOAD_MB = 200.0
+#: Home Office categories treated as sensitive when the district names none.
+DEFAULT_SENSITIVE_HO = ("Sexual offences",)
+#: Boolean columns of a force extract that mark an incident as sensitive when true.
+DEFAULT_SENSITIVE_FLAGS = ("domestic",)
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """The district's ``[privacy]`` table (``data/<district>/district.toml``).
+
+    Attributes
+    ----------
+    marking : str
+        Protective marking printed on briefings, reports and exports and sent as a header.
+    sensitive_ho_categories : tuple of str
+        Home Office categories shown at point level to analysts and officers only and never to the
+        public (data.police.uk has no separate sexual-offence type: a force extract's "Sexual
+        offences" category is what identifies them).
+    sensitive_flag_columns : tuple of str
+        Columns (e.g. a domestic-abuse flag) that mark a row as sensitive when true, if present.
+    public : bool
+        Whether anonymous visitors may read the public aggregates.
+    public_min_count : int
+        Counts below this are suppressed in public answers.
+    """
+
+    marking: str = "OFFICIAL-SENSITIVE"
+    sensitive_ho_categories: tuple[str, ...] = DEFAULT_SENSITIVE_HO
+    sensitive_flag_columns: tuple[str, ...] = DEFAULT_SENSITIVE_FLAGS
+    public: bool = False
+    public_min_count: int = 5
+
+
+def load_privacy(district_folder: str | Path | None) -> Privacy:
+    """The ``[privacy]`` table of ``district_folder/district.toml`` (defaults for missing keys)."""
+    if district_folder is None:
+        return Privacy()
+    path = Path(district_folder) / "district.toml"
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("privacy", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return Privacy()
+    base = Privacy()
+    return Privacy(
+        marking=str(table.get("marking", base.marking)),
+        sensitive_ho_categories=tuple(table.get("sensitive_ho_categories", base.sensitive_ho_categories)),
+        sensitive_flag_columns=tuple(table.get("sensitive_flag_columns", base.sensitive_flag_columns)),
+        public=bool(table.get("public", base.public)),
+        public_min_count=int(table.get("public_min_count", base.public_min_count)),
+    )
+
+
+def _env_list(name: str) -> tuple[str, ...]:
+    return tuple(h.strip().lower() for h in os.environ.get(name, "").split(",") if h.strip())
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    """How the security layer behaves; every field has a safe default.
+
+    Attributes
+    ----------
+    disabled_for_tests : bool
+        Skip login, roles, CSRF and the audit (tests of other features only).  Headers, the Host
+        allow-list, CSV neutralisation and the upload limit stay on.
+    allowed_hosts : tuple of str
+        Host names accepted in the ``Host`` header (default ``127.0.0.1``, ``localhost`` and
+        ``$HOTSPOTS_ALLOWED_HOSTS``, comma-separated).
+    trusted_user_header : str or None
+        A header set by a reverse proxy naming the logged-in user (``$HOTSPOTS_TRUSTED_USER_HEADER``);
+        the user must have an account, whose role applies.  Only set it when the proxy strips the
+        header from clients' requests.
+    max_upload_mb : float
+        Largest upload accepted (``$HOTSPOTS_MAX_UPLOAD_MB``, default 200).
+    secret_key : str or None
+        Session signing key (``$HOTSPOTS_SECRET_KEY``; default: one generated and kept in the store).
+    secure_cookies : bool or None
+        Force the ``Secure`` cookie flag (``$HOTSPOTS_SECURE_COOKIES=1``); by default set when the
+        request came over HTTPS.
+    lock_after, lock_seconds : int
+        Failed logins (per user and per client address) before a lock, and its first length; each
+        further ``lock_after`` failures double it.
+    public : bool or None
+        Override the district's ``[privacy] public``.
+    """
+
+    disabled_for_tests: bool = False
+    allowed_hosts: tuple[str, ...] = field(default_factory=lambda: DEFAULT_HOSTS + _env_list("HOTSPOTS_ALLOWED_HOSTS"))
+    trusted_user_header: str | None = field(
+        default_factory=lambda: os.environ.get("HOTSPOTS_TRUSTED_USER_HEADER") or None
+    )
+    max_upload_mb: float = field(
+        default_factory=lambda: float(os.environ.get("HOTSPOTS_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
+    )
+    secret_key: str | None = field(default_factory=lambda: os.environ.get("HOTSPOTS_SECRET_KEY") or None)
+    secure_cookies: bool | None = field(
+        default_factory=lambda: True if os.environ.get("HOTSPOTS_SECURE_COOKIES") == "1" else None
+    )
+    lock_after: int = 5
+    lock_seconds: int = 60
+    public: bool | None = None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)

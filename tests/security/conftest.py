@@ -1,0 +1,171 @@
+"""Fixtures of the security tests: a store copy with one account and token per role, the secured app,
+a logged-in test client per role, a live server and Debian's Chromium (launch args as in tests/browser).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboard.app import create_app
+from dashboard.security import SecurityConfig
+from geo import accounts
+from geo.store import Store
+
+ROLES = ("analyst", "officer", "partnership")
+#: A month of the real data.police.uk files: small answers, quick hotspots.
+MONTH = "from=2017-02-01&to=2017-02-28"
+TILE_HOST = "tiles.invalid"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+#: Upload limit of the test app (MB): small, so that the limit can be exceeded cheaply.
+TEST_UPLOAD_MB = 1.0
+
+
+def password_of(role: str) -> str:
+    return f"{role}-password-1"
+
+
+@pytest.fixture(scope="session")
+def secure_store_path(demo_store, tmp_path_factory):
+    """A copy of the demo store with accounts ``<role>1`` for each role."""
+    path = tmp_path_factory.mktemp("secure") / "secure.duckdb"
+    shutil.copy(demo_store.path, path)
+    store = Store.open(path, district=demo_store.district, read_only=False)
+    for role in ROLES:
+        accounts.add_user(store, f"{role}1", role, password_of(role))
+    return path
+
+
+@pytest.fixture(scope="session")
+def secure_store(secure_store_path, demo_store):
+    return Store.open(secure_store_path, district=demo_store.district, read_only=False)
+
+
+@pytest.fixture(scope="session")
+def tokens(secure_store):
+    """An API token per role."""
+    return {role: accounts.create_token(secure_store, f"{role}1", "tests") for role in ROLES}
+
+
+@pytest.fixture(scope="session")
+def secure_app(secure_store_path, demo_store):
+    """The real dashboard with the security layer on (its defaults, a 1 MB upload limit)."""
+    config = SecurityConfig(max_upload_mb=TEST_UPLOAD_MB)
+    return create_app(
+        secure_store_path,
+        demo_store.district.folder,
+        tile_url=f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png",
+        security=config,
+    )
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def log_in(client, username: str, password: str, address: str = "127.0.0.1"):
+    """Log ``client`` in through the login form; returns the POST's response."""
+    env = {"REMOTE_ADDR": address}
+    page = client.get("/login", environ_base=env)
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_from(page.text), "next": "/"},
+        environ_base=env,
+    )
+
+
+def csrf_header(client) -> dict:
+    """The CSRF header a logged-in page would send (from the cookie the server sets on pages)."""
+    client.get("/")
+    return {"X-CSRFToken": client.get_cookie("hotspots_csrf").value}
+
+
+@pytest.fixture()
+def anon(secure_app):
+    return secure_app.server.test_client()
+
+
+@pytest.fixture()
+def logged_in(secure_app):
+    """``logged_in(role)`` -> a test client logged in as that role's account."""
+
+    def make(role: str):
+        client = secure_app.server.test_client()
+        resp = log_in(client, f"{role}1", password_of(role))
+        assert resp.status_code == 302, resp.text
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def live_url(secure_app):
+    """Base URL of the secured dashboard served in a thread on a free port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, secure_app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1366, "height": 768},
+        "locale": "en-GB",
+        "timezone_id": "Europe/London",
+        "accept_downloads": True,
+    }
+
+
+def callback_body(app, first_output: str, values: dict | None = None) -> dict:
+    """The JSON a browser posts to run the callback whose first output is ``first_output`` ("id.prop").
+
+    ``values`` maps "id.prop" of inputs/states to their values (others are ``None``).
+    """
+    values = values or {}
+    for key, spec in app.callback_map.items():
+        outputs = key.strip(".").split("...") if key.startswith("..") else [key]
+        if outputs[0].split("@")[0] != first_output:
+            continue
+        outs = []
+        for out in outputs:
+            cid, prop = out.rsplit(".", 1)
+            outs.append({"id": cid, "property": prop})
+
+        def items(kind, spec=spec):
+            return [
+                {"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+                for i in spec.get(kind, [])
+            ]
+
+        return {
+            "output": key,
+            "outputs": outs if key.startswith("..") else outs[0],
+            "inputs": items("inputs"),
+            "state": items("state"),
+            "changedPropIds": [f"{i['id']}.{i['property']}" for i in spec.get("inputs", [])[:1]],
+        }
+    raise KeyError(f"no callback has the first output {first_output}")
