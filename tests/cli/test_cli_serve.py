@@ -33,6 +33,12 @@ def _get(url: str) -> tuple[int, bytes]:
 def test_serve_runs_the_dashboard_and_api_under_gunicorn(tmp_path, demo_store):
     store = tmp_path / "served.duckdb"
     shutil.copy(demo_store.path, store)
+    # login is on: a GIS user's API token, as QGIS would use it
+    subprocess.run([str(HOTSPOTS), "user", "add", "gis", "--role", "officer", "--store", str(store)], check=True)
+    made = subprocess.run(
+        [str(HOTSPOTS), "token", "create", "gis", "--store", str(store)], check=True, capture_output=True
+    )
+    token = made.stdout.decode().splitlines()[1]
     port = _free_port()
     proc = subprocess.Popen(
         [str(HOTSPOTS), "serve", "--store", str(store), "--port", str(port), "--workers", "2", "--no-demo"],
@@ -52,12 +58,12 @@ def test_serve_runs_the_dashboard_and_api_under_gunicorn(tmp_path, demo_store):
                 assert proc.poll() is None, proc.stdout.read()
                 assert time.monotonic() < deadline, "server did not answer within 60 s"
                 time.sleep(0.3)
-        assert status == 200 and b"_dash-config" in body
-        status, body = _get(base + "/api/incidents?crime=Robbery&from=01/04/2007&to=31/03/2008")
+        assert status == 200 and b"Log in" in body
+        status, body = _get(base + f"/api/incidents?crime=Robbery&from=01/04/2007&to=31/03/2008&token={token}")
         data = json.loads(body)
         assert status == 200 and data["type"] == "FeatureCollection" and len(data["features"]) > 0
         assert {f["properties"]["crime_type"] for f in data["features"]} == {"Robbery"}
-        status, body = _get(base + "/api/incidents?hours=25-99")
+        status, body = _get(base + f"/api/incidents?hours=25-99&token={token}")
         assert status == 400 and "error" in json.loads(body)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
