@@ -13,6 +13,7 @@ import pandas as pd
 from geo.params import selection_from_mapping
 from geo.selection import Selection
 from geo.store import Store
+from render.safe import neutralise_csv
 from service.errors import OptionsError
 from service.source import Source
 
@@ -99,7 +100,7 @@ def write_frame(df: pd.DataFrame, out: str | Path) -> Path:
             frame["geometry"] = (
                 frame["geometry"].to_wkt() if hasattr(frame["geometry"], "to_wkt") else frame["geometry"].astype(str)
             )
-        frame.to_csv(out, index=False)
+        neutralise_csv(frame).to_csv(out, index=False)
     elif suffix in {".geojson", ".json", ".gpkg"}:
         if not hasattr(df, "geometry"):
             raise OptionsError(f"{out}: this result has no geometry; write it as .csv")

@@ -14,6 +14,7 @@ import shapely
 from geo.config import District
 from geo.hotspots import HotspotResult
 from geo.schema import BNG, WGS84
+from render.safe import escape_html
 
 #: Properties of each incident feature.
 INCIDENT_PROPERTIES = (
@@ -97,7 +98,7 @@ def hotspots_geojson(polys: gpd.GeoDataFrame, simplify_m: float = 0.0) -> dict[s
         polys["geometry"] = polys.geometry.simplify(simplify_m, preserve_topology=True)
     kind = polys["category"].astype(str) if "category" in polys else pd.Series("", index=polys.index)
     polys["tooltip"] = [
-        f"Hotspot {int(rank)}{f' ({k})' if k else ''}: {int(n):,} incidents ({share:.1%} of selection), "
+        f"Hotspot {int(rank)}{f' ({escape_html(k)})' if k else ''}: {int(n):,} incidents ({share:.1%} of selection), "
         f"{area / 1e4:.2f} ha, {dens:,.0f} per km² (click for details)"
         for rank, k, n, share, area, dens in zip(
             polys["rank"],
@@ -192,28 +193,29 @@ def district_layers(d: District) -> dict[str, dict[str, Any]]:
     """
     layers: dict[str, dict[str, Any]] = {}
     boundary = d.boundary[["geometry"]].copy()
-    boundary["tooltip"] = f"{d.name} district boundary"
+    # Tooltips are HTML: every name from the district's files is escaped.
+    boundary["tooltip"] = f"{escape_html(d.name)} district boundary"
     layers["boundary"] = frame_geojson(boundary, 2.0)
     sectors = d.sectors.copy()
-    sectors["tooltip"] = "Police sector: " + sectors["sector"].astype(str) + " (illustrative)"
+    sectors["tooltip"] = "Police sector: " + sectors["sector"].map(escape_html) + " (illustrative)"
     layers["sectors"] = frame_geojson(sectors[["sector", "tooltip", "geometry"]], 2.0)
     for z in d.zones:
         zl = d.zone_layer(z.key).copy()
         label = z.label + (" (illustrative outline)" if z.illustrative else "")
         if z.designated:
             label += f", designated {pd.Timestamp(z.designated):%d/%m/%Y}"
-        zl["tooltip"] = label
+        zl["tooltip"] = escape_html(label)
         zl["zone"] = z.key
         layers[f"zone:{z.key}"] = frame_geojson(zl, 2.0)
     prem = d.premises.copy()
     prem = prem[prem.geometry.notna() & ~prem.geometry.is_empty]
-    addr = prem["address"].fillna("").astype(str) if "address" in prem else ""
-    prem["tooltip"] = prem["name"].fillna("Licensed premises").astype(str) + ("<br>" + addr if len(prem) else "")
+    addr = prem["address"].fillna("").map(escape_html) if "address" in prem else ""
+    prem["tooltip"] = prem["name"].fillna("Licensed premises").map(escape_html) + ("<br>" + addr if len(prem) else "")
     layers["premises"] = frame_geojson(prem[["premises_id", "name", "tooltip", "geometry"]], 2.0)
     cams = d.cctv.copy()
     cams["tooltip"] = (
         "CCTV camera "
-        + cams["name"].astype(str)
+        + cams["name"].map(escape_html)
         + ", "
         + cams["radius_m"].astype(int).astype(str)
         + " m (illustrative)"

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.schema import BNG, WGS84
+from render.safe import neutralise_csv
 
 FORMATS = ("csv", "geojson")
 _FIRST = ["rank", "count", "share", "area_ha", "density_per_km2", "top_crime_types", "street", "method"]
@@ -28,4 +29,4 @@ def hotspots_download(table: gpd.GeoDataFrame, fmt: str) -> str:
         centres = centres.to_crs(WGS84)
         frame["centre_longitude"] = centres.x.round(6).to_numpy()
         frame["centre_latitude"] = centres.y.round(6).to_numpy()
-    return frame.to_csv(index=False)
+    return neutralise_csv(frame).to_csv(index=False)

@@ -14,22 +14,28 @@ from geo.briefing import plan_summary
 from geo.deploy import PlanResult
 from geo.schema import BNG, WGS84
 from render.geojson import empty_collection
+from render.safe import escape_html, neutralise_csv
 from service.plan import PlanRun
 
 
 def tooltips(result: PlanResult) -> list[str]:
-    """One hover line per site or cell."""
+    """One hover line per site or cell (HTML: every text from the data is escaped)."""
     t = result.table
     if result.kind == "van":
         return [
             f"Van site {int(r['rank'])}: {int(r['incidents_covered']):,} new incidents within "
-            f"{r['radius_m']:g} m; near {r['street'] or 'unknown street'}"
-            + (f"; peak {r['peak_hours'].replace('-', '–')} {r['peak_days']}" if r["peak_hours"] else "")
+            f"{r['radius_m']:g} m; near {escape_html(r['street'] or 'unknown street')}"
+            + (
+                f"; peak {escape_html(r['peak_hours']).replace('-', '–')} {escape_html(r['peak_days'])}"
+                if r["peak_hours"]
+                else ""
+            )
             for _, r in t.iterrows()
         ]
     return [
-        f"Patrol cell {int(r['rank'])}: {int(r['count']):,} incidents; near {r['street'] or 'unknown street'}"
-        + (f"; best {r['best_window'].replace(':00-', ':00–')}" if r["best_window"] else "")
+        f"Patrol cell {int(r['rank'])}: {int(r['count']):,} incidents; "
+        f"near {escape_html(r['street'] or 'unknown street')}"
+        + (f"; best {escape_html(r['best_window']).replace(':00-', ':00–')}" if r["best_window"] else "")
         for _, r in t.iterrows()
     ]
 
@@ -85,5 +91,5 @@ def plan_csv(result: PlanResult) -> str:
     """The plan table as CSV (BNG easting/northing and WGS84 longitude/latitude, no geometry)."""
     source = result.table if result.empty else with_lonlat(result)
     buf = io.StringIO()
-    pd.DataFrame(source.drop(columns="geometry")).to_csv(buf, index=False)
+    neutralise_csv(pd.DataFrame(source.drop(columns="geometry"))).to_csv(buf, index=False)
     return buf.getvalue()

@@ -14,6 +14,7 @@ import pandas as pd
 from dash import html
 
 from dashboard.components.tables import fmt_int, fmt_pct, html_table
+from render.safe import escape_html
 
 #: Sequential, colour-blind-safe classes for the choropleth (viridis, light = fewer, dark = more).
 CHORO = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")
@@ -60,7 +61,7 @@ def choropleth(counts: pd.Series, layer: dict, rate: pd.Series | None = None) ->
     for i, sector in enumerate(counts.index):
         feats = [f for f in layer["features"] if f["properties"].get("sector") == sector]
         n = int(counts[sector])
-        tip = f"<b>{sector}</b><br>{n:,} incidents ({n / total:.1%} of the selection)"
+        tip = f"<b>{escape_html(sector)}</b><br>{n:,} incidents ({n / total:.1%} of the selection)"
         if rate is not None:
             tip += f"<br>{values[i]:.1f} per 1,000 residents"
         tip += "<br><i>illustrative sector outline</i>"
