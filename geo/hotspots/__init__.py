@@ -62,7 +62,8 @@ def find_hotspots(
         Method parameters; None or omitted means automatic:
         kde: ``cell_size``, ``bandwidth`` (metres, "auto" or "scott"), ``local_weight`` (5),
         ``top_share`` (0.01);
-        gistar: ``cell_size``, ``fdr`` (True), ``permutations`` (0), ``min_level`` (0.90);
+        gistar: ``cell_size``, ``fdr`` (True), ``inference`` ("exact"), ``permutations`` (999),
+        ``min_count`` (5), ``min_level`` (0.90);
         dbscan: ``eps``, ``min_samples``, ``alpha`` (0.01);
         hdbscan: ``min_cluster_size``, ``min_samples`` (10), ``jitter_m`` (5), ``max_points``,
         ``alpha`` (0.01).

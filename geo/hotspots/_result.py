@@ -133,16 +133,29 @@ def dedupe(x: np.ndarray, y: np.ndarray, resolution: float = 0.1, *, sort: bool 
     return ux.astype(float), uy.astype(float), counts.astype(float), inverse
 
 
-def study_area(district: Any, x: np.ndarray, y: np.ndarray) -> tuple[shapely.Geometry | None, float]:
-    """The area shares refer to: the district boundary, else the points' bounding box (m2)."""
+def study_area(
+    district: Any, x: np.ndarray, y: np.ndarray, area: shapely.Geometry | None = None
+) -> tuple[shapely.Geometry | None, float]:
+    """The area shares refer to (m2): ``area`` when given (e.g. the selection's sectors), else the
+    district boundary, else the points' bounding box (geometry None)."""
+    if area is not None:
+        geom = shapely.make_valid(area)
+        if not geom.area > 0:
+            raise HotspotError("the study area has no area")
+        return geom, float(geom.area)
     if district is not None:
-        geom = shapely.union_all(district.boundary.to_crs(BNG).geometry.to_numpy())
+        geom = district_geometry(district)
         return geom, float(geom.area)
     if len(x) == 0:
         return None, 0.0
     w = max(float(np.ptp(x)), 1.0)
     h = max(float(np.ptp(y)), 1.0)
     return None, w * h
+
+
+def district_geometry(district: Any) -> shapely.Geometry:
+    """The district boundary as one valid geometry in EPSG:27700 (the bundled one self-intersects)."""
+    return shapely.make_valid(shapely.union_all(district.boundary.to_crs(BNG).geometry.to_numpy()))
 
 
 def top_types(crime_types: pd.Series, k: int = 3) -> str:
