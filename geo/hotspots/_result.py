@@ -54,7 +54,12 @@ class HotspotResult:
     n_incidents : int
         Incidents analysed.
     surface : (Grid, ndarray) or None
-        For grid methods, the per-cell score the hotspots were cut from (used by the backtest).
+        For grid methods, the per-cell score the hotspots were cut from.
+    n_dropped : int
+        Hotspots found but not returned (too few incidents, beyond the area budget or the
+        number asked for); ``dropped_note`` says how many of each and why.
+    dropped_note : str
+        Empty when nothing was dropped.
     """
 
     method: str
@@ -64,6 +69,8 @@ class HotspotResult:
     notes: list[str] = field(default_factory=list)
     n_incidents: int = 0
     surface: tuple[Grid, np.ndarray] | None = None
+    n_dropped: int = 0
+    dropped_note: str = ""
 
     @property
     def empty(self) -> bool:

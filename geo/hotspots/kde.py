@@ -98,6 +98,7 @@ def kde_hotspots(
     incidents: pd.DataFrame,
     *,
     district=None,
+    area=None,
     cell_size: float | None = None,
     bandwidth: float | str | None = None,
     local_weight: float = 5.0,
@@ -113,6 +114,8 @@ def kde_hotspots(
     district : District, optional
         Restricts cells to the district and makes ``top_share`` a share of its area; otherwise
         the share is of the incidents' bounding box.
+    area : shapely geometry, optional
+        Study area (EPSG:27700) used instead of the district, e.g. the selection's sectors.
     cell_size : float, optional
         Metres; automatic when None.
     bandwidth : float or "auto" or "scott", optional
@@ -131,7 +134,7 @@ def kde_hotspots(
     if not 0 < top_share <= 1:
         raise HotspotError(f"top share of the area must be in (0, 1], got {top_share}")
     x, y = xy(incidents)
-    area_geom, area_m2 = study_area(district, x, y)
+    area_geom, area_m2 = study_area(district, x, y, area)
     bounds = tuple(area_geom.bounds) if area_geom is not None else (x.min(), y.min(), x.max(), y.max())
     cell_size, auto_cell, bandwidth, rule = _resolve(x, y, bounds, cell_size, bandwidth)
     warnings = []
