@@ -11,6 +11,7 @@ Methods (:data:`METHODS`):
 ``gistar``   Getis-Ord Gi* hot cells, FDR-corrected (:mod:`geo.hotspots.gistar`)
 ``dbscan``   DBSCAN density clusters (:mod:`geo.hotspots.clusters`)
 ``hdbscan``  HDBSCAN density clusters (:mod:`geo.hotspots.clusters`)
+``counts``   the busiest cells of the selection (:mod:`geo.hotspots.counts`)
 
 ``emerging``  emerging-hotspot classes over time (:func:`geo.hotspots.emerging.classify_emerging`);
              not a forecast, so not in :data:`METHODS` (the backtest's methods) but in
@@ -31,6 +32,7 @@ import numpy as np
 from geo.hotspots._result import NO_INCIDENTS, HotspotError, HotspotResult, empty_polygons, unwrap
 from geo.hotspots.area import selection_area
 from geo.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots
+from geo.hotspots.counts import counts_hotspots
 from geo.hotspots.gistar import gistar_hotspots
 from geo.hotspots.kde import kde_hotspots
 
@@ -40,11 +42,14 @@ _METHODS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "gistar": (gistar_hotspots, ("gi_class", "gi_confidence", "gi_z_max")),
     "dbscan": (dbscan_hotspots, ()),
     "hdbscan": (hdbscan_hotspots, ()),
+    "counts": (counts_hotspots, ("peak_cell_count",)),
 }
 #: Names of the hotspot methods that forecast (and can be backtested).
 METHODS: tuple[str, ...] = tuple(_METHODS)
 #: Every name :func:`find_hotspots` accepts (the forecasting methods and ``emerging``).
 ALL_METHODS: tuple[str, ...] = (*METHODS, "emerging")
+#: Methods that cut their own surface to ``top_share`` (default 1%).
+_BUDGETED = ("kde", "counts")
 #: Hotspots holding fewer incidents than this are not returned by default.
 MIN_COUNT = 5
 #: The method the product recommends (best backtested PAI on the bundled data; docs/hotspots.md).
@@ -96,6 +101,7 @@ def find_hotspots(
         dbscan: ``eps``, ``min_samples``, ``alpha`` (0.01);
         hdbscan: ``min_cluster_size``, ``min_samples`` (10), ``jitter_m`` (5), ``max_points``,
         ``alpha`` (0.01);
+        counts: ``cell_size`` (50), ``half_life_months`` (None);
         emerging: see :func:`geo.hotspots.emerging.classify_emerging`.
 
     Returns
@@ -126,7 +132,7 @@ def find_hotspots(
     unknown = set(params) - known - {"area"}
     if unknown:
         raise HotspotError(f"method '{method}' has no parameter(s) {sorted(unknown)}")
-    scale = {"top_share": top_share} if method == "kde" and top_share is not None else {}
+    scale = {"top_share": top_share} if method in _BUDGETED and top_share is not None else {}
     if method == "gistar":
         scale["min_count"] = min_count
     if df.empty:
@@ -134,11 +140,11 @@ def find_hotspots(
     out = fn(df, district=district, seed=seed, area=geom, **scale, **params)
     table, used, warnings = out[:3]
     used = {**used, "study_area": area_name, "min_count": min_count, "max_hotspots": max_hotspots}
-    if method != "kde":
+    if method not in _BUDGETED:
         used["top_share"] = top_share
     surface = out[3] if len(out) > 3 else None
     res = HotspotResult(method, table, used, list(warnings), notes, len(df), surface)
-    budget = None if method == "kde" or top_share is None else top_share * used["study_area_km2"] * 1e6
+    budget = None if method in _BUDGETED or top_share is None else top_share * used["study_area_km2"] * 1e6
     return _limit(res, budget, max_hotspots, min_count, top_share)
 
 

@@ -103,6 +103,7 @@ def kde_hotspots(
     bandwidth: float | str | None = None,
     local_weight: float = 5.0,
     top_share: float = 0.01,
+    occupied_only: bool = False,
     seed: int = 0,
 ) -> tuple:
     """KDE hotspots: the highest-density cells covering ``top_share`` of the study area, dissolved.
@@ -123,7 +124,11 @@ def kde_hotspots(
     local_weight : float, default 5
         Weight of each cell's own density in the mixture (0 = plain KDE).
     top_share : float, default 0.01
-        Share of the study area (0-1] the hotspots cover.
+        Share of the study area (0-1] the hotspots may cover (the budget).
+    occupied_only : bool, default False
+        Only cells holding at least one incident can be hotspot cells; the kernel part still
+        ranks them.  With data.police.uk's snap points this makes the recorded locations the
+        unit: the budget is not spent on the empty halo a kernel spreads around them.
 
     Returns
     -------
@@ -151,6 +156,8 @@ def kde_hotspots(
         counts=grid.counts_at(loc_rounded),
     )  # fmt: skip
     inside = grid.inside_mask(area_geom)
+    if occupied_only:
+        inside = inside & (grid.counts_at(loc_rounded) > 0)
     dens = np.where(inside, dens, 0.0)
     n_cells = max(1, int(math.floor(top_share * area_m2 / grid.cell_area_m2)))
     flat = dens.ravel()
@@ -174,6 +181,7 @@ def kde_hotspots(
         "bandwidth_rule": rule,
         "local_weight": local_weight,
         "top_share": top_share,
+        "occupied_only": occupied_only,
         "cells_selected": int(n_cells),
         "threshold_per_km2": round(threshold, 2) if n_cells else None,
         "study_area_km2": round(area_m2 / 1e6, 3),
