@@ -10,7 +10,8 @@ same study area (the selection's sectors and zone, else the district) and the sa
 * **PAI** = hit rate / area share (Chainey, Tompson & Uhlig 2008);
 * **PEI*** = hit rate / the best hit rate any cells of the same total area could have reached
   with perfect foresight of the test month (the NIJ 2017 forecasting challenge's PEI*), counted
-  on the method's cells (50 m cells for the cluster methods).  1 is perfect.
+  on the method's cells (10 m cells for the cluster methods, whose polygons are not cells).
+  1 is perfect.
 
 Baselines (:mod:`geo.hotspots.baselines`) get the same budget and may use all of it: previous
 counts at the method's cell size, 50 m and 100 m (ties and unused budget filled by all-crime
@@ -211,8 +212,8 @@ def _method_fold(train, test, method, geom, district, seed, kw):
         union = shapely.union_all(polys.geometry.to_numpy())
         shapely.prepare(union)
         hits = int(shapely.contains_xy(union, test["easting"].to_numpy(float), test["northing"].to_numpy(float)).sum())
-    cell = float(res.params.get("cell_size_m") or bl.KDE_CELL)
-    return hits, used, cell, res
+    cell = res.params.get("cell_size_m")
+    return hits, used, (float(cell) if cell else None), res
 
 
 def _run(sub, context, fl, method, geom, district, seed, kw, budget_share):
@@ -239,9 +240,10 @@ def _run(sub, context, fl, method, geom, district, seed, kw, budget_share):
             ctx = context[((ctx_months >= train_start) & (ctx_months < test_start)).to_numpy()]
         hits, used, cell, _ = _method_fold(train, test, method, geom, district, seed, kw)
         chosen["cell_size_m"].append(cell)
-        acc.setdefault(method, _Acc()).add(hits, len(test), bl.oracle_hits(frame(cell), test, used), used / area_m2)
+        oracle = bl.oracle_hits(frame(cell or bl.ORACLE_CELL), test, used)
+        acc.setdefault(method, _Acc()).add(hits, len(test), oracle, used / area_m2)
         budget = budget_share * area_m2 if budget_share is not None else used
-        for c in dict.fromkeys((cell, *bl.COUNT_CELLS)):
+        for c in dict.fromkeys(c for c in (cell, *bl.COUNT_CELLS) if c):
             sel = bl.counts_cells(frame(c), train, ctx, budget)
             fr = frame(c)
             a = float(sel.sum()) * fr.grid.cell_area_m2
@@ -459,7 +461,11 @@ def backtest(
                 rows += _rows(str(t), res, area_share)
     out = pd.DataFrame(rows)
     out["few_incidents"] = out["test_incidents"] < MIN_TEST_INCIDENTS
-    out.attrs["params"] = {"method": method, **first.params, "cell_size_m": first.params["cell_size_m"][-1]}
+    out.attrs["params"] = {
+        "method": method,
+        **first.params,
+        "cell_size_m": first.params["cell_size_m"][-1] or bl.ORACLE_CELL,
+    }
     out.attrs["notes"] = list(first.notes)
     return out
 

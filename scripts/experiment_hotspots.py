@@ -22,14 +22,19 @@ ROOT = Path(__file__).resolve().parents[1]
 TYPES = ("All", "Violence and sexual offences", "Anti-social behaviour", "Burglary", "Vehicle crime")
 #: (label, method, parameters) of every configuration tried.
 CONFIGS = [
-    ("kde (auto cell, bandwidth 3 cells, local weight 5)", "kde", {}),
-    ("kde 50 m, bandwidth 100 m, local weight 5", "kde", {"cell_size": 50, "bandwidth": 100}),
-    ("kde 25 m, bandwidth 50 m, local weight 5", "kde", {"cell_size": 25, "bandwidth": 50}),
-    ("kde 25 m, bandwidth 100 m, local weight 20", "kde", {"cell_size": 25, "bandwidth": 100, "local_weight": 20}),
-    ("kde 10 m, bandwidth 50 m, local weight 20", "kde", {"cell_size": 10, "bandwidth": 50, "local_weight": 20}),
-    ("gistar (auto)", "gistar", {}),
-    ("dbscan (auto)", "dbscan", {}),
-    ("hdbscan (auto)", "hdbscan", {}),
+    ("kde default (50 m, bandwidth 100 m, occupied cells only)", "kde", {}, TYPES),
+    ("kde 50 m, whole halo", "kde", {"occupied_only": False}, TYPES),
+    (
+        "kde 100 m, bandwidth 300 m, whole halo (the earlier default)",
+        "kde",
+        {"cell_size": 100, "bandwidth": 300, "occupied_only": False},
+        TYPES,
+    ),
+    ("counts 50 m", "counts", {}, TYPES),
+    ("counts 50 m, min_count 1 (every cell shown)", "counts", {"min_count": 1}, TYPES),
+    ("gistar (auto)", "gistar", {}, TYPES[:1]),
+    ("dbscan (auto)", "dbscan", {}, TYPES),
+    ("hdbscan (auto)", "hdbscan", {}, TYPES[:1]),
 ]
 
 
@@ -51,7 +56,9 @@ def run(configs, types):
     rows = []
     for crime in types:
         sub = df if crime == "All" else df[df["crime_type"] == crime]
-        for label, method, params in configs:
+        for label, method, params, rows_for in configs:
+            if crime not in rows_for:
+                continue
             t0 = time.perf_counter()
             res = evaluate_hotspots(sub, method, district=district, context=df, **params)
             s, best = res.score, res.best_baseline

@@ -34,6 +34,8 @@ COUNT_CELLS = (50.0, 100.0)
 KDE_BANDWIDTHS = (50.0, 100.0, 200.0, 400.0)
 #: Cell size of the KDE baseline's grid.
 KDE_CELL = 50.0
+#: Cell size of the perfect-foresight count for methods without cells (cluster polygons).
+ORACLE_CELL = 10.0
 
 
 @dataclass(frozen=True)

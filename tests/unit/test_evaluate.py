@@ -62,15 +62,17 @@ def test_backtest_counts_hits_pai_and_pei_star_by_hand():
     from geo.hotspots import find_hotspots
 
     df = _hand_made()
-    res = evaluate_hotspots(df, "kde", cell_size=100, top_share=0.01)
+    # a KDE allowed to spend its budget on the halo around A (occupied_only=False)
+    res = evaluate_hotspots(df, "kde", cell_size=100, top_share=0.01, occupied_only=False)
     s = res.score
     assert (s.test_incidents, s.hits) == (10, 6)
     # the hotspots scored are those drawn from the training months: about 1% of the extent
     # (the 10,001 m square the incidents span) around A, one-incident corner cells dropped
     extent = shapely.box(400000, 100000, 410001, 110001)
-    shown = find_hotspots(df[df["occurred_from"].dt.month < 4], "kde", cell_size=100, area=extent)
+    train = df[df["occurred_from"].dt.month < 4]
+    shown = find_hotspots(train, "kde", cell_size=100, area=extent, occupied_only=False)
     share = shown.polygons["area_m2"].sum() / extent.area
-    assert 0.0098 < share <= 0.01 and shown.n_dropped >= 1
+    assert 0.009 < share <= 0.01 and shown.n_dropped >= 1
     assert s.area_share == pytest.approx(share)
     assert s.pai == pytest.approx(0.6 / share)
     # perfect foresight in that many cells catches all 10 (A and B): PEI* 0.6
@@ -82,6 +84,11 @@ def test_backtest_counts_hits_pai_and_pei_star_by_hand():
     assert counts.pai == pytest.approx(0.6 / (2e4 / extent.area))
     assert counts.pei_star == pytest.approx(0.6)
     assert res.params["folds"] == ["train 2017-01..2017-03, test 2017-04..2017-04"]
+    # the default KDE marks only cells where incidents were recorded: cell A alone (1 cell),
+    # 6 hits; perfect foresight in one cell catches A's 6 too: PEI* 1, PAI 0.6 / (1 cell / extent)
+    occupied = evaluate_hotspots(df, "kde", cell_size=100, top_share=0.01).score
+    assert occupied.hits == 6 and occupied.area_share == pytest.approx(1e4 / extent.area)
+    assert occupied.pei_star == pytest.approx(1.0) and occupied.pai == pytest.approx(0.6 * extent.area / 1e4)
     assert (
         res.sentence
         == "Of next month's incidents, 6 in 10 fell inside these hotspots, which cover 1.0% of the incidents' extent."
