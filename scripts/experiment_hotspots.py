@@ -63,7 +63,7 @@ def run(configs, types):
             res = evaluate_hotspots(sub, method, district=district, context=df, **params)
             s, best = res.score, res.best_baseline
             rows.append((crime, label, s, best, res.baselines, time.perf_counter() - t0))
-            print(f"{crime:30} {label:55} PAI {s.pai:7.1f} PEI* {s.pei_star:.2f}  best baseline "
+            print(f"{crime:30} {label:55} PAI {s.pai:7.1f} PEI* {s.pei_star:.2f}  best "
                   f"{best.model} {best.pai:.1f}", flush=True)  # fmt: skip
     return rows
 
@@ -94,9 +94,15 @@ def render(rows, configs, types) -> str:
             "|---|---|---|---|---:|",
         ]
         for _, label, s, best, _, _ in block:
-            lines.append(f"| {label} | {_cell(s)} | {best.model} | {_cell(best)} | {s.pai / best.pai:.2f} |")
-        allb = {b.model: b for r in block for b in r[4]}
-        lines += ["", "Baselines: " + "; ".join(f"{m} {_cell(b)}" for m, b in sorted(allb.items())), ""]
+            ratio = f"{s.pai / best.pai:.2f}" if best.pai > 0 else "-"
+            lines.append(f"| {label} | {_cell(s)} | {best.model} | {_cell(best)} | {ratio} |")
+        # every baseline at the default's budget (the first configuration of the block)
+        base = sorted(block[0][4], key=lambda b: b.model)
+        lines += [
+            "",
+            f"Baselines at the budget of '{block[0][1]}': " + "; ".join(f"{b.model} {_cell(b)}" for b in base),
+            "",
+        ]
     return "\n".join(lines) + "\n"
 
 
