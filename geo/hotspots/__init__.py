@@ -52,7 +52,9 @@ ALL_METHODS: tuple[str, ...] = (*METHODS, "emerging")
 _BUDGETED = ("kde", "counts")
 #: Hotspots holding fewer incidents than this are not returned by default.
 MIN_COUNT = 5
-#: The method the product recommends (best backtested PAI on the bundled data; docs/hotspots.md).
+#: The method the product recommends: 50 m KDE cells where incidents were recorded.  Its PAI
+#: beats the best fair baseline for all crime, violence and ASB on the bundled data, with a lower
+#: hit rate; not for burglary or vehicle crime (docs/experiments.md, docs/hotspots.md).
 DEFAULT_METHOD = "kde"
 
 
