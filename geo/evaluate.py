@@ -112,6 +112,10 @@ class BacktestResult:
         Why there is no score (empty when there is one).
     notes : tuple of str
         Notes carried over from the selection.
+    recommendation : str
+        Which configuration to draw: the method when its PAI reaches the best baseline's,
+        otherwise the baseline, said plainly; ``recommended`` is that (method, parameters) for
+        :func:`geo.hotspots.find_hotspots`.
     """
 
     method: str
@@ -122,6 +126,8 @@ class BacktestResult:
     text: str = ""
     reason: str = ""
     notes: tuple[str, ...] = ()
+    recommendation: str = ""
+    recommended: tuple[str, dict] | None = None
 
     @property
     def best_baseline(self) -> Score | None:
@@ -211,7 +217,9 @@ def _method_fold(train, test, method, geom, district, seed, kw):
     if not polys.empty and not test.empty:
         union = shapely.union_all(polys.geometry.to_numpy())
         shapely.prepare(union)
-        hits = int(shapely.contains_xy(union, test["easting"].to_numpy(float), test["northing"].to_numpy(float)).sum())
+        hits = int(
+            shapely.intersects_xy(union, test["easting"].to_numpy(float), test["northing"].to_numpy(float)).sum()
+        )
     cell = res.params.get("cell_size_m")
     return hits, used, (float(cell) if cell else None), res
 
@@ -382,7 +390,28 @@ def _with_text(res: BacktestResult, area_name: str, test_months: int) -> Backtes
     text = f"PAI {s.pai:.1f} (hit rate {s.hit_rate:.0%} in {_pct(s.area_share)} of the area, PEI* {s.pei_star:.2f})"
     if best is not None:
         text += f"; best {best.model}, PAI {best.pai:.1f}"
-    return replace(res, sentence=sentence, text=text)
+    recommended, recommendation = _recommend(res)
+    return replace(res, sentence=sentence, text=text, recommended=recommended, recommendation=recommendation)
+
+
+def _recommend(res: BacktestResult) -> tuple[tuple[str, dict], str]:
+    """The method when it reaches the best baseline's PAI, else the baseline as a configuration."""
+    s, best = res.score, res.best_baseline
+    own = (res.method, dict(res.params.get("method_params", {})))
+    if best is None or s.pai >= best.pai:
+        return own, f"{res.method} reaches the best baseline's PAI: use it"
+    if best.model.startswith("baseline: previous counts"):
+        cell = float(best.model.removeprefix("baseline: previous counts ").removesuffix(" m"))
+        config = ("counts", {"cell_size": cell, "min_count": 1})
+    else:
+        bws = res.params.get("bandwidth_m") or [100.0]
+        config = ("kde", {"cell_size": bl.KDE_CELL, "bandwidth": float(np.median(bws)), "local_weight": 0.0,
+                          "occupied_only": False, "min_count": 1})  # fmt: skip
+    note = (
+        f"no configuration of {res.method} beat the baseline here (PAI {s.pai:.1f} against {best.pai:.1f}): "
+        f"the baseline ({best.model.removeprefix('baseline: ')}) is the better forecast and is used instead"
+    )
+    return config, note
 
 
 def _rows(name: str, res: BacktestResult, cap: float | None) -> list[dict]:

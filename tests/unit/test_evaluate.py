@@ -150,3 +150,17 @@ def test_max_folds_keeps_the_latest_folds_with_data(police_uk_incidents, distric
     # empty months before February 2022)
     assert [f.split("test ")[1] for f in res.params["folds"]] == ["2017-08..2017-08", "2017-09..2017-09"]
     assert res.score.folds == 2
+
+
+def test_when_the_baseline_wins_the_result_says_so_and_names_it():
+    """A KDE forced to spread over its halo loses to previous counts: the result recommends the
+    counts configuration, which reproduces the baseline's figure when backtested itself."""
+    df = _hand_made()
+    lose = evaluate_hotspots(df, "kde", cell_size=100, top_share=0.01, occupied_only=False)
+    assert lose.score.pai < lose.best_baseline.pai
+    method, params = lose.recommended
+    assert method == "counts" and "baseline" in lose.recommendation and "used instead" in lose.recommendation
+    again = evaluate_hotspots(df, method, top_share=0.01, **params)
+    assert again.score.pai == pytest.approx(lose.best_baseline.pai)
+    win = evaluate_hotspots(df, "kde", cell_size=50, top_share=0.01)  # cell A alone: PAI twice the baseline
+    assert win.recommended[0] == "kde" and "use it" in win.recommendation
