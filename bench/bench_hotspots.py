@@ -8,7 +8,8 @@ overhead must stay under 50%):
 * kde: KDEpy ``FFTKDE(bw).fit(points).evaluate(grid)`` on all the points, same bandwidth, a grid at
   least as fine as the wrapper's;
 * gistar: binning the points on the wrapper's cell size over their extent, the lattice weights
-  (``queen_graph``, what the wrapper uses) and ``esda.G_Local(star=True)``;
+  (``queen_graph``, what the wrapper uses) and ``esda.G_Local(star=True)`` (analytic z; the
+  wrapper also runs its exact Poisson test on the cells holding 5 or more incidents);
 * dbscan: ``sklearn.cluster.DBSCAN(eps, min_samples).fit`` on the deduplicated locations with
   ``sample_weight`` (deduplication not timed), the wrapper's eps and min_samples;
 * hdbscan: ``hdbscan.HDBSCAN(...).fit`` on exactly the points the wrapper fits (the prepared,

@@ -1,49 +1,51 @@
-"""Backtesting hotspot methods: hit rate and Predictive Accuracy Index (PAI).
+"""Backtesting hotspots as the product makes them: hit rate, PAI, PEI* and fair baselines.
 
-A method is trained on a window of months and scored on the month(s) after it:
+A backtest scores **exactly the call that draws the hotspots**: for every fold, the method runs
+through :func:`geo.hotspots.find_hotspots` on the training months with the same parameters, the
+same study area (the selection's sectors and zone, else the district) and the same budget
+(``top_share``), and is scored on the polygons it returns (small hotspots dropped as on the map):
 
 * **hit rate** = test incidents inside the hotspots / all test incidents;
-* **area share** = hotspot area / district area;
-* **PAI** = hit rate / area share (Chainey, Tompson & Uhlig 2008).
+* **area share** = hotspot area / study area, as actually used;
+* **PAI** = hit rate / area share (Chainey, Tompson & Uhlig 2008);
+* **PEI*** = hit rate / the best hit rate any cells of the same total area could have reached
+  with perfect foresight of the test month (the NIJ 2017 forecasting challenge's PEI*), counted
+  on the method's cells (10 m cells for the cluster methods, whose polygons are not cells).
+  1 is perfect.
 
-Fairness: every model is cut to the *same* cap, ``area_share`` of the district's area (default 1%),
-on one evaluation grid: grid methods offer their per-cell surface (KDE density, Gi* z of hot
-cells), cluster methods their polygons (cells whose centre lies inside, best-ranked polygon first),
-and the highest-scoring cells are taken until the cap.  Two baselines are computed the same way:
-
-* ``previous counts``: the number of incidents per cell in the training window;
-* ``plain KDE``: a KDE with Scott's-rule bandwidth (the textbook default).
+Baselines (:mod:`geo.hotspots.baselines`) get the same budget and may use all of it: previous
+counts at the method's cell size, 50 m and 100 m (ties and unused budget filled by all-crime
+counts), and a KDE whose bandwidth is chosen on the training window from 50-400 m.  The best
+baseline (highest PAI) is named beside the method.  When the method has no budget of its own
+(Gi*, DBSCAN, HDBSCAN without ``top_share``) the baselines get the area it used in that fold.
 
 Folds roll through the data: with ``train_months=3`` and ``test_months=1`` on February-September,
-train Feb-Apr/test May, ..., train Jun-Aug/test Sep.  Results pool the folds: hit rate = all hits /
-all test incidents, area share = mean area share, PAI = pooled hit rate / mean area share.
-
-PAI rewards small areas: a baseline that marks only 0.05% of the district (the few cells where a
-rare crime type happened) gets a huge PAI from a handful of hits.  Comparisons therefore use
-``pai_at_cap`` = hit rate / the cap: the share of next month's incidents caught with a budget of
-1% of the area, whether or not a model uses all of it.  ``pai`` (actual area) is reported beside it.
+train Feb-Apr/test May, ..., train Jun-Aug/test Sep.  Results pool the folds: hit rate = all hits
+/ all test incidents, area share = mean area share, PAI = pooled hit rate / mean area share, PEI*
+= all hits / all perfect-foresight hits.
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.errors import HotspotsError
 from geo.hotspots import DEFAULT_METHOD, METHODS, HotspotError, find_hotspots
-from geo.hotspots._grid import Grid, auto_cell_size, make_grid
-from geo.hotspots._result import dedupe, study_area, unwrap
-from geo.hotspots.kde import kde_surface, scott_bandwidth
+from geo.hotspots import baselines as bl
+from geo.hotspots._result import study_area, unwrap
+from geo.hotspots.area import selection_area
 from geo.selection import reference_time
 
-#: Names of the two baselines in result tables.
-BASELINE_COUNTS = "baseline: previous counts"
-BASELINE_KDE = "baseline: plain KDE"
 #: Crime types with fewer test incidents than this (pooled over folds) are reported but flagged.
 MIN_TEST_INCIDENTS = 30
+#: Names of two of the baselines in result tables (every baseline's name starts "baseline: ").
+BASELINE_COUNTS = "baseline: previous counts 100 m"
+BASELINE_KDE = "baseline: KDE, bandwidth chosen on training"
 
 
 class EvaluationError(HotspotsError, ValueError):
@@ -60,74 +62,80 @@ def pai(hits: float, total: float, hotspot_area: float, study_area_: float) -> f
     return (hits / total) / (hotspot_area / study_area_)
 
 
+def pei_star(hits: float, best_hits: float) -> float:
+    """PEI*: hits / the most hits perfect foresight could have had in the same area (0 when none)."""
+    return float(hits / best_hits) if best_hits > 0 else 0.0
+
+
 @dataclass(frozen=True)
-class _Frame:
-    grid: Grid
-    inside: np.ndarray  # flat bool, cells of the study area
-    cap: int  # cells allowed
-    area_m2: float
+class Score:
+    """One model's pooled backtest figures."""
+
+    model: str
+    folds: int
+    test_incidents: int
+    hits: int
+    best_hits: int
+    area_share: float
+
+    @property
+    def hit_rate(self) -> float:
+        return self.hits / self.test_incidents if self.test_incidents else 0.0
+
+    @property
+    def pai(self) -> float:
+        return self.hit_rate / self.area_share if self.area_share > 0 else 0.0
+
+    @property
+    def pei_star(self) -> float:
+        return pei_star(self.hits, self.best_hits)
 
 
-def _eval_frame(df: pd.DataFrame, district, cell_size: float | None, area_share: float) -> _Frame:
-    x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
-    geom, area_m2 = study_area(district, x, y)
-    bounds = tuple(geom.bounds) if geom is not None else (x.min(), y.min(), x.max(), y.max())
-    if cell_size is None:
-        ux, uy, _, _ = dedupe(x, y)
-        cell_size = auto_cell_size(ux, uy, bounds)
-    grid = make_grid(x, y, cell_size, bounds=bounds)
-    inside = grid.inside_mask(geom).ravel()
-    cap = int(math.floor(area_share * area_m2 / grid.cell_area_m2))
-    if cap < 1:
-        raise EvaluationError(
-            f"{area_share:.2%} of the area ({area_share * area_m2:,.0f} m2) is smaller than one "
-            f"{cell_size:.0f} m cell: choose a larger share or a smaller cell"
-        )
-    return _Frame(grid, inside, cap, area_m2)
+@dataclass(frozen=True)
+class BacktestResult:
+    """What the map, the CLI and the API show beside the hotspots.
+
+    Attributes
+    ----------
+    method : str
+        The method scored (the one that draws the hotspots).
+    score : Score or None
+        Its pooled figures; None with ``reason`` when there was too little data.
+    baselines : tuple of Score
+        Every fair baseline; ``best_baseline`` is the one with the highest PAI.
+    params : dict
+        The call scored (method parameters, budget, study area, folds, cell sizes).
+    sentence : str
+        The plain sentence for the map.
+    text : str
+        One line: PAI, hit rate, area, PEI* and the best baseline.
+    reason : str
+        Why there is no score (empty when there is one).
+    notes : tuple of str
+        Notes carried over from the selection.
+    recommendation : str
+        Which configuration to draw: the method when its PAI reaches the best baseline's,
+        otherwise the baseline, said plainly; ``recommended`` is that (method, parameters) for
+        :func:`geo.hotspots.find_hotspots`.
+    """
+
+    method: str
+    score: Score | None
+    baselines: tuple[Score, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    sentence: str = ""
+    text: str = ""
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+    recommendation: str = ""
+    recommended: tuple[str, dict] | None = None
+
+    @property
+    def best_baseline(self) -> Score | None:
+        return max(self.baselines, key=lambda s: s.pai, default=None)
 
 
-def _top_cells(score: np.ndarray, frame: _Frame) -> np.ndarray:
-    score = np.where(frame.inside & (score > 0), score, 0.0)
-    n = min(frame.cap, int((score > 0).sum()))
-    sel = np.zeros(score.size, dtype=bool)
-    sel[np.argsort(-score, kind="stable")[:n]] = True
-    return sel
-
-
-def _sample(surface: tuple[Grid, np.ndarray], frame: _Frame) -> np.ndarray:
-    grid, values = surface
-    cx, cy = frame.grid.centres()
-    loc = grid.locate(cx, cy)
-    return np.where(loc >= 0, values.ravel()[np.maximum(loc, 0)], 0.0)
-
-
-def _method_score(train: pd.DataFrame, method: str, frame: _Frame, district, params: dict, seed: int):
-    counts = frame.grid.counts(train["easting"].to_numpy(float), train["northing"].to_numpy(float)).ravel()
-    if method == BASELINE_COUNTS:
-        return counts
-    x, y = train["easting"].to_numpy(float), train["northing"].to_numpy(float)
-    if method == BASELINE_KDE:
-        bw = max(scott_bandwidth(x, y), frame.grid.cell)
-        return _sample(kde_surface(x, y, cell_size=frame.grid.cell, bandwidth=bw, grid=frame.grid), frame)
-    if method in ("kde", "gistar") and params.get("cell_size") is None:
-        # the grid methods work on the evaluation grid unless told otherwise, so the cap is exact
-        params = {**params, "cell_size": frame.grid.cell}
-    res = find_hotspots(train, method, district=district, seed=seed, **params)
-    if res.surface is not None:
-        return _sample(res.surface, frame)
-    import shapely
-
-    score = np.zeros(frame.grid.size)
-    cx, cy = frame.grid.centres()
-    k = len(res.polygons)
-    # best-ranked polygon first, then the training counts inside it
-    for rank, geom in zip(res.polygons["rank"], res.polygons.geometry, strict=True):
-        inside = shapely.contains_xy(geom, cx, cy)
-        score[inside & (score == 0)] = (k - rank + 1) * 1e9 + counts[inside & (score == 0)] + 1
-    return score
-
-
-def _months(df: pd.DataFrame) -> pd.PeriodIndex:
+def _months(df: pd.DataFrame) -> pd.Series:
     return reference_time(df).dt.tz_localize(None).dt.to_period("M")
 
 
@@ -147,10 +155,287 @@ def folds(
     return out
 
 
-def _has_data(fold: tuple[pd.Period, pd.Period, pd.Period], present: set) -> bool:
-    train_start, test_start, test_end = fold
-    train = any(train_start <= m < test_start for m in present)
-    return train and any(test_start <= m <= test_end for m in present)
+def _kept_folds(df, train_months, test_months, max_folds):
+    fl = folds(df, train_months, test_months)
+    present = set(_months(df))
+    fl = [f for f in fl if any(f[0] <= m < f[1] for m in present) and any(f[1] <= m <= f[2] for m in present)]
+    if max_folds is not None:
+        if max_folds < 1:
+            raise EvaluationError(f"max_folds must be at least 1, got {max_folds}")
+        fl = fl[-max_folds:]
+    if not fl:
+        raise EvaluationError(
+            f"the selection covers {_months(df).nunique()} month(s) with data: a backtest needs at least "
+            f"{train_months + test_months} ({train_months} to train, {test_months} to test)"
+        )
+    return fl
+
+
+def _study(incidents, df, district, area):
+    if area is not None:
+        geom = shapely.make_valid(area)
+        return geom, "the given area"
+    sel = getattr(incidents, "selection", None)
+    if district is not None and sel is not None and (sel.sectors or sel.zone is not None):
+        return selection_area(sel, district), "the selected area"
+    geom, _ = study_area(district, df["easting"].to_numpy(float), df["northing"].to_numpy(float))
+    if geom is None:
+        x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
+        geom = shapely.box(x.min(), y.min(), x.max() + 1.0, y.max() + 1.0)
+        return geom, "the incidents' extent"
+    return geom, "the district"
+
+
+class _Acc:
+    """Pooled hits, test incidents, perfect-foresight hits and area shares of one model."""
+
+    def __init__(self) -> None:
+        self.hits = self.total = self.best = self.folds = 0
+        self.shares: list[float] = []
+
+    def add(self, hits: int, total: int, best: int, share: float) -> None:
+        self.hits += hits
+        self.total += total
+        self.best += best
+        self.folds += 1
+        self.shares.append(share)
+
+    def score(self, model: str) -> Score:
+        share = float(np.mean(self.shares)) if self.shares else 0.0
+        return Score(model, self.folds, self.total, self.hits, self.best, share)
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.095 or share == 0 else f"{share:.1%}" if share >= 0.001 else f"{share:.2%}"
+
+
+def _method_fold(train, test, method, geom, district, seed, kw):
+    """Run the product's call on ``train``; its hits on ``test``, area used and cell size."""
+    res = find_hotspots(train, method, district=district, area=geom, seed=seed, **kw)
+    polys = res.polygons
+    used = float(polys["area_m2"].sum()) if not polys.empty else 0.0
+    hits = 0
+    if not polys.empty and not test.empty:
+        union = shapely.union_all(polys.geometry.to_numpy())
+        shapely.prepare(union)
+        hits = int(
+            shapely.intersects_xy(union, test["easting"].to_numpy(float), test["northing"].to_numpy(float)).sum()
+        )
+    cell = res.params.get("cell_size_m")
+    return hits, used, (float(cell) if cell else None), res
+
+
+def _run(sub, context, fl, method, geom, district, seed, kw, budget_share):
+    """Pooled scores of the method and every baseline over the folds, and what was chosen."""
+    area_m2 = float(geom.area)
+    months, ctx_months = _months(sub), (_months(context) if context is not None else None)
+    frames: dict[float, bl.Frame] = {}
+
+    def frame(cell: float) -> bl.Frame:
+        if cell not in frames:
+            frames[cell] = bl.Frame.make(geom, cell)
+        return frames[cell]
+
+    acc: dict[str, _Acc] = {}
+    chosen: dict[str, list] = {"bandwidth_m": [], "cell_size_m": []}
+    for train_start, test_start, test_end in fl:
+        in_train = ((months >= train_start) & (months < test_start)).to_numpy()
+        test = sub[((months >= test_start) & (months <= test_end)).to_numpy()]
+        train = sub[in_train]
+        if train.empty or test.empty:
+            continue
+        ctx = None
+        if context is not None:
+            ctx = context[((ctx_months >= train_start) & (ctx_months < test_start)).to_numpy()]
+        hits, used, cell, _ = _method_fold(train, test, method, geom, district, seed, kw)
+        chosen["cell_size_m"].append(cell)
+        oracle = bl.oracle_hits(frame(cell or bl.ORACLE_CELL), test, used)
+        acc.setdefault(method, _Acc()).add(hits, len(test), oracle, used / area_m2)
+        budget = budget_share * area_m2 if budget_share is not None else used
+        for c in dict.fromkeys(c for c in (cell, *bl.COUNT_CELLS) if c):
+            sel = bl.counts_cells(frame(c), train, ctx, budget)
+            fr = frame(c)
+            a = float(sel.sum()) * fr.grid.cell_area_m2
+            acc.setdefault(f"baseline: previous counts {c:g} m", _Acc()).add(
+                bl.hits_in_cells(sel, fr, test), len(test), bl.oracle_hits(fr, test, a), a / area_m2
+            )
+        fr = frame(bl.KDE_CELL)
+        bw = bl.choose_bandwidth(fr, train, months[in_train], budget)
+        chosen["bandwidth_m"].append(bw)
+        sel = bl.kde_cells(fr, train, bw, budget)
+        a = float(sel.sum()) * fr.grid.cell_area_m2
+        acc.setdefault(BASELINE_KDE, _Acc()).add(
+            bl.hits_in_cells(sel, fr, test), len(test), bl.oracle_hits(fr, test, a), a / area_m2
+        )
+    return {m: a.score(m) for m, a in acc.items()}, chosen
+
+
+#: Automatic parameters the shown hotspots resolve, as (reported key, parameter) per method.
+_PIN = {
+    "kde": (("cell_size_m", "cell_size"), ("bandwidth_m", "bandwidth")),
+    "gistar": (("cell_size_m", "cell_size"),),
+    "dbscan": (("eps_m", "eps"),),
+    "hdbscan": (),
+    "counts": (),
+}
+
+
+def _pinned(incidents, method, district, geom, seed, kw):
+    """``kw`` with the automatic sizes fixed to those of the hotspots the selection shows.
+
+    Automatic cell sizes and radii follow the data, so three training months would otherwise get
+    a different (coarser) cell than the map drawn from the whole selection."""
+    want = [(key, name) for key, name in _PIN[method] if kw.get(name) is None]
+    if not want:
+        return kw
+    shown = find_hotspots(incidents, method, district=district, area=geom, seed=seed, **kw)
+    return {**kw, **{name: shown.params[key] for key, name in want if shown.params.get(key) is not None}}
+
+
+def _prepare(incidents, method, district, area, top_share, train_months, test_months, max_folds):
+    if method not in METHODS:
+        raise HotspotError(f"unknown hotspot method '{method}'; choose from {', '.join(METHODS)}")
+    if top_share is not None and not 0 < top_share <= 1:
+        raise EvaluationError(f"area share must be in (0, 1], got {top_share}")
+    df, notes = unwrap(incidents)
+    if df.empty:
+        raise EvaluationError("no incidents match the selection")
+    fl = _kept_folds(df, train_months, test_months, max_folds)
+    df = df[(_months(df) >= fl[0][0]).to_numpy()]  # fit only on the months the kept folds use
+    geom, area_name = _study(incidents, df, district, area)
+    # KDE always cuts to a share (0.01 unless told); the others only when given one
+    budget_share = top_share if top_share is not None else (0.01 if method in ("kde", "counts") else None)
+    return df, notes, fl, geom, area_name, budget_share
+
+
+def evaluate_hotspots(
+    incidents,
+    method: str = DEFAULT_METHOD,
+    *,
+    district=None,
+    area=None,
+    top_share: float | None = None,
+    train_months: int = 3,
+    test_months: int = 1,
+    max_folds: int | None = None,
+    seed: int = 0,
+    context: pd.DataFrame | None = None,
+    min_count: int = 5,
+    max_hotspots: int | None = None,
+    **params,
+) -> BacktestResult:
+    """Backtest the hotspots ``find_hotspots(incidents, method, ...)`` draws, beside fair baselines.
+
+    Parameters
+    ----------
+    incidents : DataFrame or SelectionResult
+        The selection (any time precision; months come from the reference time).  A
+        SelectionResult's sectors and zone set the study area, as on the map.
+    method : str, default :data:`geo.hotspots.DEFAULT_METHOD`
+        One of :data:`geo.hotspots.METHODS`.
+    district, area, top_share, min_count, max_hotspots, seed, **params
+        Exactly as for :func:`geo.hotspots.find_hotspots` (the call scored).
+    train_months, test_months : int, default 3 and 1
+        Rolling window lengths.
+    max_folds : int, optional
+        Keep only the latest ``max_folds`` folds that have training and test incidents.
+    context : DataFrame, optional
+        All-crime incidents the previous-counts baselines fill ties and unused budget from
+        (default: the selection itself).
+
+    Returns
+    -------
+    BacktestResult
+        With ``score`` None and ``reason`` set when the selection is too small or too short.
+    """
+    kw = {"top_share": top_share, "min_count": min_count, "max_hotspots": max_hotspots, **params}
+    try:
+        df, notes, fl, geom, area_name, budget = _prepare(
+            incidents, method, district, area, top_share, train_months, test_months, max_folds
+        )
+    except EvaluationError as exc:
+        return BacktestResult(method, None, reason=str(exc), text=f"no backtest: {exc}")
+    kw = _pinned(incidents, method, district, geom, seed, kw)
+    scores, chosen = _run(df, context, fl, method, geom, district, seed, kw, budget)
+    if method not in scores:
+        reason = "no month has both training and test data"
+        return BacktestResult(method, None, reason=reason, text=f"no backtest: {reason}", notes=tuple(notes))
+    score = scores.pop(method)
+    result_params = {
+        "method_params": dict(params),
+        "top_share": top_share,
+        "budget_share": budget,
+        "min_count": min_count,
+        "max_hotspots": max_hotspots,
+        "study_area": area_name,
+        "study_area_km2": round(geom.area / 1e6, 3),
+        "train_months": train_months,
+        "test_months": test_months,
+        "folds": [f"train {a}..{b - 1}, test {b}..{c}" for a, b, c in fl],
+        **chosen,
+    }
+    res = BacktestResult(method, score, tuple(scores.values()), result_params, notes=tuple(notes))
+    return _with_text(res, area_name, test_months)
+
+
+def _with_text(res: BacktestResult, area_name: str, test_months: int) -> BacktestResult:
+    from dataclasses import replace
+
+    s, best = res.score, res.best_baseline
+    period = "next month's" if test_months == 1 else f"the next {test_months} months'"
+    tenths = round(s.hit_rate * 10)
+    ratio = f"{tenths} in 10" if tenths >= 1 else f"{round(s.hit_rate * 100)} in 100"
+    sentence = (
+        f"Of {period} incidents, {ratio} fell inside these hotspots, which cover {_pct(s.area_share)} of {area_name}."
+    )
+    text = f"PAI {s.pai:.1f} (hit rate {s.hit_rate:.0%} in {_pct(s.area_share)} of the area, PEI* {s.pei_star:.2f})"
+    if best is not None:
+        text += f"; best {best.model}, PAI {best.pai:.1f}"
+    recommended, recommendation = _recommend(res)
+    return replace(res, sentence=sentence, text=text, recommended=recommended, recommendation=recommendation)
+
+
+def _recommend(res: BacktestResult) -> tuple[tuple[str, dict], str]:
+    """The method when it reaches the best baseline's PAI, else the baseline as a configuration."""
+    s, best = res.score, res.best_baseline
+    own = (res.method, dict(res.params.get("method_params", {})))
+    if best is None or s.pai >= best.pai:
+        return own, f"{res.method} reaches the best baseline's PAI: use it"
+    if best.model.startswith("baseline: previous counts"):
+        cell = float(best.model.removeprefix("baseline: previous counts ").removesuffix(" m"))
+        config = ("counts", {"cell_size": cell, "min_count": 1})
+    else:
+        bws = res.params.get("bandwidth_m") or [100.0]
+        config = ("kde", {"cell_size": bl.KDE_CELL, "bandwidth": float(np.median(bws)), "local_weight": 0.0,
+                          "occupied_only": False, "min_count": 1})  # fmt: skip
+    note = (
+        f"no configuration of {res.method} beat the baseline here (PAI {s.pai:.1f} against {best.pai:.1f}): "
+        f"the baseline ({best.model.removeprefix('baseline: ')}) is the better forecast and is used instead"
+    )
+    return config, note
+
+
+def _rows(name: str, res: BacktestResult, cap: float | None) -> list[dict]:
+    best = res.best_baseline
+    rows = []
+    for s in (res.score, *res.baselines):
+        rows.append(
+            {
+                "crime_type": name,
+                "model": s.model,
+                "folds": s.folds,
+                "test_incidents": s.test_incidents,
+                "hits": s.hits,
+                "hit_rate": round(s.hit_rate, 4),
+                "area_share": round(s.area_share, 5),
+                "pai": round(s.pai, 2),
+                "pei_star": round(s.pei_star, 3),
+                "pai_at_cap": round(s.hit_rate / cap, 2) if cap else round(s.pai, 2),
+                "best_baseline": best.model if best else None,
+                "best_baseline_pai": round(best.pai, 2) if best else None,
+            }
+        )
+    return rows
 
 
 def backtest(
@@ -158,7 +443,7 @@ def backtest(
     method: str = DEFAULT_METHOD,
     *,
     district=None,
-    area_share: float = 0.01,
+    area_share: float | None = 0.01,
     train_months: int = 3,
     test_months: int = 1,
     by_crime_type: bool = True,
@@ -167,117 +452,51 @@ def backtest(
     seed: int = 0,
     **params,
 ) -> pd.DataFrame:
-    """Backtest ``method`` beside the two baselines at ``area_share`` of the district's area.
+    """The backtest as a table: the method and every baseline, for all crime and each type.
 
     Parameters
     ----------
-    incidents : DataFrame or SelectionResult
-        The selection to backtest (any time precision; months come from the reference time).
-    method : str
-        A hotspot method (:data:`geo.hotspots.METHODS`).
-    district : District, optional
-        The area shares refer to; without it, the incidents' bounding box.
+    incidents, method, district, train_months, test_months, max_folds, seed, **params
+        As for :func:`evaluate_hotspots`.
     area_share : float, default 0.01
-        Cap on each model's hotspot area, as a share of the district area.
-    train_months, test_months : int, default 3 and 1
-        Rolling window lengths (see the module notes).
+        The hotspot budget (``top_share``) as a share of the study area; None for the method's
+        own default (KDE 1%, no cap for the others).
     by_crime_type : bool, default True
-        Add one block of rows per crime type beside "All".
+        Add one block of rows per crime type beside "All"; their baselines fill from all crime.
     cell_size : float, optional
-        Evaluation grid cell in metres (automatic as for KDE when None); the grid methods use
-        it too.
-    max_folds : int, optional
-        Keep only the latest ``max_folds`` folds that have both training and test incidents
-        (each fold costs a few tenths of a second; five years of data make 60).  None keeps all.
-    **params
-        Passed to the method.
+        The method's cell size (KDE and Gi*).
 
     Returns
     -------
     DataFrame
         One row per crime type and model: ``crime_type``, ``model``, ``folds``,
-        ``test_incidents``, ``hits``, ``hit_rate``, ``area_share`` (mean area actually marked),
-        ``pai`` (hit rate / that area), ``pai_at_cap`` (hit rate / ``area_share`` cap: the PAI "at 1%
-        of the area", which charges a model for the whole budget even when it marks less - the
-        fair comparison), ``best_baseline_pai`` (the better baseline's ``pai_at_cap``),
-        ``few_incidents``; ``attrs["params"]`` holds the settings.
+        ``test_incidents``, ``hits``, ``hit_rate``, ``area_share`` (mean area used), ``pai``,
+        ``pei_star``, ``pai_at_cap`` (hit rate / the budget), ``best_baseline`` and
+        ``best_baseline_pai``, ``few_incidents``; ``attrs["params"]`` holds the settings.
     """
-    if method not in METHODS:
-        raise HotspotError(f"unknown hotspot method '{method}'; choose from {', '.join(METHODS)}")
-    if not 0 < area_share <= 1:
-        raise EvaluationError(f"area share must be in (0, 1], got {area_share}")
-    df, notes = unwrap(incidents)
-    if df.empty:
-        raise EvaluationError("no incidents match the selection")
-    fl = folds(df, train_months, test_months)
-    if max_folds is not None:
-        if max_folds < 1:
-            raise EvaluationError(f"max_folds must be at least 1, got {max_folds}")
-        present = set(_months(df))
-        fl = [f for f in fl if _has_data(f, present)][-max_folds:]
-        if fl:  # fit only on the months the kept folds use
-            df = df[(_months(df) >= fl[0][0]).to_numpy()]
-    if not fl:
-        raise EvaluationError(
-            f"the selection covers {_months(df).nunique()} month(s): a backtest needs at least "
-            f"{train_months + test_months} ({train_months} to train, {test_months} to test)"
-        )
-    frame = _eval_frame(df, district, cell_size, area_share)
-    groups = [("All", df)]
+    if cell_size is not None:
+        params["cell_size"] = cell_size
+    common = dict(district=district, top_share=area_share, train_months=train_months, test_months=test_months)
+    common.update(max_folds=max_folds, seed=seed, **params)
+    first = evaluate_hotspots(incidents, method, **common)
+    if first.score is None:
+        raise EvaluationError(first.reason)
+    df, _ = unwrap(incidents)
+    rows = _rows("All", first, area_share)
     if by_crime_type and "crime_type" in df:
-        groups += [(str(t), g) for t, g in df.groupby("crime_type", sort=True, observed=True)]
-    models = [method, BASELINE_COUNTS, BASELINE_KDE]
-    rows = []
-    for name, sub in groups:
-        months = _months(sub)
-        acc = {m: [0, 0, []] for m in models}  # hits, total, area shares
-        used = 0
-        for train_start, test_start, test_end in fl:
-            train = sub[(months >= train_start) & (months < test_start)]
-            test = sub[(months >= test_start) & (months <= test_end)]
-            if train.empty or test.empty:
-                continue
-            used += 1
-            loc = frame.grid.locate(test["easting"].to_numpy(float), test["northing"].to_numpy(float))
-            for m in models:
-                sel = _top_cells(_method_score(train, m, frame, district, params, seed), frame)
-                hits = int(sel[loc[loc >= 0]].sum())
-                acc[m][0] += hits
-                acc[m][1] += len(test)
-                acc[m][2].append(sel.sum() * frame.grid.cell_area_m2 / frame.area_m2)
-        for m in models:
-            hits, total, shares = acc[m]
-            share = float(np.mean(shares)) if shares else 0.0
-            hr = hits / total if total else 0.0
-            rows.append(
-                {
-                    "crime_type": name,
-                    "model": m,
-                    "folds": used,
-                    "test_incidents": total,
-                    "hits": hits,
-                    "hit_rate": round(hr, 4),
-                    "area_share": round(share, 5),
-                    "pai": round(hr / share, 2) if share else 0.0,
-                    "pai_at_cap": round(hr / area_share, 2),
-                }
-            )
+        area = _study(incidents, df, district, None)[0]
+        for t, g in df.groupby("crime_type", sort=True, observed=True):
+            res = evaluate_hotspots(g, method, area=area, context=df, **common)
+            if res.score is not None:
+                rows += _rows(str(t), res, area_share)
     out = pd.DataFrame(rows)
-    best = out[out["model"].str.startswith("baseline")].groupby("crime_type")["pai_at_cap"].max()
-    out["best_baseline_pai"] = out["crime_type"].map(best)
     out["few_incidents"] = out["test_incidents"] < MIN_TEST_INCIDENTS
     out.attrs["params"] = {
         "method": method,
-        "method_params": dict(params),
-        "area_share_cap": area_share,
-        "cells_cap": frame.cap,
-        "cell_size_m": frame.grid.cell,
-        "train_months": train_months,
-        "test_months": test_months,
-        "folds": [f"train {a}..{b - 1}, test {b}..{c}" for a, b, c in fl],
-        "study_area_km2": round(frame.area_m2 / 1e6, 3),
+        **first.params,
+        "cell_size_m": first.params["cell_size_m"][-1] or bl.ORACLE_CELL,
     }
-    out.attrs["notes"] = notes
+    out.attrs["notes"] = list(first.notes)
     return out
 
 
@@ -286,64 +505,41 @@ def backtest_summary(
     method: str = DEFAULT_METHOD,
     *,
     district=None,
-    area_share: float = 0.01,
+    area_share: float | None = None,
     train_months: int = 3,
     test_months: int = 1,
     max_folds: int | None = None,
     **params,
 ) -> dict:
-    """The backtested PAI the dashboard shows beside the hotspots (all crime types together).
+    """:func:`evaluate_hotspots` as a dict, for callers that want one (the dashboard).
 
     Returns
     -------
     dict
-        ``method``, ``pai``, ``hit_rate``, ``area_share``, ``baseline_pai`` and ``baseline`` (the
-        better baseline's PAI and name), ``folds``, ``test_incidents`` and ``text`` (one line, e.g.
-        "PAI 77.7 at 1% of the area (hit rate 78%) — previous-counts baseline 76.9"); ``pai`` is
-        None with a reason in ``text`` when there is too little data.
+        ``method``, ``pai``, ``hit_rate``, ``area_share`` (used), ``pei_star``, ``baseline_pai``
+        and ``baseline`` (the best baseline's PAI and name), ``folds``, ``test_incidents``,
+        ``sentence`` and ``text``; ``pai`` is None with a reason in ``text`` when there is too
+        little data.
     """
-    try:
-        table = backtest(
-            incidents,
-            method,
-            district=district,
-            area_share=area_share,
-            train_months=train_months,
-            test_months=test_months,
-            by_crime_type=False,
-            max_folds=max_folds,
-            **params,
-        )
-    except EvaluationError as exc:
-        reason = str(exc)
-    else:
-        row = table[table["model"] == method].iloc[0]
-        reason = "" if int(row["folds"]) and int(row["test_incidents"]) else "no month has both training and test data"
-    if reason:
-        return {
-            "method": method,
-            "pai": None,
-            "hit_rate": None,
-            "area_share": area_share,
-            "baseline_pai": None,
-            "baseline": None,
-            "folds": 0,
-            "text": f"no backtest: {reason}",
-        }
-    baselines = table[table["model"].str.startswith("baseline")]
-    best = baselines.sort_values("pai_at_cap", ascending=False, kind="stable").iloc[0]
-    name = "previous-counts" if best["model"] == BASELINE_COUNTS else "plain-KDE"
+    res = evaluate_hotspots(
+        incidents, method, district=district, top_share=area_share, train_months=train_months,
+        test_months=test_months, max_folds=max_folds, **params,
+    )  # fmt: skip
+    s, best = res.score, res.best_baseline
+    if s is None:
+        keys = ("pai", "hit_rate", "pei_star", "baseline_pai", "baseline")
+        return {"method": method, **dict.fromkeys(keys), "area_share": area_share, "folds": 0,
+                "test_incidents": 0, "sentence": "", "text": res.text}  # fmt: skip
     return {
         "method": method,
-        "pai": float(row["pai_at_cap"]),
-        "hit_rate": float(row["hit_rate"]),
-        "area_share": area_share,
-        "baseline_pai": float(best["pai_at_cap"]),
-        "baseline": name,
-        "folds": int(row["folds"]),
-        "test_incidents": int(row["test_incidents"]),
-        "text": (
-            f"PAI {row['pai_at_cap']:.1f} at {area_share:.0%} of the area (hit rate {row['hit_rate']:.0%}) — "
-            f"{name} baseline {best['pai_at_cap']:.1f}"
-        ),
+        "pai": round(s.pai, 2),
+        "hit_rate": round(s.hit_rate, 4),
+        "area_share": round(s.area_share, 5),
+        "pei_star": round(s.pei_star, 3),
+        "baseline_pai": round(best.pai, 2) if best else None,
+        "baseline": best.model if best else None,
+        "folds": s.folds,
+        "test_incidents": s.test_incidents,
+        "sentence": res.sentence,
+        "text": res.text,
     }

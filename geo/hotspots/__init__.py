@@ -11,16 +11,28 @@ Methods (:data:`METHODS`):
 ``gistar``   Getis-Ord Gi* hot cells, FDR-corrected (:mod:`geo.hotspots.gistar`)
 ``dbscan``   DBSCAN density clusters (:mod:`geo.hotspots.clusters`)
 ``hdbscan``  HDBSCAN density clusters (:mod:`geo.hotspots.clusters`)
+``counts``   the busiest cells of the selection (:mod:`geo.hotspots.counts`)
 
-Emerging-hotspot classes over time: :func:`geo.hotspots.emerging.classify_emerging`.
+``emerging``  emerging-hotspot classes over time (:func:`geo.hotspots.emerging.classify_emerging`);
+             not a forecast, so not in :data:`METHODS` (the backtest's methods) but in
+             :data:`ALL_METHODS`.
+
+Scale: the hotspot budget is a share of the *study area* (:func:`selection_area`: the selected
+sectors and zone, else the district), or a number of hotspots; hotspots holding fewer than
+``min_count`` incidents are not returned, and the result says how many were dropped and why.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from geo.hotspots._result import NO_INCIDENTS, HotspotError, HotspotResult, empty_polygons, unwrap
+from geo.hotspots.area import selection_area
 from geo.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots
+from geo.hotspots.counts import counts_hotspots
 from geo.hotspots.gistar import gistar_hotspots
 from geo.hotspots.kde import kde_hotspots
 
@@ -30,10 +42,19 @@ _METHODS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "gistar": (gistar_hotspots, ("gi_class", "gi_confidence", "gi_z_max")),
     "dbscan": (dbscan_hotspots, ()),
     "hdbscan": (hdbscan_hotspots, ()),
+    "counts": (counts_hotspots, ("peak_cell_count",)),
 }
-#: Names of the hotspot methods.
+#: Names of the hotspot methods that forecast (and can be backtested).
 METHODS: tuple[str, ...] = tuple(_METHODS)
-#: The method the product recommends (best backtested PAI on the bundled data; docs/hotspots.md).
+#: Every name :func:`find_hotspots` accepts (the forecasting methods and ``emerging``).
+ALL_METHODS: tuple[str, ...] = (*METHODS, "emerging")
+#: Methods that cut their own surface to ``top_share`` (default 1%).
+_BUDGETED = ("kde", "counts")
+#: Hotspots holding fewer incidents than this are not returned by default.
+MIN_COUNT = 5
+#: The method the product recommends: 50 m KDE cells where incidents were recorded.  Its PAI
+#: beats the best fair baseline for all crime, violence and ASB on the bundled data, with a lower
+#: hit rate; not for burglary or vehicle crime (docs/experiments.md, docs/hotspots.md).
 DEFAULT_METHOD = "kde"
 
 
@@ -43,6 +64,10 @@ def find_hotspots(
     *,
     district=None,
     seed: int = 0,
+    area=None,
+    top_share: float | None = None,
+    max_hotspots: int | None = None,
+    min_count: int = MIN_COUNT,
     **params: Any,
 ) -> HotspotResult:
     """Find ranked hotspot polygons in a selection of incidents.
@@ -51,53 +76,139 @@ def find_hotspots(
     ----------
     incidents : DataFrame or SelectionResult
         Canonical incidents (see :mod:`geo.schema`); a SelectionResult's notes are carried into
-        ``result.notes``.
+        ``result.notes`` and its selection sets the study area.
     method : str, default :data:`DEFAULT_METHOD`
-        One of :data:`METHODS`.
+        One of :data:`ALL_METHODS`.
     district : District, optional
-        Restricts grids to the district and makes area shares refer to its area.
+        Restricts grids to the study area and makes area shares refer to it.
     seed : int, default 0
         For the methods with randomness (HDBSCAN jitter, Gi* permutations).
+    area : shapely geometry, optional
+        Study area in EPSG:27700.  Default: :func:`selection_area` of the SelectionResult's
+        selection when a district is given (a sector's hotspots are a share of the sector), the
+        district for a plain DataFrame, the incidents' bounding box without a district.
+    top_share : float, optional
+        Hotspot budget as a share (0-1] of the study area.  KDE cuts its surface to it (default
+        0.01); for the other methods it caps the hotspots kept in rank order (default: no cap).
+    max_hotspots : int, optional
+        Keep at most this many hotspots (default: all).
+    min_count : int, default :data:`MIN_COUNT` (5)
+        Hotspots holding fewer incidents are not returned (too few to rely on); for Gi* it is
+        also the count a cell needs to be tested.
     **params
         Method parameters; None or omitted means automatic:
-        kde: ``cell_size``, ``bandwidth`` (metres, "auto" or "scott"), ``local_weight`` (5),
-        ``top_share`` (0.01);
-        gistar: ``cell_size``, ``fdr`` (True), ``permutations`` (0), ``min_level`` (0.90);
+        kde: ``cell_size``, ``bandwidth`` (metres, "auto" or "scott"), ``local_weight`` (5);
+        gistar: ``cell_size``, ``fdr`` (True), ``inference`` ("exact"), ``permutations`` (999),
+        ``min_level`` (0.90);
         dbscan: ``eps``, ``min_samples``, ``alpha`` (0.01);
         hdbscan: ``min_cluster_size``, ``min_samples`` (10), ``jitter_m`` (5), ``max_points``,
-        ``alpha`` (0.01).
+        ``alpha`` (0.01);
+        counts: ``cell_size`` (50), ``half_life_months`` (None);
+        emerging: see :func:`geo.hotspots.emerging.classify_emerging`.
 
     Returns
     -------
     HotspotResult
         Empty (with the message "no incidents match the selection") when nothing is selected.
+        ``n_dropped`` and ``dropped_note`` say how many hotspots were left out and why;
+        ``params["study_area"]`` names the area shares refer to.
 
     Raises
     ------
     HotspotError
         Unknown method or parameter, or impossible values (a ValueError).
     """
-    if method not in _METHODS:
-        raise HotspotError(f"unknown hotspot method '{method}'; choose from {', '.join(METHODS)}")
+    if method not in ALL_METHODS:
+        raise HotspotError(f"unknown hotspot method '{method}'; choose from {', '.join(ALL_METHODS)}")
+    _check_scale(top_share, max_hotspots, min_count)
+    geom, area_name = _resolve_area(incidents, district, area)
+    params = {k: v for k, v in params.items() if v is not None}
+    if method == "emerging":
+        from geo.hotspots.emerging import classify_emerging
+
+        res = classify_emerging(incidents, district=district, seed=seed, **params)
+        return _limit(res, None, max_hotspots, 0, None)
     fn, extra_cols = _METHODS[method]
     df, notes = unwrap(incidents)
-    params = {k: v for k, v in params.items() if v is not None}
     known = set(fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount])
-    unknown = set(params) - known
+    unknown = set(params) - known - {"area"}
     if unknown:
         raise HotspotError(f"method '{method}' has no parameter(s) {sorted(unknown)}")
+    scale = {"top_share": top_share} if method in _BUDGETED and top_share is not None else {}
+    if method == "gistar":
+        scale["min_count"] = min_count
     if df.empty:
         return HotspotResult(method, empty_polygons(extra_cols), dict(params), [NO_INCIDENTS], notes, 0)
-    out = fn(df, district=district, seed=seed, **params)
+    out = fn(df, district=district, seed=seed, area=geom, **scale, **params)
     table, used, warnings = out[:3]
+    used = {**used, "study_area": area_name, "min_count": min_count, "max_hotspots": max_hotspots}
+    if method not in _BUDGETED:
+        used["top_share"] = top_share
     surface = out[3] if len(out) > 3 else None
-    return HotspotResult(method, table, used, list(warnings), notes, len(df), surface)
+    res = HotspotResult(method, table, used, list(warnings), notes, len(df), surface)
+    budget = None if method in _BUDGETED or top_share is None else top_share * used["study_area_km2"] * 1e6
+    return _limit(res, budget, max_hotspots, min_count, top_share)
+
+
+def _check_scale(top_share, max_hotspots, min_count) -> None:
+    if top_share is not None and not 0 < top_share <= 1:
+        raise HotspotError(f"top share of the area must be in (0, 1], got {top_share}")
+    if max_hotspots is not None and max_hotspots < 1:
+        raise HotspotError(f"max_hotspots must be at least 1, got {max_hotspots}")
+    if min_count < 1:
+        raise HotspotError(f"min_count must be at least 1, got {min_count}")
+
+
+def _resolve_area(incidents, district, area):
+    """The study area geometry (None: the incidents' bounding box) and how to name it."""
+    if area is not None:
+        return area, "given area"
+    if district is None:
+        return None, "the incidents' bounding box"
+    sel = getattr(incidents, "selection", None)
+    if sel is not None and (getattr(sel, "sectors", ()) or getattr(sel, "zone", None) is not None):
+        return selection_area(sel, district), "the selection's sectors and zone"
+    return None, "the district"
+
+
+def _limit(res: HotspotResult, budget_m2, max_hotspots, min_count, top_share) -> HotspotResult:
+    """Drop hotspots under ``min_count`` incidents, beyond the area budget or the number asked
+    for; re-rank and say what was dropped."""
+    table = res.polygons
+    if table.empty:
+        return res
+    reasons = []
+    small = (table["count"] < min_count).to_numpy() if min_count else np.zeros(len(table), bool)
+    if small.any():
+        reasons.append(f"{int(small.sum())} holding fewer than {min_count} incidents (too few to rely on)")
+    keep = ~small
+    if budget_m2 is not None:
+        within = np.cumsum(np.where(keep, table["area_m2"].to_numpy(), 0.0)) <= budget_m2 + 1e-6
+        over = keep & ~within
+        if over.any():
+            reasons.append(f"{int(over.sum())} beyond the area budget ({top_share:.1%} of the study area)")
+        keep &= within
+    if max_hotspots is not None and keep.sum() > max_hotspots:
+        extra = keep & (np.cumsum(keep) > max_hotspots)
+        reasons.append(f"{int(extra.sum())} beyond the first {max_hotspots}")
+        keep &= ~extra
+    if not reasons:
+        return res
+    kept = table[keep].copy()
+    kept["rank"] = np.arange(1, len(kept) + 1)
+    dropped = int(len(table) - len(kept))
+    note = f"{dropped} hotspot(s) not shown: " + "; ".join(reasons)
+    return replace(res, polygons=kept.reset_index(drop=True), warnings=[*res.warnings, note],
+                   n_dropped=dropped, dropped_note=note)  # fmt: skip
 
 
 __all__ = [
+    "ALL_METHODS",
     "DEFAULT_METHOD",
     "METHODS",
+    "MIN_COUNT",
     "HotspotError",
     "HotspotResult",
     "find_hotspots",
+    "selection_area",
 ]

@@ -64,3 +64,62 @@ def cluster_polygons(
     present = np.unique(loc_label[keep])
     multi[present] = shapely.multipoints(np.c_[ux[keep], uy[keep]], indices=np.searchsorted(present, loc_label[keep]))
     return list(shapely.buffer(shapely.convex_hull(multi), buffer_m, quad_segs=8))
+
+
+def core_polygons(
+    ux: np.ndarray,
+    uy: np.ndarray,
+    loc_label: np.ndarray,
+    core: np.ndarray,
+    n_clusters: int,
+    buffer_m: float,
+    ratio: float = 0.3,
+) -> list[shapely.Geometry]:
+    """A tight polygon around each cluster's *core* locations.
+
+    The polygon is the concave hull (``shapely.concave_hull``, ``ratio`` 0.3: 0 is the tightest,
+    1 the convex hull) of the cluster's core locations, buffered by ``buffer_m`` metres so that
+    one or two core locations still give a real area.  Border members and the noise around a
+    cluster do not stretch it: the convex hull of every member swallowed the noise within reach.
+
+    Parameters
+    ----------
+    ux, uy : arrays
+        Distinct locations.
+    loc_label : int array
+        Cluster of each location, -1 for none.
+    core : bool array
+        Whether each location is a core location of its cluster.
+    n_clusters : int
+    buffer_m : float
+    ratio : float, default 0.3
+    """
+    if not n_clusters:
+        return []
+    use = (loc_label >= 0) & (loc_label < n_clusters) & core
+    keep = np.flatnonzero(use)
+    keep = keep[np.argsort(loc_label[keep], kind="stable")]
+    multi = np.empty(n_clusters, dtype=object)
+    multi[:] = shapely.multipoints(np.empty((0, 2)))
+    present = np.unique(loc_label[keep])
+    if len(present):
+        multi[present] = shapely.multipoints(
+            np.c_[ux[keep], uy[keep]], indices=np.searchsorted(present, loc_label[keep])
+        )
+    hulls = shapely.concave_hull(multi, ratio=ratio)
+    return list(shapely.buffer(hulls, buffer_m, quad_segs=8))
+
+
+def locations_in(polys: list[shapely.Geometry], ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
+    """Index of the first polygon holding each location (-1 for none), via an STR-tree."""
+    out = np.full(len(ux), -1, dtype=np.int64)
+    if not polys or not len(ux):
+        return out
+    tree = shapely.STRtree(polys)
+    pts, poly = tree.query(shapely.points(ux, uy), predicate="intersects")
+    if len(pts):
+        order = np.lexsort((poly, pts))  # the lowest polygon index per point first
+        pts, poly = pts[order], poly[order]
+        first = np.r_[True, pts[1:] != pts[:-1]]
+        out[pts[first]] = poly[first]
+    return out

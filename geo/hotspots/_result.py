@@ -55,7 +55,12 @@ class HotspotResult:
     n_incidents : int
         Incidents analysed.
     surface : (Grid, ndarray) or None
-        For grid methods, the per-cell score the hotspots were cut from (used by the backtest).
+        For grid methods, the per-cell score the hotspots were cut from.
+    n_dropped : int
+        Hotspots found but not returned (too few incidents, beyond the area budget or the
+        number asked for); ``dropped_note`` says how many of each and why.
+    dropped_note : str
+        Empty when nothing was dropped.
     """
 
     method: str
@@ -65,6 +70,8 @@ class HotspotResult:
     notes: list[str] = field(default_factory=list)
     n_incidents: int = 0
     surface: tuple[Grid, np.ndarray] | None = None
+    n_dropped: int = 0
+    dropped_note: str = ""
 
     @property
     def empty(self) -> bool:
@@ -134,16 +141,29 @@ def dedupe(x: np.ndarray, y: np.ndarray, resolution: float = 0.1, *, sort: bool 
     return ux.astype(float), uy.astype(float), counts.astype(float), inverse
 
 
-def study_area(district: Any, x: np.ndarray, y: np.ndarray) -> tuple[shapely.Geometry | None, float]:
-    """The area shares refer to: the district boundary, else the points' bounding box (m2)."""
+def study_area(
+    district: Any, x: np.ndarray, y: np.ndarray, area: shapely.Geometry | None = None
+) -> tuple[shapely.Geometry | None, float]:
+    """The area shares refer to (m2): ``area`` when given (e.g. the selection's sectors), else the
+    district boundary, else the points' bounding box (geometry None)."""
+    if area is not None:
+        geom = shapely.make_valid(area)
+        if not geom.area > 0:
+            raise HotspotError("the study area has no area")
+        return geom, float(geom.area)
     if district is not None:
-        geom = shapely.union_all(district.boundary.to_crs(BNG).geometry.to_numpy())
+        geom = district_geometry(district)
         return geom, float(geom.area)
     if len(x) == 0:
         return None, 0.0
     w = max(float(np.ptp(x)), 1.0)
     h = max(float(np.ptp(y)), 1.0)
     return None, w * h
+
+
+def district_geometry(district: Any) -> shapely.Geometry:
+    """The district boundary as one valid geometry in EPSG:27700 (the bundled one self-intersects)."""
+    return shapely.make_valid(shapely.union_all(district.boundary.to_crs(BNG).geometry.to_numpy()))
 
 
 def top_types(crime_types: pd.Series, k: int = 3) -> str:

@@ -17,30 +17,52 @@ coordinates are exact copies.  Both methods therefore work on *distinct location
 
 Automatic defaults (reported in ``params``)
 -------------------------------------------
-* ``eps`` (DBSCAN): the median nearest-neighbour distance between distinct locations, within
-  25-300 m (the same nearest-neighbour idea sfhotspot uses for its cell size).
+* ``eps`` (DBSCAN): chosen from the radii of :data:`EPS_LADDER` (25, 50, 100, 200 m) up to the
+  spacing of the distinct locations (their median nearest-neighbour distance, 25-300 m): DBSCAN
+  runs at each, and the radius whose significant clusters have the largest summed Poisson
+  log-likelihood ratio (Kulldorff's scan statistic: many incidents in little area) wins.  Every
+  radius tried and its score are in ``params["eps_tried_llr"]``.  A single radius from the
+  spacing alone (the old default) was set by the noise: at district density it is about 230 m,
+  and every noise incident within that reach of a real cluster became part of it.
 * ``min_samples`` (DBSCAN): the number of incidents within ``eps`` that complete spatial
   randomness over the study area would exceed with probability ``0.01 / locations`` (Poisson;
   at least 5).  Uniform noise therefore yields no core points.
 * ``min_cluster_size`` (HDBSCAN): 0.5% of the clustered points, at least 10; ``min_samples`` 10.
-* Every cluster must also hold significantly more incidents than randomness would put in its
-  polygon (one-sided Poisson test, ``alpha`` 0.01 Bonferroni-corrected over the distinct
-  locations, since a cluster could have formed around any of them); others are dropped
-  and counted in ``params["dropped_not_significant"]``.
+
+Polygons are drawn around the **core** of each cluster, not the convex hull of every member:
+the concave hull (``shapely.concave_hull``, ratio 0.3) of its core locations, buffered by
+``eps / 2`` (DBSCAN) or ``max(jitter_m, snap_m / 2, 10)`` metres (HDBSCAN).  Core locations are
+DBSCAN's core samples; for HDBSCAN, locations most of whose copies are strongly attached to the
+cluster (``probabilities_ >= 0.5``) *and* that hold more incidents within ``core_radius_m``
+(the location spacing, at most 50 m) than randomness would put there (the same Poisson rule as
+``min_samples``): HDBSCAN always finds clusters, and in uniform noise its cores are only the
+least sparse parts of the noise.  A hotspot's count is every incident inside its polygon.
+
+Every cluster must also hold significantly more incidents than randomness would put in its
+polygon (one-sided Poisson test, ``alpha`` 0.01 Bonferroni-corrected over the distinct
+locations, since a cluster could have formed around any of them); others are dropped and
+counted in ``params["dropped_not_significant"]``.
 """
 
 from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from scipy import stats
 
 from geo.hotspots._grid import nn_distance_clipped
-from geo.hotspots._polygons import cluster_polygons
+from geo.hotspots._polygons import core_polygons, locations_in
 from geo.hotspots._result import HotspotError, build_table, dedupe, sorted_unique, study_area, xy
+
+#: Radii (metres) the automatic DBSCAN eps is chosen from: those up to the spacing of the
+#: distinct locations (median nearest-neighbour distance, 25-300 m).
+EPS_LADDER = (25.0, 50.0, 100.0, 200.0)
+#: HDBSCAN members at least this strongly attached (``probabilities_``) are its core.
+CORE_PROBABILITY = 0.5
 
 
 def _csr_threshold(n: int, area_m2: float, radius: float, tests: int) -> int:
@@ -59,61 +81,137 @@ def _significant(
     return p < alpha / max(tests, 1)
 
 
-def _finish(method, incidents, ux, uy, w, inverse, loc_label, k, buffer_m, params, n, area_m2, alpha):
-    polys = cluster_polygons(ux, uy, loc_label, k, buffer_m)
-    counts = np.bincount(loc_label[loc_label >= 0], weights=w[loc_label >= 0], minlength=k)
+def _score_clusters(ux, uy, w, loc_label, core, k, buffer_m, n, area_m2, alpha):
+    """Tight polygons, the locations inside them, and which clusters are significant.
+
+    Returns ``(polygons, location -> polygon index or -1, incidents per polygon, significant)``.
+    """
+    polys = core_polygons(ux, uy, loc_label, core, k, buffer_m)
+    loc_in = locations_in(polys, ux, uy)
+    inside = loc_in >= 0
+    counts = np.bincount(loc_in[inside], weights=w[inside], minlength=k)
     areas = shapely.area(np.asarray(polys, dtype=object)) if k else np.zeros(0)
     keep = _significant(counts, areas, n, area_m2, alpha, len(ux)) if k else np.zeros(0, dtype=bool)
+    return polys, loc_in, counts, areas, keep
+
+
+def _log_likelihood_ratio(counts, areas, n, area_m2) -> float:
+    """Kulldorff's Poisson log-likelihood ratio summed over clusters (counts above expectation)."""
+    expected = n * np.asarray(areas) / max(area_m2, 1.0)
+    c = np.asarray(counts, dtype=float)
+    ok = (c > expected) & (expected > 0)
+    return float(np.sum(c[ok] * np.log(c[ok] / expected[ok]) - (c[ok] - expected[ok])))
+
+
+def _finish(method, incidents, ux, inverse, scored, params) -> gpd.GeoDataFrame:
+    polys, loc_in, _, _, keep = scored
     params["dropped_not_significant"] = int((~keep).sum())
-    remap = np.full(k + 1, -1)
+    remap = np.full(len(keep) + 1, -1)
     remap[np.flatnonzero(keep)] = np.arange(int(keep.sum()))
-    loc_label = remap[loc_label]  # -1 maps to remap[-1] == -1
+    loc_label = remap[loc_in]  # -1 maps to remap[-1] == -1
     polys = [p for p, kk in zip(polys, keep, strict=True) if kk]
     return build_table(polys, loc_label[inverse], incidents, method)
+
+
+def _dbscan_fit(xy_, w, eps, min_samples):
+    from sklearn.cluster import DBSCAN
+
+    model = DBSCAN(eps=eps, min_samples=min_samples).fit(xy_, sample_weight=w)
+    core = np.zeros(len(w), dtype=bool)
+    core[model.core_sample_indices_] = True
+    return model.labels_, core
 
 
 def dbscan_hotspots(
     incidents: pd.DataFrame,
     *,
     district=None,
+    area=None,
     eps: float | None = None,
     min_samples: int | None = None,
     alpha: float = 0.01,
     seed: int = 0,
 ) -> tuple:
-    """DBSCAN hotspots in metres (see the module notes for the automatic defaults).
+    """DBSCAN hotspots in metres, drawn around each cluster's core locations.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        Canonical incidents (easting/northing).
+    district : District, optional
+        The study area when ``area`` is not given.
+    area : shapely geometry, optional
+        Study area (EPSG:27700) for the randomness tests.
+    eps : float, optional
+        Neighbourhood radius in metres; automatic when None (see the module notes).
+    min_samples : int, optional
+        Incidents within ``eps`` that make a core location; automatic when None.
+    alpha : float, default 0.01
+        Significance of the per-cluster Poisson test (Bonferroni over the locations).
 
     Returns
     -------
     (polygons GeoDataFrame, params dict, warnings list)
     """
-    from sklearn.cluster import DBSCAN
-
     if eps is not None and not eps > 0:
         raise HotspotError(f"eps must be a positive distance in metres, got {eps}")
     if min_samples is not None and min_samples < 1:
         raise HotspotError(f"min_samples must be at least 1, got {min_samples}")
     x, y = xy(incidents)
     ux, uy, w, inverse = dedupe(x, y)
-    _, area_m2 = study_area(district, x, y)
+    _, area_m2 = study_area(district, x, y, area)
+    n, pts = len(x), np.c_[ux, uy]
     auto_eps = eps is None
-    if auto_eps:
-        eps = nn_distance_clipped(ux, uy, 25.0, 300.0)
-    if min_samples is None:
-        min_samples = max(5, _csr_threshold(len(x), area_m2, eps, len(ux)))
-    labels = DBSCAN(eps=eps, min_samples=min_samples).fit(np.c_[ux, uy], sample_weight=w).labels_
-    k = int(labels.max()) + 1
+    spacing = nn_distance_clipped(ux, uy, 25.0, 300.0)
+    ladder = [e for e in EPS_LADDER if e <= spacing] or [EPS_LADDER[0]] if auto_eps else [float(eps)]
+    tried, best = {}, None
+    for e in ladder:
+        ms = min_samples or max(5, _csr_threshold(n, area_m2, e, len(ux)))
+        labels, core = _dbscan_fit(pts, w, e, ms)
+        k = int(labels.max()) + 1
+        scored = _score_clusters(ux, uy, w, labels, core, k, e / 2, n, area_m2, alpha)
+        keep = scored[4]
+        llr = _log_likelihood_ratio(scored[2][keep], scored[3][keep], n, area_m2)
+        tried[f"{e:g}"] = round(llr, 1)
+        if best is None or llr > best[0] + 1e-9:
+            best = (llr, e, ms, scored)
+    _, eps, min_samples, scored = best
     params = {
         "eps_m": round(float(eps), 1),
         "eps_auto": auto_eps,
+        "eps_tried_llr": tried,
+        "location_spacing_m": round(spacing, 1),
         "min_samples": int(min_samples),
         "alpha": alpha,
+        "polygon": f"concave hull of the core locations + {eps / 2:g} m",
         "distinct_locations": len(ux),
         "duplicates": "distinct locations with sample_weight",
         "study_area_km2": round(area_m2 / 1e6, 3),
     }
-    table = _finish("dbscan", incidents, ux, uy, w, inverse, labels, k, eps / 2, params, len(x), area_m2, alpha)
+    table = _finish("dbscan", incidents, ux, inverse, scored, params)
     return table, params, []
+
+
+def _vote(owner, lab, prob, n_loc: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each location's cluster (the one most of its copies fell in) and whether it is core (most
+    of its copies strongly attached, ``probabilities_ >= CORE_PROBABILITY``)."""
+    votes = np.zeros((n_loc, k + 1))
+    np.add.at(votes, (owner, lab + 1), 1)
+    loc_label = votes.argmax(axis=1) - 1
+    strong = np.bincount(owner, weights=((lab >= 0) & (prob >= CORE_PROBABILITY)).astype(float), minlength=n_loc)
+    core = (loc_label >= 0) & (strong * 2 > np.bincount(owner, minlength=n_loc))
+    return loc_label, core
+
+
+def _weighted_within(ux, uy, w, radius: float) -> np.ndarray:
+    """Incidents (weights) within ``radius`` metres of each location, itself included."""
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(np.c_[ux, uy])
+    pairs = tree.sparse_distance_matrix(tree, radius, output_type="ndarray")
+    out = np.bincount(pairs["i"], weights=w[pairs["j"]], minlength=len(ux))
+    # sparse_distance_matrix leaves out zero distances (each location with itself)
+    return out + w
 
 
 def _aggregate(ux, uy, w, snap):
@@ -155,6 +253,7 @@ def hdbscan_hotspots(
     incidents: pd.DataFrame,
     *,
     district=None,
+    area=None,
     min_cluster_size: int | None = None,
     min_samples: int = 10,
     jitter_m: float = 5.0,
@@ -178,7 +277,7 @@ def hdbscan_hotspots(
         raise HotspotError(f"jitter_m must not be negative, got {jitter_m}")
     x, y = xy(incidents)
     ux, uy, w, inverse = dedupe(x, y)
-    _, area_m2 = study_area(district, x, y)
+    _, area_m2 = study_area(district, x, y, area)
     ux, uy, w, inverse, snap, owner, px, py = prepare_hdbscan_points(
         ux, uy, w, inverse, min_samples=min_samples, jitter_m=jitter_m, max_points=max_points, seed=seed
     )
@@ -188,6 +287,7 @@ def hdbscan_hotspots(
     warnings: list[str] = []
     k = 0
     loc_label = np.full(len(ux), -1)
+    core = np.zeros(len(ux), dtype=bool)
     if len(owner) > min_cluster_size:
         model = hdbscan.HDBSCAN(
             min_cluster_size=int(min_cluster_size),
@@ -196,13 +296,16 @@ def hdbscan_hotspots(
         )
         lab = model.fit_predict(np.c_[px, py])
         k = int(lab.max()) + 1
-        # a location belongs to the cluster most of its copies fell in
         if k:
-            votes = np.zeros((len(ux), k + 1))
-            np.add.at(votes, (owner, lab + 1), 1)
-            loc_label = votes.argmax(axis=1) - 1
+            loc_label, core = _vote(owner, lab, model.probabilities_, len(ux), k)
     else:
         warnings.append(f"too few points ({len(owner)}) for min_cluster_size {min_cluster_size}")
+    # ... and locally denser than randomness could make it: HDBSCAN always finds clusters, and in
+    # uniform noise its "cores" are merely the least sparse parts of the noise
+    core_radius = float(min(nn_distance_clipped(ux, uy, 25.0, 300.0), 50.0))
+    dense_min = max(5, _csr_threshold(len(x), area_m2, core_radius, len(ux)))
+    if core.any():
+        core &= _weighted_within(ux, uy, w, core_radius) >= dense_min
     params = {
         "min_cluster_size": int(min_cluster_size),
         "min_cluster_size_auto": auto_mcs,
@@ -217,5 +320,10 @@ def hdbscan_hotspots(
         "seed": seed,
     }
     buffer_m = max(jitter_m, snap / 2, 10.0)
-    table = _finish("hdbscan", incidents, ux, uy, w, inverse, loc_label, k, buffer_m, params, len(x), area_m2, alpha)
+    params["core_probability"] = CORE_PROBABILITY
+    params["core_radius_m"] = core_radius
+    params["core_min_incidents"] = int(dense_min)
+    params["polygon"] = f"concave hull of the core locations + {buffer_m:g} m"
+    scored = _score_clusters(ux, uy, w, loc_label, core, k, buffer_m, len(x), area_m2, alpha)
+    table = _finish("hdbscan", incidents, ux, inverse, scored, params)
     return table, params, warnings

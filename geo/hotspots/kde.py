@@ -6,9 +6,11 @@ KDEpy's FFT KDE makes, exact to the binning).  Density is in incidents per km2.
 
 Automatic defaults (reported in ``params``):
 
-* ``cell_size``: the median nearest-neighbour distance between distinct locations rounded to a
-  nice value (25-500 m), coarsened if the grid would exceed 250,000 cells.
-* ``bandwidth``: ``3 x cell_size``.  Normal-reference rules (Scott, Silverman) take the spread of
+* ``cell_size``: 50 m (about the spacing of data.police.uk snap points in a town centre),
+  coarsened to a nice value only if the grid would exceed 500,000 cells.  The earlier default,
+  the median nearest-neighbour distance (100-150 m on the bundled data), lost to a plain count
+  grid of 50 m cells in the backtest (docs/experiments.md).
+* ``bandwidth``: ``2 x cell_size`` (100 m by default).  Normal-reference rules (Scott, Silverman) take the spread of
   the whole district and give kilometre bandwidths that blur a town centre into one blob; they are
   available as ``bandwidth="scott"`` (the "plain KDE" baseline of the backtest).  The bandwidth
   is never zero, and a bandwidth below the cell size is reported as a warning.
@@ -20,6 +22,10 @@ Automatic defaults (reported in ``params``):
   ranks cells with equal counts by their surroundings and lifts cells next to busy ones.  This
   blend is what makes the default match or beat both backtest baselines (docs/hotspots.md).
   ``local_weight=0`` gives a plain KDE.
+* ``occupied_only`` True: only cells where incidents were recorded can be hotspot cells (the
+  kernel still ranks them).  data.police.uk's snap points are the natural unit: spending the
+  budget on the empty halo a kernel spreads around them costs hit rate per area (PAI) without
+  catching more incidents (docs/experiments.md).  ``occupied_only=False`` is the earlier default.
 """
 
 from __future__ import annotations
@@ -35,7 +41,11 @@ from geo.hotspots._polygons import dissolve_cells, label_max
 from geo.hotspots._result import HotspotError, build_table, study_area, xy
 
 #: Default bandwidth as a multiple of the cell size.
-BANDWIDTH_CELLS = 3.0
+BANDWIDTH_CELLS = 2.0
+#: Default cell size in metres (coarsened only when the grid would exceed ``MAX_CELLS``).
+KDE_CELL = 50.0
+#: Largest grid the automatic cell size allows.
+MAX_CELLS = 500_000
 
 
 def scott_bandwidth(x: np.ndarray, y: np.ndarray) -> float:
@@ -50,7 +60,8 @@ def scott_bandwidth(x: np.ndarray, y: np.ndarray) -> float:
 def _resolve(x, y, bounds, cell_size, bandwidth):
     auto_cell = cell_size is None
     if auto_cell:
-        cell_size = auto_cell_size_points(x, y, bounds)
+        # the snap-point scale: 50 m, unless the study area needs a coarser grid
+        cell_size = auto_cell_size_points(x, y, bounds, max_cells=MAX_CELLS, lo=KDE_CELL, hi=KDE_CELL)
     elif not cell_size > 0:
         raise HotspotError(f"cell size must be positive, got {cell_size}")
     rule = "fixed"
@@ -98,10 +109,12 @@ def kde_hotspots(
     incidents: pd.DataFrame,
     *,
     district=None,
+    area=None,
     cell_size: float | None = None,
     bandwidth: float | str | None = None,
     local_weight: float = 5.0,
     top_share: float = 0.01,
+    occupied_only: bool = True,
     seed: int = 0,
 ) -> tuple:
     """KDE hotspots: the highest-density cells covering ``top_share`` of the study area, dissolved.
@@ -113,6 +126,8 @@ def kde_hotspots(
     district : District, optional
         Restricts cells to the district and makes ``top_share`` a share of its area; otherwise
         the share is of the incidents' bounding box.
+    area : shapely geometry, optional
+        Study area (EPSG:27700) used instead of the district, e.g. the selection's sectors.
     cell_size : float, optional
         Metres; automatic when None.
     bandwidth : float or "auto" or "scott", optional
@@ -120,7 +135,11 @@ def kde_hotspots(
     local_weight : float, default 5
         Weight of each cell's own density in the mixture (0 = plain KDE).
     top_share : float, default 0.01
-        Share of the study area (0-1] the hotspots cover.
+        Share of the study area (0-1] the hotspots may cover (the budget).
+    occupied_only : bool, default True
+        Only cells holding at least one incident can be hotspot cells; the kernel part still
+        ranks them.  With data.police.uk's snap points this makes the recorded locations the
+        unit: the budget is not spent on the empty halo a kernel spreads around them.
 
     Returns
     -------
@@ -131,7 +150,7 @@ def kde_hotspots(
     if not 0 < top_share <= 1:
         raise HotspotError(f"top share of the area must be in (0, 1], got {top_share}")
     x, y = xy(incidents)
-    area_geom, area_m2 = study_area(district, x, y)
+    area_geom, area_m2 = study_area(district, x, y, area)
     bounds = tuple(area_geom.bounds) if area_geom is not None else (x.min(), y.min(), x.max(), y.max())
     cell_size, auto_cell, bandwidth, rule = _resolve(x, y, bounds, cell_size, bandwidth)
     warnings = []
@@ -148,6 +167,8 @@ def kde_hotspots(
         counts=grid.counts_at(loc_rounded),
     )  # fmt: skip
     inside = grid.inside_mask(area_geom)
+    if occupied_only:
+        inside = inside & (grid.counts_at(loc_rounded) > 0)
     dens = np.where(inside, dens, 0.0)
     n_cells = max(1, int(math.floor(top_share * area_m2 / grid.cell_area_m2)))
     flat = dens.ravel()
@@ -171,6 +192,7 @@ def kde_hotspots(
         "bandwidth_rule": rule,
         "local_weight": local_weight,
         "top_share": top_share,
+        "occupied_only": occupied_only,
         "cells_selected": int(n_cells),
         "threshold_per_km2": round(threshold, 2) if n_cells else None,
         "study_area_km2": round(area_m2 / 1e6, 3),

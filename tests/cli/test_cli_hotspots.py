@@ -49,7 +49,7 @@ def test_evaluate_prints_table(store, tmp_path, capsys):
     assert main(["evaluate", *store, *YEAR, "--all-types", "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "baseline: previous counts" in text and "pai_at_cap" in text
-    assert len(pd.read_csv(out)) == 3
+    assert len(pd.read_csv(out)) == 4  # the method, previous counts at 100 m (its cell) and 50 m, KDE
 
 
 @pytest.mark.parametrize(
