@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.evaluate import BASELINE_COUNTS, EvaluationError, backtest
+from geo.evaluate import BASELINE_COUNTS, EvaluationError, backtest, evaluate_hotspots
 from geo.hotspots import DEFAULT_METHOD
 from service import cache
 from service.errors import OptionsError
@@ -95,6 +95,12 @@ class BacktestResult:
     fold_names: tuple[str, ...] = ()
     cell_size_m: float | None = None
     notes: tuple[str, ...] = ()
+    pei_star: float | None = None
+    area_used: float | None = None
+    baseline_pei_star: float | None = None
+    sentence: str = ""
+    recommendation: str = ""
+    headline: str = ""
 
     @property
     def method(self) -> str:
@@ -106,6 +112,8 @@ class BacktestResult:
         """One line: the PAI beside the better baseline, or why there is no backtest."""
         if self.pai is None:
             return f"no backtest: {self.reason}"
+        if self.headline:
+            return self.headline
         return (
             f"PAI {self.pai:.1f} at {self.options.area_share:.0%} of the area (hit rate {self.hit_rate:.0%}) — "
             f"{self.baseline} baseline {self.baseline_pai:.1f}"
@@ -122,13 +130,84 @@ class BacktestResult:
             "baseline": self.baseline,
             "folds": self.folds,
             "test_incidents": self.test_incidents,
+            "pei_star": self.pei_star,
+            "area_used": self.area_used,
+            "baseline_pei_star": self.baseline_pei_star,
+            "sentence": self.sentence,
+            "recommendation": self.recommendation,
             "text": self.text,
         }
 
 
 @cache.cached
 def run_backtest(source: Source, options: BacktestOptions) -> BacktestResult:
-    """Backtest ``options`` with :func:`geo.evaluate.backtest` (cached per store version and options)."""
+    """Backtest ``options`` (cached per store version and options).
+
+    All crime types together (the map's figure and ``hotspots evaluate``'s headline): exactly the
+    hotspots the map draws are scored, by :func:`geo.evaluate.evaluate_hotspots` (same method,
+    parameters, study area, budget and minimum count), beside fair baselines.  By crime type: the
+    table of :func:`geo.evaluate.backtest`.
+    """
+    if not options.by_crime_type:
+        return _scored_as_drawn(source, options)
+    return _by_crime_type(source, options)
+
+
+def _scored_as_drawn(source: Source, options: BacktestOptions) -> BacktestResult:
+    hot = options.hotspots
+    params = hot.method_params()
+    for name in ("top_share", "min_count", "max_hotspots"):
+        params.pop(name, None)
+    res = evaluate_hotspots(
+        source.query(hot.selection),
+        hot.method,
+        district=source.district(),
+        top_share=hot.top_share,
+        min_count=hot.min_count if hot.min_count is not None else 5,
+        max_hotspots=hot.max_hotspots,
+        train_months=options.train_months,
+        test_months=options.test_months,
+        max_folds=options.folds,
+        seed=hot.seed,
+        **params,
+    )
+    if res.score is None:
+        return BacktestResult(options, None, reason=res.reason or "too little data", notes=res.notes)
+    rows = [res.score, *res.baselines]
+    table = pd.DataFrame(
+        {
+            "crime_type": "All",
+            "model": [r.model for r in rows],
+            "folds": [r.folds for r in rows],
+            "test_incidents": [r.test_incidents for r in rows],
+            "hits": [r.hits for r in rows],
+            "hit_rate": [round(r.hit_rate, 4) for r in rows],
+            "area_share": [round(r.area_share, 5) for r in rows],
+            "pai": [round(r.pai, 2) for r in rows],
+            "pei_star": [round(r.pei_star, 3) for r in rows],
+        }
+    )
+    best = res.best_baseline
+    return BacktestResult(
+        options,
+        table,
+        pai=res.score.pai,
+        hit_rate=res.score.hit_rate,
+        baseline_pai=best.pai if best else None,
+        baseline=best.model if best else None,
+        folds=res.score.folds,
+        test_incidents=res.score.test_incidents,
+        notes=tuple(res.notes),
+        pei_star=res.score.pei_star,
+        area_used=res.score.area_share,
+        baseline_pei_star=best.pei_star if best else None,
+        sentence=res.sentence,
+        recommendation=res.recommendation,
+        headline=res.text,
+    )
+
+
+def _by_crime_type(source: Source, options: BacktestOptions) -> BacktestResult:
     hot = options.hotspots
     params = hot.method_params()
     cell = params.pop("cell_size", None)

@@ -48,8 +48,9 @@ FLAGS |= {"zone": "--zone", "sector": "--sector"}
 @pytest.fixture(scope="module")
 def app(demo_store):
     from dashboard.app import create_app
+    from dashboard.security import SecurityConfig
 
-    return create_app(demo_store.path, demo_store.district.folder)
+    return create_app(demo_store.path, demo_store.district.folder, security=SecurityConfig(disabled_for_tests=True))
 
 
 def _argv(params: dict[str, str]) -> list[str]:
