@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from geo.schema import CANONICAL_COLUMNS, COLUMNS, PRECISION_POINT
 
@@ -85,7 +86,7 @@ class DuckDBWriter:
         staged = to_sql_frame(frame, self.zone_cols)
         staged["_ord"] = range(self._ord, self._ord + len(staged))
         self._ord += len(staged)
-        self.con.register("ingest_batch", staged)
+        self.con.register("ingest_batch", pa.Table.from_pandas(staged, preserve_index=False))
         try:
             self.con.execute(f"INSERT INTO {_STAGING} SELECT * FROM ingest_batch")
         finally:
@@ -96,13 +97,13 @@ class DuckDBWriter:
         con = self.con
         ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0]
         cols = ", ".join([*COLUMNS, *self.zone_cols])
-        # The first staged copy of each id that is not stored yet (anti join against the store).
+        # The first staged copy of each id (a hash aggregate: cheaper than a window's sort) that
+        # is not stored yet (anti join against the store).
         con.execute(
             f"INSERT INTO incidents ({cols}, ingest_id) "
-            f"SELECT {cols}, {int(ingest_id)} FROM ("
-            f"  SELECT s.* FROM {_STAGING} s ANTI JOIN incidents i ON i.incident_id = s.incident_id"
-            f"  QUALIFY row_number() OVER (PARTITION BY s.incident_id ORDER BY s._ord) = 1"
-            ")"
+            f"SELECT {cols}, {int(ingest_id)} FROM {_STAGING} s "
+            f"SEMI JOIN (SELECT min(_ord) AS _ord FROM {_STAGING} GROUP BY incident_id) f ON f._ord = s._ord "
+            "ANTI JOIN incidents i ON i.incident_id = s.incident_id"
         )
         stored = con.execute("SELECT count(*) FROM incidents WHERE ingest_id = ?", [ingest_id]).fetchall()[0][0]
         report.stored = int(stored)

@@ -23,6 +23,7 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
@@ -72,8 +73,19 @@ class _Rejector:
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame:
-        return frame[name].fillna("").astype(str).str.strip()
+        col = frame[name]
+        if col.dtype != "str" or col.hasnans:
+            col = col.fillna("").astype(str)
+        return col.str.strip()
     return pd.Series("", index=frame.index, dtype=str)
+
+
+def _to_float(text: pd.Series) -> np.ndarray:
+    """Numbers from text, NaN where unparseable (a direct cast first: much faster when all parse)."""
+    try:
+        return text.astype("float64").to_numpy(dtype=float)
+    except (ValueError, TypeError, pa.ArrowInvalid):
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _crime(batch: RawBatch, district: District, rj: _Rejector) -> tuple[pd.Series, pd.Series]:
@@ -140,8 +152,7 @@ def _spread(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
 def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndarray, ...]:
     xs, ys = _col(batch.frame, "x"), _col(batch.frame, "y")
     xname, yname = ("longitude", "latitude") if batch.coords == "lonlat" else ("easting", "northing")
-    x = pd.to_numeric(xs, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    y = pd.to_numeric(ys, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    x, y = np.require(_to_float(xs), requirements="W"), np.require(_to_float(ys), requirements="W")
     blank = ((xs == "") | (ys == "")).to_numpy()
     placed = _postcodes(batch, district, rj, x, y)
     has_pc = "postcode" in batch.frame
