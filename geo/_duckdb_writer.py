@@ -1,10 +1,12 @@
-"""The DuckDB side of an ingest: stage batches in one transaction, insert the new ones at the end.
+"""The DuckDB side of an ingest: batches written in one transaction, duplicates dropped at the end.
 
-Batches are appended to a staging table created inside the ingest's transaction, so DuckDB
-writes them to the database file as they come (memory stays bounded) while nothing is visible
-to readers.  ``finish`` inserts each staged incident whose id is not stored yet (the first staged
-copy of an id wins), logs the ingest and commits; ``abort`` rolls back.  A process killed half
-way leaves only an uncommitted transaction, which DuckDB discards when the file is next opened.
+Each batch is appended to ``incidents`` inside the ingest's transaction, tagged with the new
+ingest id: DuckDB writes it to the database file as it comes (memory stays bounded) while
+nothing is visible to readers.  ``finish`` then removes the rows of this ingest whose id was
+stored already, or staged earlier in the same ingest (the first copy wins), logs the ingest and
+commits; ``abort`` rolls back.  Writing each row once and deleting the rare duplicates costs half
+of staging every row in a side table and copying it over.  A process killed half way leaves only
+an uncommitted transaction, which DuckDB discards when the file is next opened.
 """
 
 from __future__ import annotations
@@ -13,21 +15,15 @@ import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from geo.schema import CANONICAL_COLUMNS, COLUMNS, PRECISION_POINT
+from geo.schema import COLUMNS, PRECISION_POINT
 
-_STAGING = "ingest_staging"
 _BASE_TABLES = {"incidents", "ingests", "meta"}
-#: DuckDB's own working memory during an ingest (the staged rows themselves go to disk).
+#: DuckDB's own working memory during an ingest (the written rows themselves go to disk).
 MEMORY_LIMIT = "600MB"
-
-
-def _sql_type(dtype: str) -> str:
-    if dtype.startswith("datetime"):
-        return "TIMESTAMP"
-    return {"bool": "BOOLEAN", "float64": "DOUBLE"}.get(dtype, "VARCHAR")
 
 
 def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
@@ -59,15 +55,12 @@ class DuckDBWriter:
         self.con = self._cm.__enter__()
         con = self.con
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        con.execute("SET preserve_insertion_order = false")
         self._migrate()
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         ingests = con.execute("SELECT count(*) FROM ingests").fetchall()[0][0]
         self._was_empty = tables <= _BASE_TABLES and ingests == 0
         con.begin()
-        cols = ", ".join(f"{c} {_sql_type(d)}" for c, (d, _) in CANONICAL_COLUMNS.items())
-        cols += "".join(f", {c} BOOLEAN" for c in self.zone_cols)
-        con.execute(f"CREATE TABLE {_STAGING} ({cols}, _ord BIGINT)")
+        self.ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0])
         return self
 
     def _migrate(self) -> None:
@@ -82,37 +75,47 @@ class DuckDBWriter:
             self.con.execute(f"ALTER TABLE incidents ADD COLUMN location_precision VARCHAR DEFAULT '{PRECISION_POINT}'")
 
     def stage(self, frame: pd.DataFrame) -> None:
-        """Append one batch to the staging table."""
-        staged = to_sql_frame(frame, self.zone_cols)
-        staged["_ord"] = range(self._ord, self._ord + len(staged))
-        self._ord += len(staged)
-        self.con.register("ingest_batch", pa.Table.from_pandas(staged, preserve_index=False))
+        """Append one batch (rowids keep the order: the first copy of an id is the one kept)."""
+        table = pa.Table.from_pandas(to_sql_frame(frame, self.zone_cols), preserve_index=False)
+        table = table.append_column("ingest_id", pa.array(np.full(len(frame), self.ingest_id, dtype=np.int32)))
+        self._ord += len(frame)
+        self.con.register("ingest_batch", table)
         try:
-            self.con.execute(f"INSERT INTO {_STAGING} SELECT * FROM ingest_batch")
+            cols = ", ".join(table.column_names)
+            self.con.execute(f"INSERT INTO incidents ({cols}) SELECT {cols} FROM ingest_batch")
         finally:
             self.con.unregister("ingest_batch")
 
     def finish(self, report) -> None:
-        """Insert the new incidents, log the ingest, commit."""
-        con = self.con
-        ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0]
-        cols = ", ".join([*COLUMNS, *self.zone_cols])
-        # The first staged copy of each id (a hash aggregate: cheaper than a window's sort) that
-        # is not stored yet (anti join against the store).
+        """Drop this ingest's duplicates, log the ingest, commit."""
+        con, new = self.con, self.ingest_id
+        # Ids this ingest holds twice, or that were stored before: hash aggregates, no sort.
         con.execute(
-            f"INSERT INTO incidents ({cols}, ingest_id) "
-            f"SELECT {cols}, {int(ingest_id)} FROM {_STAGING} s "
-            f"SEMI JOIN (SELECT min(_ord) AS _ord FROM {_STAGING} GROUP BY incident_id) f ON f._ord = s._ord "
-            "ANTI JOIN incidents i ON i.incident_id = s.incident_id"
+            "CREATE TEMP TABLE ingest_dup_ids AS "
+            "SELECT incident_id FROM incidents WHERE ingest_id = $new GROUP BY incident_id HAVING count(*) > 1 "
+            "UNION SELECT n.incident_id FROM incidents n SEMI JOIN "
+            "(SELECT incident_id FROM incidents WHERE coalesce(ingest_id, -1) <> $new) o "
+            "ON o.incident_id = n.incident_id WHERE n.ingest_id = $new",
+            {"new": new},
         )
-        stored = con.execute("SELECT count(*) FROM incidents WHERE ingest_id = ?", [ingest_id]).fetchall()[0][0]
+        if con.execute("SELECT count(*) FROM ingest_dup_ids").fetchall()[0][0]:
+            # Keep a stored row over a new one, and the first new one over later ones.
+            con.execute(
+                "DELETE FROM incidents WHERE rowid IN (SELECT rid FROM ("
+                "  SELECT rowid AS rid, ingest_id, row_number() OVER (PARTITION BY incident_id "
+                "    ORDER BY CASE WHEN ingest_id = $new THEN 1 ELSE 0 END, rowid) AS rn "
+                "  FROM incidents SEMI JOIN ingest_dup_ids USING (incident_id)"
+                ") WHERE rn > 1 AND ingest_id = $new)",
+                {"new": new},
+            )
+        con.execute("DROP TABLE ingest_dup_ids")
+        stored = con.execute("SELECT count(*) FROM incidents WHERE ingest_id = ?", [new]).fetchall()[0][0]
         report.stored = int(stored)
         report.duplicates = int(self._ord) - report.stored
-        con.execute(f"DROP TABLE {_STAGING}")
         con.execute(
             "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                ingest_id,
+                new,
                 datetime.now(UTC).replace(tzinfo=None),
                 "; ".join(report.files),
                 report.read,

@@ -149,6 +149,15 @@ def _spread(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _distinct_points(fn, x: np.ndarray, y: np.ndarray):
+    """``fn(x, y)`` computed once per distinct point (data.police.uk snap points repeat a lot)."""
+    codes, distinct = pd.factorize(x + 1j * y)
+    out = fn(distinct.real.copy(), distinct.imag.copy())
+    if isinstance(out, tuple):
+        return tuple(np.asarray(o)[codes] for o in out)
+    return np.asarray(out)[codes]
+
+
 def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndarray, ...]:
     xs, ys = _col(batch.frame, "x"), _col(batch.frame, "y")
     xname, yname = ("longitude", "latitude") if batch.coords == "lonlat" else ("easting", "northing")
@@ -165,7 +174,7 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
         rj.reject((x >= 49) & (x <= 61) & (y >= -9) & (y <= 2.5), xname, "latitude and longitude swapped")
         rj.reject((np.abs(x) > 180) | (np.abs(y) > 90), xname, "longitude/latitude out of range")
         lon, lat = x, y
-        e, n = _TO_BNG.transform(np.nan_to_num(lon), np.nan_to_num(lat))
+        e, n = _distinct_points(_TO_BNG.transform, np.nan_to_num(lon), np.nan_to_num(lat))
     else:
         rj.reject(
             (np.abs(x) <= 180) & (np.abs(y) <= 90) & ~np.isnan(x),
@@ -175,7 +184,8 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
         rj.reject((x < 0) | (x > 700_000) | (y < 0) | (y > 1_300_000), xname, "easting/northing outside Great Britain")
         e, n = x, y
         lon, lat = _TO_WGS.transform(np.nan_to_num(e), np.nan_to_num(n))
-    inside = shapely.contains_xy(_search_area(district), np.nan_to_num(e), np.nan_to_num(n))
+    area = _search_area(district)
+    inside = _distinct_points(lambda a, b: shapely.contains_xy(area, a, b), np.nan_to_num(e), np.nan_to_num(n))
     rj.reject(~inside, xname, f"outside {district.name} district by more than {district.outside_tolerance_m:g} m")
     return np.asarray(lon), np.asarray(lat), np.asarray(e), np.asarray(n), placed
 
@@ -203,13 +213,17 @@ def _times(
     f = batch.frame
     if batch.kind == "police_uk":
         month = _col(f, "month")
-        start = pd.to_datetime(month, format="%Y-%m", errors="coerce")
+        # A file holds a handful of distinct months: parse and localise each once, then spread.
+        codes, distinct = pd.factorize(month)
+        first = pd.Series(pd.to_datetime(pd.Series(distinct, dtype=str), format="%Y-%m", errors="coerce"))
+        start = pd.Series(first.to_numpy()[codes], index=f.index)
         rj.reject(start.isna().to_numpy(), "month", "unparseable month '{}' (expected YYYY-MM)", month)
         start = _in_years(start, month, "month", rj, years)
-        end = start + pd.offsets.MonthBegin(1) - pd.Timedelta(seconds=1)
+        first = pd.Series(first.where(first.dt.year.between(*years)).astype("datetime64[ns]"))
+        last = first + pd.offsets.MonthBegin(1) - pd.Timedelta(seconds=1)
         prec = pd.Series(PRECISION_MONTH, index=f.index, dtype=str)
-        t_from, _ = _localise(start)
-        t_to, _ = _localise(end)
+        t_from = pd.Series(_localise(first)[0].array.take(codes), index=f.index)
+        t_to = pd.Series(_localise(last)[0].array.take(codes), index=f.index)
         return t_from, t_to, prec
     d_from, tm_from = _col(f, "date_from"), _col(f, "time_from")
     d_to, tm_to = _col(f, "date_to"), _col(f, "time_to")
