@@ -138,17 +138,29 @@ def duckdb_native_3m() -> dict:
     return _row("  beside", 3_000_000, "DuckDB read_csv into a table", wall, cpu, "no validation, no areas")
 
 
-def _national_file(folder: Path, n: int, part: int = 1_000_000) -> Path:
-    """``n`` rows written part by part (seeded), so generating it needs little memory."""
+def _national_file(folder: Path, n: int) -> Path:
+    """``n`` rows: the 1M file repeated with distinct crime ids per copy (DuckDB writes it in seconds).
+
+    Each copy moves to its own years (2000 + 3 * copy ...), so the copies are distinct incidents;
+    rows without a Crime ID (ASB) repeat within a copy as they do in real files.
+    """
+    import duckdb
+
+    base = ensure_file("police_uk_1m.csv", 1_000_000)
     path = folder / "national.csv"
-    code = (
-        "from bench._data import police_uk_rows; import sys; "
-        "p = int(sys.argv[2]); rows = police_uk_rows(int(sys.argv[3]), seed=p); "
-        "rows.to_csv(sys.argv[1], index=False, header=p == 0, mode='a', lineterminator='\\r\\n')"
+    copies = (n + 999_999) // 1_000_000
+    con = duckdb.connect()
+    con.execute(
+        f"""COPY (
+          SELECT CASE WHEN "Crime ID" = '' THEN '' ELSE printf('%02d', k) || substr("Crime ID", 3) END AS "Crime ID",
+                 CAST(CAST(substr("Month", 1, 4) AS INTEGER) - 2015 + 1960 + 3 * k AS VARCHAR) || substr("Month", 5)
+                   AS "Month",
+                 * EXCLUDE ("Crime ID", "Month")
+          FROM read_csv('{base}', all_varchar = true) CROSS JOIN range({copies}) AS t(k)
+          LIMIT {n}
+        ) TO '{path}' (HEADER, DELIMITER ',')"""
     )
-    for p in range((n + part - 1) // part):
-        size = min(part, n - p * part)
-        subprocess.run([sys.executable, "-c", code, str(path), str(p), str(size)], check=True, cwd=ROOT)
+    con.close()
     return path
 
 

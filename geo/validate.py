@@ -312,6 +312,13 @@ class RepeatCounter:
         return prior[inverse] + within
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """``values.astype(str)``, formatting each distinct value once."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    text = pd.Series(distinct).astype(str).to_numpy()
+    return pd.Series(text[codes], index=values.index, dtype=str)
+
+
 def content_ids(frame: pd.DataFrame, prefix: str, repeats: RepeatCounter | None = None) -> pd.Series:
     """Stable ids for rows without one: a hash of the row's content and its repeat number.
 
@@ -320,17 +327,18 @@ def content_ids(frame: pd.DataFrame, prefix: str, repeats: RepeatCounter | None 
     same ids, so re-ingesting it adds nothing.  ``repeats`` carries the count across a file's
     batches.
     """
-    # Times as epoch integers: formatting a million datetimes as text takes seconds.
+    # Times as epoch integers: formatting a million datetimes as text takes seconds.  Numbers are
+    # formatted once per distinct value (months and snap points repeat), then spread.
     key = (
         frame["crime_type"].astype(str)
         + "|"
-        + frame["occurred_from"].astype("int64").astype(str)
+        + _as_text(frame["occurred_from"].astype("int64"))
         + "|"
-        + frame["occurred_to"].astype("int64").astype(str)
+        + _as_text(frame["occurred_to"].astype("int64"))
         + "|"
-        + frame["longitude"].round(6).astype(str)
+        + _as_text(frame["longitude"].round(6))
         + "|"
-        + frame["latitude"].round(6).astype(str)
+        + _as_text(frame["latitude"].round(6))
         + "|"
         + frame["location"].astype(str)
         + "|"
