@@ -234,6 +234,11 @@ def ingest_files(
     finally:
         sink.close()
         bar.close()
+    if report.geocoded:
+        report.notes.append(
+            f"{report.geocoded:,} row(s) had a postcode and no coordinates: placed at the postcode's centre "
+            "(location_precision 'postcode'; left out of analyses that need a point)"
+        )
     if report.read != report.stored + report.duplicates + report.rejected:
         raise AssertionError(f"ingest counts do not add up: {report}")
     return report

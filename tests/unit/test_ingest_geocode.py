@@ -62,6 +62,7 @@ def test_postcode_only_rows_are_geocoded_marked_and_unknown_ones_rejected(store,
         },
     )
     assert report.read == 5 and report.stored == 3 and report.rejected == 2 and report.geocoded == 2
+    assert any(n.startswith("2 row(s) had a postcode and no coordinates") for n in report.notes)
     rejects = pd.read_csv(report.rejects_path).set_index("row")
     assert rejects.loc[4, "reason"] == "unknown postcode 'ZZ99 9ZZ' (not in the district's postcode list)"
     assert rejects.loc[5, "reason"] == "missing coordinates and postcode"
