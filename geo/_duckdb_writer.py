@@ -1,12 +1,19 @@
-"""The DuckDB side of an ingest: batches written in one transaction, duplicates dropped at the end.
+"""The DuckDB side of an ingest: all or nothing, in bounded memory.
 
-Each batch is appended to ``incidents`` inside the ingest's transaction, tagged with the new
-ingest id: DuckDB writes it to the database file as it comes (memory stays bounded) while
-nothing is visible to readers.  ``finish`` then removes the rows of this ingest whose id was
-stored already, or staged earlier in the same ingest (the first copy wins), logs the ingest and
-commits; ``abort`` rolls back.  Writing each row once and deleting the rare duplicates costs half
-of staging every row in a side table and copying it over.  A process killed half way leaves only
-an uncommitted transaction, which DuckDB discards when the file is next opened.
+DuckDB keeps every row appended inside an open transaction in memory until the commit (about
+200 bytes a row here), so the writer has two modes, chosen from the input's size:
+
+* **direct** (inputs up to :data:`DIRECT_BYTES`): each batch is appended to ``incidents`` inside
+  the ingest's one transaction, tagged with the new ingest id; ``finish`` removes this ingest's
+  rows whose id was stored already or appeared earlier in the ingest (the first copy wins), logs
+  the ingest and commits.  Each row is written once.
+* **staged** (larger inputs): each batch is committed to a side table, ``ingest_staging``, that
+  no query reads; ``finish`` copies the new rows over in one transaction (the first staged copy
+  of an id that is not stored yet), logs the ingest, commits and drops the side table.
+
+Either way readers see nothing until the one commit, and a failure rolls back.  A process killed
+half way leaves at most an uncommitted transaction (discarded when the file is next opened) and,
+in staged mode, the side table, which the next ingest drops before it starts.
 """
 
 from __future__ import annotations
@@ -21,7 +28,11 @@ import pyarrow as pa
 
 from geo.schema import COLUMNS, PRECISION_POINT
 
+_STAGING = "ingest_staging"
 _BASE_TABLES = {"incidents", "ingests", "meta"}
+#: Inputs up to this size (uncompressed bytes, about a million data.police.uk rows) are written in
+#: direct mode; larger ones are staged.
+DIRECT_BYTES = 256 << 20
 #: DuckDB's own working memory during an ingest (the written rows themselves go to disk).
 MEMORY_LIMIT = "600MB"
 
@@ -47,19 +58,25 @@ class DuckDBWriter:
         self._cm = None
         self._ord = 0
         self._was_empty = False
+        self.staged_mode = False
+        self._in_transaction = False
+
+    def expect(self, input_bytes: int) -> None:
+        """Told the input's size before the first batch: large inputs are staged (bounded memory)."""
+        if self._ord == 0 and not self._in_transaction:
+            self.staged_mode = input_bytes > DIRECT_BYTES
 
     def __enter__(self) -> DuckDBWriter:
         if not Path(self.store.path).exists():
             self.store._init_schema()
         self._cm = self.store._connect(write=True)
-        self.con = self._cm.__enter__()
-        con = self.con
+        self.con = con = self._cm.__enter__()
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"DROP TABLE IF EXISTS {_STAGING}")  # left by an ingest that was killed
         self._migrate()
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         ingests = con.execute("SELECT count(*) FROM ingests").fetchall()[0][0]
         self._was_empty = tables <= _BASE_TABLES and ingests == 0
-        con.begin()
         self.ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0])
         return self
 
@@ -74,20 +91,36 @@ class DuckDBWriter:
         if "location_precision" not in have:
             self.con.execute(f"ALTER TABLE incidents ADD COLUMN location_precision VARCHAR DEFAULT '{PRECISION_POINT}'")
 
-    def stage(self, frame: pd.DataFrame) -> None:
-        """Append one batch (rowids keep the order: the first copy of an id is the one kept)."""
+    def _arrow(self, frame: pd.DataFrame, extra: str, values: np.ndarray) -> pa.Table:
         table = pa.Table.from_pandas(to_sql_frame(frame, self.zone_cols), preserve_index=False)
-        table = table.append_column("ingest_id", pa.array(np.full(len(frame), self.ingest_id, dtype=np.int32)))
+        return table.append_column(extra, pa.array(values))
+
+    def stage(self, frame: pd.DataFrame) -> None:
+        """Append one batch (in order: the first copy of an id is the one kept)."""
+        con = self.con
+        if self.staged_mode:
+            table = self._arrow(frame, "_ord", np.arange(self._ord, self._ord + len(frame), dtype=np.int64))
+            if self._ord == 0:
+                con.execute(f"CREATE TABLE {_STAGING} AS SELECT * FROM incidents LIMIT 0")
+                con.execute(f"ALTER TABLE {_STAGING} DROP COLUMN ingest_id")
+                con.execute(f"ALTER TABLE {_STAGING} ADD COLUMN _ord BIGINT")
+        else:
+            table = self._arrow(frame, "ingest_id", np.full(len(frame), self.ingest_id, dtype=np.int32))
+            if not self._in_transaction:
+                con.begin()
+                self._in_transaction = True
+        target = _STAGING if self.staged_mode else "incidents"
         self._ord += len(frame)
-        self.con.register("ingest_batch", table)
+        con.register("ingest_batch", table)
         try:
             cols = ", ".join(table.column_names)
-            self.con.execute(f"INSERT INTO incidents ({cols}) SELECT {cols} FROM ingest_batch")
+            con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM ingest_batch")
+            if self.staged_mode:  # into the file now: a kill leaves no write-ahead log behind
+                con.execute("CHECKPOINT")
         finally:
-            self.con.unregister("ingest_batch")
+            con.unregister("ingest_batch")
 
-    def finish(self, report) -> None:
-        """Drop this ingest's duplicates, log the ingest, commit."""
+    def _drop_direct_duplicates(self) -> None:
         con, new = self.con, self.ingest_id
         # Ids this ingest holds twice, or that were stored before: hash aggregates, no sort.
         con.execute(
@@ -109,6 +142,26 @@ class DuckDBWriter:
                 {"new": new},
             )
         con.execute("DROP TABLE ingest_dup_ids")
+
+    def _copy_staged(self) -> None:
+        cols = ", ".join([*COLUMNS, *self.zone_cols])
+        self.con.execute(
+            f"INSERT INTO incidents ({cols}, ingest_id) "
+            f"SELECT {cols}, {int(self.ingest_id)} FROM {_STAGING} s "
+            f"SEMI JOIN (SELECT min(_ord) AS _ord FROM {_STAGING} GROUP BY incident_id) f ON f._ord = s._ord "
+            "ANTI JOIN incidents i ON i.incident_id = s.incident_id"
+        )
+
+    def finish(self, report) -> None:
+        """Insert the new incidents, log the ingest, commit (one transaction)."""
+        con, new = self.con, self.ingest_id
+        if not self._in_transaction:
+            con.begin()
+            self._in_transaction = True
+        if self.staged_mode and self._ord:
+            self._copy_staged()
+        elif self._ord:
+            self._drop_direct_duplicates()
         stored = con.execute("SELECT count(*) FROM incidents WHERE ingest_id = ?", [new]).fetchall()[0][0]
         report.stored = int(stored)
         report.duplicates = int(self._ord) - report.stored
@@ -126,11 +179,20 @@ class DuckDBWriter:
             ],
         )
         con.commit()
+        self._in_transaction = False
+        if self.staged_mode:
+            con.execute(f"DROP TABLE IF EXISTS {_STAGING}")
+            con.execute("CHECKPOINT")
 
     def abort(self) -> None:
-        """Roll back; a store file this failed ingest would leave empty is removed."""
+        """Roll back (and drop the side table): the store is as before."""
         with contextlib.suppress(Exception):
-            self.con.rollback()
+            if self._in_transaction:
+                self.con.rollback()
+            self._in_transaction = False
+        with contextlib.suppress(Exception):
+            self.con.execute(f"DROP TABLE IF EXISTS {_STAGING}")
+            self.con.execute("CHECKPOINT")
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:

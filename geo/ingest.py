@@ -222,6 +222,8 @@ def ingest_files(
     bar = _progress(progress, total)
     try:
         with store.writer() as writer:
+            if hasattr(writer, "expect"):  # optional: lets a writer pick a strategy by input size
+                writer.expect(total)
             _read_all(sources, fmt, full_mapping, synthetic, limits, writer, report, sink, bar, district)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
             stem = Path(store.path).stem if getattr(store, "path", None) else "store"

@@ -196,10 +196,27 @@ def test_streaming_in_small_batches_gives_the_same_store(tmp_path, district):
     assert a.reasons == b.reasons
 
 
-def test_duplicates_inside_one_ingest_keep_the_first(store):
-    report = store.ingest([MARCH, MARCH])
-    assert report.read == 1420 and report.stored == 710 and report.duplicates == 710
-    assert store.all()["source"].eq("police_uk:2017-03-hampshire-street-winchester").all()
+@pytest.mark.parametrize("direct_bytes", [1 << 30, 0], ids=["direct", "staged"])
+def test_duplicates_inside_one_ingest_keep_the_first(store, tmp_path, monkeypatch, direct_bytes):
+    import geo._duckdb_writer
+
+    monkeypatch.setattr(geo._duckdb_writer, "DIRECT_BYTES", direct_bytes)
+    copy = tmp_path / "copy-of-march.csv"
+    copy.write_bytes(MARCH.read_bytes())
+    store.ingest([APRIL])
+    report = store.ingest([MARCH, copy, APRIL])
+    n_march, n_april = _n_rows(MARCH), _n_rows(APRIL)
+    assert report.read == 2 * n_march + n_april
+    assert report.stored == n_march and report.duplicates == n_march + n_april
+    df = store.all()
+    assert len(df) == n_march + n_april and df["incident_id"].is_unique
+    # The first copy of each new row is kept: the March file's, not the copy's.
+    assert set(df["source"]) == {
+        "police_uk:2017-03-hampshire-street-winchester",
+        "police_uk:2017-04-hampshire-street-winchester",
+    }
+    with store._connect() as con:  # the staging side table is gone
+        assert {r[0] for r in con.execute("SHOW TABLES").fetchall()} == {"incidents", "ingests", "meta"}
 
 
 def _cli(*args: str) -> tuple[int, str]:

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from geo.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,8 +21,11 @@ BROKEN = ROOT / "tests" / "data" / "broken"
 # it with a transaction open, batches written and rejects already streaming to their file.
 _CHILD = """
 import sys
+import geo._duckdb_writer
 from geo._duckdb_writer import DuckDBWriter
 from geo.ingest import IngestLimits
+import pytest
+
 from geo.store import Store
 
 real_stage = DuckDBWriter.stage
@@ -28,8 +33,9 @@ def stage(self, frame):
     real_stage(self, frame)
     print("staged", len(frame), flush=True)
 DuckDBWriter.stage = stage
+geo._duckdb_writer.DIRECT_BYTES = int(sys.argv[2])
 store = Store.open(sys.argv[1], read_only=False)
-store.ingest(sys.argv[2:], limits=IngestLimits(chunk_bytes=4096))
+store.ingest(sys.argv[3:], limits=IngestLimits(chunk_bytes=4096))
 print("finished", flush=True)
 """
 
@@ -40,13 +46,14 @@ def _fingerprint(path: Path, district) -> tuple:
     return store.version, len(df), tuple(sorted(df["incident_id"]))
 
 
-def test_sigkill_during_ingest_leaves_store_and_folder_as_they_were(tmp_path, district):
+@pytest.mark.parametrize("direct_bytes", [1 << 30, 0], ids=["direct", "staged"])
+def test_sigkill_during_ingest_leaves_store_and_folder_as_they_were(tmp_path, district, direct_bytes):
     path = tmp_path / "s.duckdb"
     Store.open(path, district=district, read_only=False).ingest([MARCH])
     before = _fingerprint(path, district)
     listing = sorted(p.name for p in tmp_path.iterdir())
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(path), str(BROKEN / "bad_values.csv"), str(POLICE_UK)],
+        [sys.executable, "-c", _CHILD, str(path), str(direct_bytes), str(BROKEN / "bad_values.csv"), str(POLICE_UK)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
