@@ -72,8 +72,22 @@ def attach_areas(incidents: pd.DataFrame, district: District) -> pd.DataFrame:
         lsoa = _assign(ux, uy, district.lsoa, "lsoa_code")[inverse]
         current = out["lsoa_code"] if "lsoa_code" in out else pd.Series(None, index=out.index)
         out["lsoa_code"] = current.where(current.notna(), pd.Series(lsoa, index=out.index))
-    for zone in district.zones:
-        geom = district.zone_layer(zone.key).geometry.iloc[0]
-        shapely.prepare(geom)
+    for zone, geom in _zone_geometries(district):
         out[zone.column] = shapely.contains_xy(geom, ux, uy)[inverse] if len(ux) else False
     return out
+
+
+_ZONES: dict[int, tuple[District, list]] = {}
+
+
+def _zone_geometries(district: District) -> list:
+    """(zone, prepared geometry) pairs, built once per district: a streamed ingest joins many batches."""
+    cached = _ZONES.get(id(district))
+    if cached is None or cached[0] is not district:
+        pairs = []
+        for zone in district.zones:
+            geom = district.zone_layer(zone.key).geometry.iloc[0]
+            shapely.prepare(geom)
+            pairs.append((zone, geom))
+        cached = _ZONES[id(district)] = (district, pairs)
+    return cached[1]

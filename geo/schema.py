@@ -61,6 +61,10 @@ PRECISION_MONTH: Final = "month"  # data.police.uk: the row spans its whole mont
 PRECISION_DAY: Final = "day"  # a date without a time of day
 PRECISION_TIME: Final = "time"  # an exact time, or a from/to window of times
 
+#: Values of ``location_precision``.
+PRECISION_POINT: Final = "point"  # coordinates from the source
+PRECISION_POSTCODE: Final = "postcode"  # placed at the postcode's centroid (the source gave no point)
+
 #: Canonical columns and their meaning.  ``dtype`` is the pandas dtype after a store query.
 CANONICAL_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "incident_id": ("string", "Source id, or a stable content-derived id when the source has none"),
@@ -81,6 +85,7 @@ CANONICAL_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "ward_code": ("string", "Ward containing the point (derived)"),
     "ward_name": ("string", "Ward name (derived)"),
     "sector": ("string", "Police sector containing the point (derived)"),
+    "location_precision": ("string", "'point' (coordinates from the source) or 'postcode' (postcode centroid)"),
 }
 
 #: Zone membership columns are added per zone the district config declares: ``in_zone_<key>``

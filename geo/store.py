@@ -22,24 +22,19 @@ import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from geo.areas import attach_areas
 from geo.backends.duckdb_file import check_same_file, identity, open_connection
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
 from geo.backends.lock import lock_holder, write_lock
 from geo.backends.reads import StoreReads
 from geo.config import DEFAULT_DISTRICT, District, load_district
-from geo.readers import expand_inputs, iter_batches
-from geo.readers.force_csv import check_mapping
+from geo.ingest import IngestLimits, IngestReport, ingest_files
 from geo.schema import COLUMNS, LOCAL_TZ
 from geo.sql_selection import DUCKDB
-from geo.validate import REJECT_COLUMNS, validate_batch
 
 #: Default store file, relative to the working directory.
 DEFAULT_STORE = Path("var") / "hotspots.duckdb"
@@ -71,24 +66,6 @@ def default_store_location() -> str | Path:
 def default_store_path() -> Path:
     """``$HOTSPOTS_STORE`` if set, else ``var/hotspots.duckdb``."""
     return Path(os.environ.get("HOTSPOTS_STORE") or DEFAULT_STORE)
-
-
-@dataclass
-class IngestReport:
-    """What an ingest did.  ``read == stored + duplicates + rejected`` always holds."""
-
-    files: list[str]
-    read: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    rejects_path: Path | None = None
-    reasons: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    rejects: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECT_COLUMNS))
-
-    def summary_line(self) -> str:
-        return f"read {self.read:,}  stored {self.stored:,}  duplicates {self.duplicates:,}  rejected {self.rejected:,}"
 
 
 class Store(StoreReads):
@@ -281,8 +258,9 @@ class Store(StoreReads):
         mapping: Mapping[str, str] | None = None,
         synthetic: bool = False,
         progress: bool = False,
+        limits: IngestLimits | None = None,
     ) -> IngestReport:
-        """Read, validate and store files in one transaction.
+        """Read, validate and store files in one transaction (see :func:`geo.ingest.ingest_files`).
 
         Parameters
         ----------
@@ -295,6 +273,8 @@ class Store(StoreReads):
             Mark every stored row synthetic (files named ``*synthetic*`` are marked anyway).
         progress : bool, default False
             Show a progress bar on stderr.
+        limits : IngestLimits, optional
+            Batch size, field size, year range and upload limits.
 
         Returns
         -------
@@ -308,82 +288,17 @@ class Store(StoreReads):
         """
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot ingest")
-        # A mapping given here describes another extract: it replaces the config's, not merges.
-        full_mapping = dict(mapping) if mapping else dict(self.district.force_csv)
-        if fmt == "force_csv":
-            check_mapping(full_mapping, "column mapping")
-        report = IngestReport(files=[])
-        accepted, rejects = [], []
-        # Steps: one per input file (read + validate), then the area joins, then the store write.
-        bar = _progress(progress, len(expand_inputs(paths)) + 2)
-        for batch, notes in iter_batches(paths, fmt, full_mapping, synthetic):
-            bar.set_description_str(f"checking {batch.file[-40:]}")
-            acc, rej, vnotes = validate_batch(batch, self.district)
-            report.files.append(batch.file)
-            report.read += batch.n_read
-            report.notes += notes + vnotes
-            accepted.append(acc)
-            rejects.append(rej)
-            bar.update(1)
-        frame = pd.concat(accepted, ignore_index=True) if accepted else pd.DataFrame(columns=COLUMNS)
-        bar.set_description_str(f"joining {len(frame):,} rows to wards, sectors and zones")
-        frame = attach_areas(frame, self.district) if len(frame) else frame
-        bar.update(1)
-        dup_input = frame["incident_id"].duplicated(keep="first")
-        frame = frame.loc[~dup_input]
-        report.rejects = pd.concat(rejects, ignore_index=True) if rejects else report.rejects
-        report.rejected = len(report.rejects)
-        report.reasons = report.rejects["reason"].str.replace(r"'.*'", "'…'", regex=True).value_counts().to_dict()
-        bar.set_description_str(f"storing {len(frame):,} rows")
-        self._commit(frame, report, int(dup_input.sum()))
-        bar.update(1)
-        bar.close()
-        assert report.read == report.stored + report.duplicates + report.rejected, report
-        return report
+        return ingest_files(
+            self, paths, fmt=fmt, mapping=mapping, synthetic=synthetic, progress=progress, limits=limits
+        )
 
-    def _commit(self, frame: pd.DataFrame, report: IngestReport, dup_input: int) -> None:
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-        rejects_path = self.path.with_name(f"{self.path.stem}-rejects-{stamp}.csv")
-        tmp = rejects_path.with_suffix(".csv.tmp")
-        if report.rejected:
-            report.rejects.to_csv(tmp, index=False)
-        staged = _to_sql(frame, self._zone_columns())
-        with self._connect(write=True) as con:
-            try:
-                con.begin()
-                ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0]
-                staged["ingest_id"] = ingest_id
-                con.register("staged", staged)
-                before = con.execute("SELECT count(*) FROM incidents").fetchall()[0][0]
-                cols = ", ".join(staged.columns)
-                con.execute(
-                    f"INSERT INTO incidents ({cols}) SELECT s.{cols.replace(', ', ', s.')} FROM staged s "
-                    "ANTI JOIN incidents i ON i.incident_id = s.incident_id"
-                )
-                stored = con.execute("SELECT count(*) FROM incidents").fetchall()[0][0] - before
-                report.stored = int(stored)
-                report.duplicates = dup_input + len(staged) - report.stored
-                report.rejects_path = rejects_path if report.rejected else None
-                con.execute(
-                    "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        ingest_id,
-                        datetime.now(UTC).replace(tzinfo=None),
-                        "; ".join(report.files),
-                        report.read,
-                        report.stored,
-                        report.duplicates,
-                        report.rejected,
-                        str(report.rejects_path or ""),
-                    ],
-                )
-                con.commit()
-            except BaseException:
-                con.rollback()
-                tmp.unlink(missing_ok=True)
-                raise
-        if report.rejected:
-            tmp.replace(rejects_path)
+    def writer(self):
+        """The ingest writer for this store: a context manager that rolls back on an exception."""
+        from geo._duckdb_writer import DuckDBWriter
+
+        if self.read_only:
+            raise StoreError(f"{self.path}: opened read-only; cannot ingest")
+        return DuckDBWriter(self)
 
 
 def _progress(enabled: bool, total: int):
@@ -425,6 +340,7 @@ def _from_sql(df: pd.DataFrame) -> pd.DataFrame:
         "ward_code",
         "ward_name",
         "sector",
+        "location_precision",
     ):
         df[col] = df[col].astype("string")
     return df

@@ -23,14 +23,27 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import shapely
 from pyproj import Transformer
 
 from geo.config import District
+from geo.geocode import geocode
 from geo.readers._common import RawBatch
-from geo.schema import CRIME_TYPES, LOCAL_TZ, PRECISION_DAY, PRECISION_MONTH, PRECISION_TIME
+from geo.schema import (
+    CRIME_TYPES,
+    LOCAL_TZ,
+    PRECISION_DAY,
+    PRECISION_MONTH,
+    PRECISION_POINT,
+    PRECISION_POSTCODE,
+    PRECISION_TIME,
+)
 
 REJECT_COLUMNS = ["file", "row", "field", "reason", "raw"]
+#: Years an incident may fall in; anything outside is a data error (and would break time arithmetic).
+YEAR_RANGE = (1900, 2100)
+_AREAS: dict[int, tuple[object, object]] = {}
 _TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
 _TO_WGS = Transformer.from_crs(27700, 4326, always_xy=True)
 
@@ -60,8 +73,19 @@ class _Rejector:
 
 def _col(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame:
-        return frame[name].fillna("").astype(str).str.strip()
+        col = frame[name]
+        if col.dtype != "str" or col.hasnans:
+            col = col.fillna("").astype(str)
+        return col.str.strip()
     return pd.Series("", index=frame.index, dtype=str)
+
+
+def _to_float(text: pd.Series) -> np.ndarray:
+    """Numbers from text, NaN where unparseable (a direct cast first: much faster when all parse)."""
+    try:
+        return text.astype("float64").to_numpy(dtype=float)
+    except (ValueError, TypeError, pa.ArrowInvalid):
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _crime(batch: RawBatch, district: District, rj: _Rejector) -> tuple[pd.Series, pd.Series]:
@@ -86,12 +110,62 @@ def _crime(batch: RawBatch, district: District, rj: _Rejector) -> tuple[pd.Serie
     return ctype.where(known), ho
 
 
+def _search_area(district: District):
+    """The district boundary buffered by the outside tolerance, prepared once per district."""
+    cached = _AREAS.get(id(district))
+    if cached is None or cached[0] is not district:
+        area = district.boundary.geometry.union_all().buffer(district.outside_tolerance_m)
+        shapely.prepare(area)
+        cached = _AREAS[id(district)] = (district, area)
+    return cached[1]
+
+
+def _postcodes(batch: RawBatch, district: District, rj: _Rejector, x, y) -> np.ndarray:
+    """Fill missing coordinates from postcodes (in the batch's coordinate system); returns the mask."""
+    f = batch.frame
+    placed = np.zeros(len(f), dtype=bool)
+    if "postcode" not in f:
+        return placed
+    pc = _col(f, "postcode")
+    need = (np.isnan(x) | np.isnan(y)) & (pc != "").to_numpy() & rj.ok
+    if not need.any():
+        return placed
+    e, n, found = geocode(pc[need], district)
+    rj.reject(
+        need & ~_spread(need, found), "postcode", "unknown postcode '{}' (not in the district's postcode list)", pc
+    )
+    placed = need & _spread(need, found)
+    if batch.coords == "lonlat":
+        lon, lat = _TO_WGS.transform(e[found], n[found])
+        x[placed], y[placed] = lon, lat
+    else:
+        x[placed], y[placed] = e[found], n[found]
+    return placed
+
+
+def _spread(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(mask), dtype=bool)
+    out[mask] = values
+    return out
+
+
+def _distinct_points(fn, x: np.ndarray, y: np.ndarray):
+    """``fn(x, y)`` computed once per distinct point (data.police.uk snap points repeat a lot)."""
+    codes, distinct = pd.factorize(x + 1j * y)
+    out = fn(distinct.real.copy(), distinct.imag.copy())
+    if isinstance(out, tuple):
+        return tuple(np.asarray(o)[codes] for o in out)
+    return np.asarray(out)[codes]
+
+
 def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndarray, ...]:
     xs, ys = _col(batch.frame, "x"), _col(batch.frame, "y")
     xname, yname = ("longitude", "latitude") if batch.coords == "lonlat" else ("easting", "northing")
-    rj.reject(((xs == "") | (ys == "")).to_numpy(), xname, "missing coordinates")
-    x = pd.to_numeric(xs, errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(ys, errors="coerce").to_numpy(dtype=float)
+    x, y = np.require(_to_float(xs), requirements="W"), np.require(_to_float(ys), requirements="W")
+    blank = ((xs == "") | (ys == "")).to_numpy()
+    placed = _postcodes(batch, district, rj, x, y)
+    has_pc = "postcode" in batch.frame
+    rj.reject(blank & ~placed, xname, "missing coordinates" + (" and postcode" if has_pc else ""))
     rj.reject(np.isnan(x), xname, f"unparseable {xname} '{{}}'", xs)
     rj.reject(np.isnan(y), yname, f"unparseable {yname} '{{}}'", ys)
     if batch.coords == "lonlat":
@@ -100,7 +174,7 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
         rj.reject((x >= 49) & (x <= 61) & (y >= -9) & (y <= 2.5), xname, "latitude and longitude swapped")
         rj.reject((np.abs(x) > 180) | (np.abs(y) > 90), xname, "longitude/latitude out of range")
         lon, lat = x, y
-        e, n = _TO_BNG.transform(np.nan_to_num(lon), np.nan_to_num(lat))
+        e, n = _distinct_points(_TO_BNG.transform, np.nan_to_num(lon), np.nan_to_num(lat))
     else:
         rj.reject(
             (np.abs(x) <= 180) & (np.abs(y) <= 90) & ~np.isnan(x),
@@ -110,11 +184,10 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
         rj.reject((x < 0) | (x > 700_000) | (y < 0) | (y > 1_300_000), xname, "easting/northing outside Great Britain")
         e, n = x, y
         lon, lat = _TO_WGS.transform(np.nan_to_num(e), np.nan_to_num(n))
-    area = district.boundary.geometry.union_all().buffer(district.outside_tolerance_m)
-    shapely.prepare(area)
-    inside = shapely.contains_xy(area, np.nan_to_num(e), np.nan_to_num(n))
+    area = _search_area(district)
+    inside = _distinct_points(lambda a, b: shapely.contains_xy(area, a, b), np.nan_to_num(e), np.nan_to_num(n))
     rj.reject(~inside, xname, f"outside {district.name} district by more than {district.outside_tolerance_m:g} m")
-    return np.asarray(lon), np.asarray(lat), np.asarray(e), np.asarray(n)
+    return np.asarray(lon), np.asarray(lat), np.asarray(e), np.asarray(n), placed
 
 
 def _localise(naive: pd.Series, dst: bool | np.ndarray = True) -> tuple[pd.Series, np.ndarray]:
@@ -128,27 +201,47 @@ def _localise(naive: pd.Series, dst: bool | np.ndarray = True) -> tuple[pd.Serie
     return local, (check.isna() & naive.notna()).to_numpy()
 
 
-def _times(batch: RawBatch, rj: _Rejector, notes: list[str]) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _in_years(parsed: pd.Series, text: pd.Series, field: str, rj: _Rejector, years: tuple[int, int]) -> pd.Series:
+    """Reject times outside ``years`` (inclusive); returns nanosecond times, NaT where rejected."""
+    year = parsed.dt.year
+    bad = (year < years[0]) | (year > years[1])
+    lo, hi = years
+    rj.reject(bad.fillna(False).to_numpy(), field, f"{field} '{{}}' is outside the years {lo}-{hi}", text)
+    return parsed.where(~bad).astype("datetime64[ns]")
+
+
+def _times(
+    batch: RawBatch, rj: _Rejector, notes: list[str], years: tuple[int, int] = YEAR_RANGE
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     f = batch.frame
     if batch.kind == "police_uk":
         month = _col(f, "month")
-        start = pd.to_datetime(month, format="%Y-%m", errors="coerce")
+        # A file holds a handful of distinct months: parse and localise each once, then spread.
+        codes, distinct = pd.factorize(month)
+        first = pd.Series(pd.to_datetime(pd.Series(distinct, dtype=str), format="%Y-%m", errors="coerce"))
+        start = pd.Series(first.to_numpy()[codes], index=f.index)
         rj.reject(start.isna().to_numpy(), "month", "unparseable month '{}' (expected YYYY-MM)", month)
-        end = start + pd.offsets.MonthBegin(1) - pd.Timedelta(seconds=1)
+        start = _in_years(start, month, "month", rj, years)
+        first = pd.Series(first.where(first.dt.year.between(*years)).astype("datetime64[ns]"))
+        last = first + pd.offsets.MonthBegin(1) - pd.Timedelta(seconds=1)
         prec = pd.Series(PRECISION_MONTH, index=f.index, dtype=str)
-        t_from, _ = _localise(start)
-        t_to, _ = _localise(end)
+        t_from = pd.Series(_localise(first)[0].array.take(codes), index=f.index)
+        t_to = pd.Series(_localise(last)[0].array.take(codes), index=f.index)
         return t_from, t_to, prec
     d_from, tm_from = _col(f, "date_from"), _col(f, "time_from")
     d_to, tm_to = _col(f, "date_to"), _col(f, "time_to")
     has_time = (tm_from != "") | d_from.str.contains(r"\d{1,2}:\d{2}", regex=True)
     start = _parse_datetime(d_from, tm_from, batch.date_format)
     rj.reject((d_from == "").to_numpy(), "date_from", "missing date")
+    _reject_out_of_years(start, d_from, "date_from", rj, years)
     rj.reject(start.isna().to_numpy(), "date_from", "unparseable date '{}'", d_from + " " + tm_from)
+    start = _in_years(start, d_from, "date_from", rj, years)
     has_to = d_to != ""
     end = _parse_datetime(d_to.where(has_to, d_from), tm_to.where(has_to, tm_from), batch.date_format)
     end_bad = has_to & end.isna()
+    _reject_out_of_years(end.where(has_to), d_to.where(has_to, ""), "date_to", rj, years)
     rj.reject(end_bad.to_numpy(), "date_to", "unparseable date '{}'", d_to + " " + tm_to)
+    end = _in_years(end, d_to.where(has_to, d_from), "date_to", rj, years)
     day_only = ~has_time
     end = end.where(~(day_only & ~has_to), start + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
     t_from, gaps1 = _localise(start)
@@ -165,58 +258,123 @@ def _times(batch: RawBatch, rj: _Rejector, notes: list[str]) -> tuple[pd.Series,
     return t_from, t_to, prec
 
 
+def _reject_out_of_years(parsed: pd.Series, text: pd.Series, field: str, rj: _Rejector, years) -> None:
+    """A date that failed to parse because its four-digit year is absurd gets that reason."""
+    failed = parsed.isna() & (text != "")
+    if not failed.any():
+        return
+    year = pd.to_numeric(text[failed].str.extract(r"(?<!\d)(\d{4})(?!\d)")[0], errors="coerce")
+    bad = pd.Series(False, index=text.index)
+    bad[failed] = ((year < years[0]) | (year > years[1])).fillna(False).to_numpy()
+    lo, hi = years
+    rj.reject(bad.to_numpy(), field, f"{field} '{{}}' is outside the years {lo}-{hi}", text)
+
+
 def _parse_datetime(dates: pd.Series, times: pd.Series, date_format: str | None) -> pd.Series:
     text = (dates + " " + times).str.strip()
-    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[ns]")
+    # Microseconds hold any year (nanoseconds stop at 1677 and 2262); the year check follows.
+    out = pd.Series(pd.NaT, index=dates.index, dtype="datetime64[us]")
     formats = [f"{date_format} %H:%M", f"{date_format} %H:%M:%S", date_format] if date_format else []
     formats += ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%d/%m/%Y %H:%M", "%d/%m/%Y"]
     for fmt in dict.fromkeys(formats):
         todo = out.isna() & (text != "")
         if not todo.any():
             break
-        out.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        out.loc[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype("datetime64[us]")
     # ISO strings with an offset (our own exports): parse as UTC then convert to local wall time.
     todo = out.isna() & text.str.contains(r"[+-]\d{2}:\d{2}$|Z$", regex=True)
     if todo.any():
         aware = pd.to_datetime(text[todo], utc=True, errors="coerce", format="ISO8601")
-        out.loc[todo] = aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None)
+        out.loc[todo] = aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).astype("datetime64[us]")
     return out
 
 
-def content_ids(frame: pd.DataFrame, prefix: str) -> pd.Series:
+class RepeatCounter:
+    """How often each row content has been seen so far in one file, across its batches.
+
+    Keys are 64-bit hashes of the content kept in a sorted array (16 bytes per distinct content),
+    so a national file's millions of ASB rows cost tens of megabytes, not a Python dict's hundreds.
+    """
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.counts = np.empty(0, dtype=np.int64)
+
+    def take(self, key: pd.Series) -> np.ndarray:
+        """Repeat number of each row of ``key`` (0 for the first time a content is seen)."""
+        h = pd.util.hash_pandas_object(key, index=False).to_numpy()
+        uniq, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
+        pos = np.searchsorted(self.keys, uniq)
+        found = np.zeros(len(uniq), dtype=bool)
+        inside = pos < len(self.keys)
+        found[inside] = self.keys[pos[inside]] == uniq[inside]
+        prior = np.zeros(len(uniq), dtype=np.int64)
+        prior[found] = self.counts[pos[found]]
+        self.counts[pos[found]] += counts[found]
+        new = ~found
+        self.keys = np.insert(self.keys, pos[new], uniq[new])
+        self.counts = np.insert(self.counts, pos[new], counts[new])
+        within = pd.Series(inverse).groupby(inverse).cumcount().to_numpy()
+        return prior[inverse] + within
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """``values.astype(str)``, formatting each distinct value once."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    text = pd.Series(distinct).astype(str).to_numpy()
+    return pd.Series(text[codes], index=values.index, dtype=str)
+
+
+def content_ids(frame: pd.DataFrame, prefix: str, repeats: RepeatCounter | None = None) -> pd.Series:
     """Stable ids for rows without one: a hash of the row's content and its repeat number.
 
     Two identical rows in one file (two ASB reports at the same snap point in the same month) are
     two incidents, so the n-th repeat of a content gets its own id; re-reading the file gives the
-    same ids, so re-ingesting it adds nothing.
+    same ids, so re-ingesting it adds nothing.  ``repeats`` carries the count across a file's
+    batches.
     """
-    # Times as epoch integers: formatting a million datetimes as text takes seconds.
+    # Times as epoch integers: formatting a million datetimes as text takes seconds.  Numbers are
+    # formatted once per distinct value (months and snap points repeat), then spread.
     key = (
         frame["crime_type"].astype(str)
         + "|"
-        + frame["occurred_from"].astype("int64").astype(str)
+        + _as_text(frame["occurred_from"].astype("int64"))
         + "|"
-        + frame["occurred_to"].astype("int64").astype(str)
+        + _as_text(frame["occurred_to"].astype("int64"))
         + "|"
-        + frame["longitude"].round(6).astype(str)
+        + _as_text(frame["longitude"].round(6))
         + "|"
-        + frame["latitude"].round(6).astype(str)
+        + _as_text(frame["latitude"].round(6))
         + "|"
         + frame["location"].astype(str)
         + "|"
         + frame["lsoa_code"].astype(str)
     )
-    repeat = key.groupby(key).cumcount().astype(str)
-    full = (key + "#" + repeat).tolist()
-    return pd.Series(
-        [f"{prefix}-{hashlib.blake2b(k.encode(), digest_size=12).hexdigest()}" for k in full],
-        index=frame.index,
-        dtype=str,
-    )
+    repeat = (repeats or RepeatCounter()).take(key)
+    blake = hashlib.blake2b
+    ids = [
+        f"{prefix}-{blake(f'{k}#{r}'.encode(), digest_size=12).hexdigest()}"
+        for k, r in zip(key.tolist(), repeat.tolist(), strict=True)
+    ]
+    return pd.Series(ids, index=frame.index, dtype=str)
 
 
-def validate_batch(batch: RawBatch, district: District) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def validate_batch(
+    batch: RawBatch,
+    district: District,
+    years: tuple[int, int] = YEAR_RANGE,
+    repeats: RepeatCounter | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """Check a raw batch; return canonical rows (without derived areas), rejects and notes.
+
+    Parameters
+    ----------
+    batch : RawBatch
+    district : District
+    years : (int, int), default (1900, 2100)
+        Incidents outside these years (inclusive) are rejected.
+    repeats : RepeatCounter, optional
+        Carried across the batches of one file, so content ids match a whole-file read.
 
     Returns
     -------
@@ -230,8 +388,8 @@ def validate_batch(batch: RawBatch, district: District) -> tuple[pd.DataFrame, p
     rj = _Rejector(len(f))
     notes: list[str] = []
     ctype, ho = _crime(batch, district, rj)
-    lon, lat, e, n = _coords(batch, district, rj)
-    t_from, t_to, prec = _times(batch, rj, notes)
+    lon, lat, e, n, placed = _coords(batch, district, rj)
+    t_from, t_to, prec = _times(batch, rj, notes, years)
     ok = rj.ok
     acc = pd.DataFrame(
         {
@@ -250,11 +408,12 @@ def validate_batch(batch: RawBatch, district: District) -> tuple[pd.DataFrame, p
             "location": _col(f, "location"),
             "lsoa_code": _col(f, "lsoa_code").replace("", None),
             "outcome": _col(f, "outcome").replace("", None),
+            "location_precision": np.where(placed, PRECISION_POSTCODE, PRECISION_POINT),
         }
     ).loc[ok]
     no_id = acc["incident_id"].isna()
     if no_id.any():
-        acc.loc[no_id, "incident_id"] = content_ids(acc.loc[no_id], batch.kind.replace("_", "")[:4])
+        acc.loc[no_id, "incident_id"] = content_ids(acc.loc[no_id], batch.kind.replace("_", "")[:4], repeats)
     bad = ~ok
     rejects = pd.DataFrame(
         {

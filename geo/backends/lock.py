@@ -79,6 +79,9 @@ def write_lock(store_path: Path, what: str, timeout_s: float, busy: type[Excepti
         with _guard:
             _held.pop(key, None)
         os.ftruncate(fd, 0)
+        if not store_path.exists():
+            # A write that failed before the store file existed (a bad first ingest) leaves no lock file.
+            Path(key).unlink(missing_ok=True)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 

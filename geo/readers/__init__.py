@@ -1,71 +1,49 @@
 """Readers: turn input files into :class:`RawBatch` objects, detecting the format.
 
 ``iter_batches(paths)`` accepts files, folders (searched recursively) and zip files (the
-data.police.uk download: only its ``*-street.csv`` members are crime records).
+data.police.uk download: only its ``*-street.csv`` members are crime records).  CSV files are
+streamed: a large file arrives as several batches of bounded size (see
+:mod:`geo.readers._stream` for how broken rows are re-synchronised and refused, never lost).
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from geo.readers._common import FileFormatError, RawBatch, decode_bytes, file_label
-from geo.readers.force_csv import check_mapping, looks_like_force, read_force_csv
-from geo.readers.police_uk import looks_like_police_uk, read_police_uk
+from geo.readers._common import FileFormatError, RawBatch, file_label
+from geo.readers._source import Source, expand_sources, open_utf8
+from geo.readers._stream import MAX_FIELD_BYTES, CsvStreamReader
+from geo.readers.force_csv import check_force_header, check_mapping, force_csv_batch, looks_like_force
+from geo.readers.police_uk import check_police_uk_header, looks_like_police_uk, police_uk_batch
 from geo.readers.vector import VECTOR_SUFFIXES, read_vector
 
 FORMATS = ("auto", "police_uk", "force_csv", "vector")
 
-__all__ = ["FORMATS", "FileFormatError", "RawBatch", "expand_inputs", "iter_batches", "check_mapping"]
+__all__ = [
+    "FORMATS",
+    "FileFormatError",
+    "RawBatch",
+    "Source",
+    "check_mapping",
+    "expand_inputs",
+    "file_label",
+    "iter_batches",
+]
 
 
-def expand_inputs(paths: list[str | Path]) -> list[tuple[Path, str | None]]:
-    """Expand folders and zips into (file, zip member or None) pairs, in a stable order.
+def expand_inputs(paths: list[str | Path], max_members: int | None = None) -> list[Source]:
+    """Expand folders and zips into :class:`Source` objects (file, or zip member), in a stable order.
 
     Raises
     ------
     FileNotFoundError
         Naming the first path that does not exist.
     """
-    out: list[tuple[Path, str | None]] = []
-    for p in map(Path, paths):
-        if not p.exists():
-            raise FileNotFoundError(f"{p}: no such file or folder")
-        if p.is_dir():
-            files = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in {".csv", ".zip", *VECTOR_SUFFIXES}
-            )
-            if not files:
-                raise FileFormatError(f"{p}: the folder holds no CSV, zip or vector files")
-            out += expand_inputs(files)
-        elif p.suffix.lower() == ".zip":
-            try:
-                with zipfile.ZipFile(p) as zf:
-                    members = sorted(n for n in zf.namelist() if n.lower().endswith(".csv"))
-            except zipfile.BadZipFile:
-                raise FileFormatError(f"{p.name}: not a readable zip file") from None
-            # A data.police.uk download also holds outcomes and stop-and-search files: not incidents.
-            street = [m for m in members if "-street" in Path(m).name.lower()]
-            chosen = street or members
-            if not chosen:
-                raise FileFormatError(f"{p.name}: the zip holds no CSV files")
-            out += [(p, m) for m in chosen]
-        else:
-            out.append((p, None))
-    return out
+    return expand_sources(paths, VECTOR_SUFFIXES, max_members)
 
 
-def _read_bytes(path: Path, member: str | None) -> bytes:
-    if member is None:
-        return path.read_bytes()
-    with zipfile.ZipFile(path) as zf:
-        return zf.read(member)
-
-
-def _detect(data: bytes, label: str, mapping: Mapping[str, str]) -> str:
-    text, _ = decode_bytes(data[:65536], label) if len(data) > 65536 else decode_bytes(data, label)
-    header = [h.strip().strip('"') for h in text.splitlines()[0].split(",")] if text.strip() else []
+def _detect(header: list[str], label: str, mapping: Mapping[str, str]) -> str:
     if looks_like_police_uk(header):
         return "police_uk"
     if mapping and looks_like_force(header, mapping):
@@ -77,37 +55,65 @@ def _detect(data: bytes, label: str, mapping: Mapping[str, str]) -> str:
     )
 
 
+def _csv_batches(
+    src: Source, fmt: str, mapping: Mapping[str, str], synthetic: bool, chunk_bytes: int, max_field: int
+) -> Iterator[tuple[RawBatch, list[str]]]:
+    stream, note = open_utf8(src)
+    try:
+        reader = CsvStreamReader(stream, src.label, chunk_bytes=chunk_bytes, max_field_bytes=max_field)
+        kind = fmt if fmt != "auto" else _detect(reader.header, src.label, mapping)
+        if kind == "police_uk":
+            check_police_uk_header(reader.header, src.label)
+        else:
+            check_force_header(reader.header, mapping, src.label)
+        notes = [note] if note else []
+        for chunk in reader.chunks():
+            if kind == "police_uk":
+                batch = police_uk_batch(chunk.frame, chunk.refused, src.label, synthetic, chunk.raw_text)
+            else:
+                batch = force_csv_batch(chunk.frame, chunk.refused, src.label, mapping, synthetic, chunk.raw_text)
+            yield batch, notes + chunk.notes
+            notes = []
+    finally:
+        stream.close()
+
+
 def iter_batches(
-    paths: list[str | Path],
+    paths: list[str | Path] | list[Source],
     fmt: str = "auto",
     mapping: Mapping[str, str] | None = None,
     synthetic: bool = False,
+    chunk_bytes: int = 16 << 20,
+    max_field_bytes: int = MAX_FIELD_BYTES,
 ) -> Iterator[tuple[RawBatch, list[str]]]:
-    """Read every input file into a :class:`RawBatch` (with notes such as encoding fallbacks).
+    """Read every input into :class:`RawBatch` objects (with notes such as encoding fallbacks).
 
     Parameters
     ----------
-    paths : list of path
-        Files, folders or zips.
+    paths : list of path or Source
+        Files, folders or zips (or sources already expanded by :func:`expand_inputs`).
     fmt : {"auto", "police_uk", "force_csv", "vector"}, default "auto"
         Overrides format detection.
     mapping : mapping, optional
         Force-extract column mapping (field -> column name).
     synthetic : bool, default False
         Mark every row synthetic.
+    chunk_bytes : int, default 16 MiB
+        CSV bytes per batch: bounds memory whatever the file's size.
+    max_field_bytes : int, default 128 KiB
+        Longer fields are rejected row by row.
     """
     if fmt not in FORMATS:
         raise FileFormatError(f"unknown format '{fmt}': choose from {', '.join(FORMATS)}")
     mapping = dict(mapping or {})
-    for path, member in expand_inputs(paths):
-        label = file_label(path, member)
-        suffix = Path(member or path.name).suffix.lower()
+    sources = [p for p in paths if isinstance(p, Source)]
+    if len(sources) != len(paths):
+        sources = expand_inputs(paths)
+    for src in sources:
+        suffix = Path(src.name).suffix.lower()
         if fmt == "vector" or (fmt == "auto" and suffix in VECTOR_SUFFIXES):
-            yield read_vector(path, label, mapping, synthetic)
+            if src.member is not None:
+                raise FileFormatError(f"{src.label}: vector layers inside zips are not read; unzip it first")
+            yield read_vector(src.path, src.label, mapping, synthetic)
             continue
-        data = _read_bytes(path, member)
-        kind = fmt if fmt != "auto" else _detect(data, label, mapping)
-        if kind == "police_uk":
-            yield read_police_uk(data, label, synthetic)
-        else:
-            yield read_force_csv(data, label, mapping, synthetic)
+        yield from _csv_batches(src, fmt, mapping, synthetic, chunk_bytes, max_field_bytes)

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from geo.readers._common import FileFormatError, RawBatch, decode_bytes, read_csv_text, require_columns
+import pandas as pd
+
+from geo.readers._common import FileFormatError, RawBatch, require_columns
 
 #: Fields a mapping may name, besides ``date_format``.
 MAPPABLE = (
@@ -32,6 +34,7 @@ MAPPABLE = (
     "location",
     "lsoa_code",
     "outcome",
+    "postcode",
 )
 
 
@@ -46,29 +49,36 @@ def check_mapping(mapping: Mapping[str, str], where: str) -> None:
         raise FileFormatError(f"{where}: the mapping needs date (and time) or datetime")
     has_bng = {"easting", "northing"} <= set(mapping)
     has_ll = {"longitude", "latitude"} <= set(mapping)
-    if not (has_bng or has_ll):
-        raise FileFormatError(f"{where}: the mapping needs easting+northing or longitude+latitude")
+    if not (has_bng or has_ll or "postcode" in mapping):
+        raise FileFormatError(f"{where}: the mapping needs easting+northing, longitude+latitude or postcode")
 
 
 def looks_like_force(header: list[str], mapping: Mapping[str, str]) -> bool:
     """Whether a CSV header holds the mapping's crime, date and coordinate columns."""
     cols = set(header)
     needed = [mapping.get(k) for k in ("crime_code", "crime_type", "date", "datetime") if mapping.get(k)]
-    coords = [mapping.get(k) for k in ("easting", "northing", "longitude", "latitude") if mapping.get(k)]
+    coords = [mapping.get(k) for k in ("easting", "northing", "longitude", "latitude", "postcode") if mapping.get(k)]
     return bool(needed) and any(c in cols for c in needed) and bool(coords) and all(c in cols for c in coords[:2])
 
 
-def read_force_csv(
-    data: bytes, label: str, mapping: Mapping[str, str], synthetic: bool = False
-) -> tuple[RawBatch, list[str]]:
-    """Read a force extract CSV (bytes) with a column mapping into a :class:`RawBatch`."""
+def check_force_header(header: list[str], mapping: Mapping[str, str], label: str) -> None:
+    """Refuse a file whose header lacks a column the mapping names (before reading any row)."""
     check_mapping(mapping, label)
-    text, note = decode_bytes(data, label)
-    frame, refused, lines = read_csv_text(text, label)
     named = [v for k, v in mapping.items() if k != "date_format"]
-    require_columns(list(frame.columns), named, label, "force extract with this column mapping")
+    require_columns(header, named, label, "force extract with this column mapping")
+
+
+def force_csv_batch(
+    frame: pd.DataFrame,
+    refused: pd.DataFrame,
+    label: str,
+    mapping: Mapping[str, str],
+    synthetic: bool = False,
+    raw_of=None,
+) -> RawBatch:
+    """Turn one chunk of a force extract (header columns as str) into a :class:`RawBatch`."""
     out = frame[["_row", *(["_raw"] if "_raw" in frame else [])]].copy()
-    for field in ("id", "location", "lsoa_code", "outcome"):
+    for field in ("id", "location", "lsoa_code", "outcome", "postcode"):
         if field in mapping:
             out[field] = frame[mapping[field]]
     out["crime"] = frame[mapping.get("crime_code") or mapping["crime_type"]]
@@ -85,10 +95,11 @@ def read_force_csv(
         if "time_to" in mapping:
             out["time_to"] = frame[mapping["time_to"]]
     bng = "easting" in mapping
-    out["x"] = frame[mapping["easting" if bng else "longitude"]]
-    out["y"] = frame[mapping["northing" if bng else "latitude"]]
-    synthetic = synthetic or "synthetic" in label.lower()
-    batch = RawBatch(
+    xcol, ycol = ("easting", "northing") if bng else ("longitude", "latitude")
+    if xcol in mapping:
+        out["x"] = frame[mapping[xcol]]
+        out["y"] = frame[mapping[ycol]]
+    return RawBatch(
         frame=out,
         file=label,
         source=f"force_csv:{Path(label.split('!')[-1]).stem}",
@@ -96,8 +107,7 @@ def read_force_csv(
         coords="bng" if bng else "lonlat",
         crime_is_code="crime_code" in mapping,
         date_format=mapping.get("date_format"),
-        synthetic=synthetic,
+        synthetic=synthetic or "synthetic" in label.lower(),
         rows_rejected=refused,
-        lines=lines,
+        raw_of=raw_of,
     )
-    return batch, [note] if note else []

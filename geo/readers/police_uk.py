@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo.readers._common import RawBatch, decode_bytes, read_csv_text, require_columns
+import pandas as pd
+
+from geo.readers._common import RawBatch, require_columns
 
 #: Header of a data.police.uk street file (``Context`` is often empty; all are required but it).
 POLICE_UK_COLUMNS = [
@@ -37,29 +39,28 @@ def looks_like_police_uk(header: list[str]) -> bool:
     return {"Crime ID", "Month", "Crime type", "Longitude", "Latitude"} <= set(header)
 
 
-def read_police_uk(data: bytes, label: str, synthetic: bool = False) -> tuple[RawBatch, list[str]]:
-    """Read one data.police.uk street CSV (bytes) into a :class:`RawBatch`.
+def police_uk_batch(
+    frame: pd.DataFrame, refused: pd.DataFrame, label: str, synthetic: bool = False, raw_of=None
+) -> RawBatch:
+    """Turn one chunk of a data.police.uk street CSV (header columns as str) into a :class:`RawBatch`.
 
     Parameters
     ----------
-    data : bytes
-        The file's content (CRLF and a UTF-8 BOM are fine).
+    frame : DataFrame
+        The chunk's rows with the file's columns and ``_row``.
+    refused : DataFrame
+        Rows the CSV reader refused (``_row``, ``_raw``, ``field``, ``reason``).
     label : str
         The file's name as shown in messages and in the rejects file.
     synthetic : bool, default False
         Mark the rows synthetic (benchmarks and tests generate such files).
-
-    Returns
-    -------
-    batch, notes
+    raw_of : callable, optional
+        Row numbers -> original text.
     """
-    text, note = decode_bytes(data, label)
-    frame, refused, lines = read_csv_text(text, label)
-    require_columns(list(frame.columns), POLICE_UK_COLUMNS, label, "data.police.uk street-level crime file")
     keep = [*_RENAME.values(), "_row", *(["_raw"] if "_raw" in frame else [])]
     frame = frame.rename(columns=_RENAME)[keep]
     stem = Path(label.split("!")[-1]).stem
-    batch = RawBatch(
+    return RawBatch(
         frame=frame,
         file=label,
         source=f"police_uk:{stem}",
@@ -67,6 +68,10 @@ def read_police_uk(data: bytes, label: str, synthetic: bool = False) -> tuple[Ra
         coords="lonlat",
         synthetic=synthetic,
         rows_rejected=refused,
-        lines=lines,
+        raw_of=raw_of,
     )
-    return batch, [note] if note else []
+
+
+def check_police_uk_header(header: list[str], label: str) -> None:
+    """Refuse a file that lacks a data.police.uk column (before reading any row)."""
+    require_columns(header, POLICE_UK_COLUMNS, label, "data.police.uk street-level crime file")

@@ -38,6 +38,10 @@ def read_vector(
         gdf = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several DataSource errors; all mean "cannot read"
         raise FileFormatError(f"{label}: cannot be read as a GeoJSON/GeoPackage/Shapefile layer ({exc})") from None
+    if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
+        raise FileFormatError(
+            f"{label}: not a point layer (no geometry): for a CSV use --format police_uk or force_csv"
+        )
     if gdf.empty:
         raise FileFormatError(f"{label}: the layer has no features")
     if gdf.crs is None:

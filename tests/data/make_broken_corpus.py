@@ -78,6 +78,26 @@ def main() -> None:
     r = list(rows[:12])
     r[6] = _set_field(r[6], 6, b"On or near High Street, Winchester")
     write("extra_field.csv", r)
+    # An unclosed quote in row 6 of 20: that row is refused, the 14 after it are read.
+    r = list(rows[:20])
+    r[4] = r[4].replace(b"On or near", b'"On or near', 1)
+    write("unclosed_quote.csv", r)
+    # A legitimate quoted line break inside the location of row 6: one row over two lines.
+    r = list(rows[:20])
+    r[4] = _set_field(r[4], 6, b'"On or near\r\nHigh Street"')
+    write("quoted_line_break.csv", r)
+    # Months no incident can have (rows 3, 4, 5): they would overflow nanosecond timestamps.
+    r = list(rows[:20])
+    for i, month in ((1, b"9999-12"), (2, b"0001-01"), (3, b"2262-05")):
+        r[i] = _set_field(r[i], 1, month)
+    write("impossible_months.csv", r)
+    # Row 6 holds bytes that are neither UTF-8 nor Windows-1252; row 8 is Windows-1252 (an Excel edit).
+    r = list(rows[:20])
+    r[4] = _set_field(r[4], 6, b"On or near \x81\x8d\x90")
+    r[6] = _set_field(r[6], 6, b"On or near Caf\xe9 Rouge")
+    write("undecodable_row.csv", r)
+    # The whole file saved as UTF-16 with a byte-order mark (Excel's "Unicode text").
+    (HERE / "utf16_bom.csv").write_bytes((crlf.join([header, *rows[:20]]) + crlf).decode().encode("utf-16"))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,207 @@
+"""The DuckDB side of an ingest: all or nothing, in bounded memory.
+
+DuckDB keeps every row appended inside an open transaction in memory until the commit (about
+200 bytes a row here), so the writer has two modes, chosen from the input's size:
+
+* **direct** (inputs up to :data:`DIRECT_BYTES`): each batch is appended to ``incidents`` inside
+  the ingest's one transaction, tagged with the new ingest id; ``finish`` removes this ingest's
+  rows whose id was stored already or appeared earlier in the ingest (the first copy wins), logs
+  the ingest and commits.  Each row is written once.
+* **staged** (larger inputs): each batch is committed to a side table, ``ingest_staging``, that
+  no query reads; ``finish`` copies the new rows over in one transaction (the first staged copy
+  of an id that is not stored yet), logs the ingest, commits and drops the side table.
+
+Either way readers see nothing until the one commit, and a failure rolls back.  A process killed
+half way leaves at most an uncommitted transaction (discarded when the file is next opened) and,
+in staged mode, the side table, which the next ingest drops before it starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from geo.schema import COLUMNS, PRECISION_POINT
+
+_STAGING = "ingest_staging"
+_BASE_TABLES = {"incidents", "ingests", "meta"}
+#: Inputs up to this size (uncompressed bytes, about a million data.police.uk rows) are written in
+#: direct mode; larger ones are staged.
+DIRECT_BYTES = 256 << 20
+#: DuckDB's own working memory during an ingest (the written rows themselves go to disk).
+MEMORY_LIMIT = "600MB"
+
+
+def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
+    """Canonical + zone columns with times as naive UTC, in store order."""
+    out = pd.DataFrame({c: frame[c] for c in [*COLUMNS, *zone_cols] if c in frame})
+    for col in ("occurred_from", "occurred_to"):
+        out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
+    for col in [*COLUMNS, *zone_cols]:
+        if col not in out:
+            out[col] = PRECISION_POINT if col == "location_precision" else None
+    return out[[*COLUMNS, *zone_cols]]
+
+
+class DuckDBWriter:
+    """One ingest into a DuckDB store (see the module docstring).  Use through ``Store.writer()``."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self.zone_cols = [z.column for z in store.district.zones]
+        self.con = None
+        self._cm = None
+        self._ord = 0
+        self._was_empty = False
+        self.staged_mode = False
+        self._in_transaction = False
+
+    def expect(self, input_bytes: int) -> None:
+        """Told the input's size before the first batch: large inputs are staged (bounded memory)."""
+        if self._ord == 0 and not self._in_transaction:
+            self.staged_mode = input_bytes > DIRECT_BYTES
+
+    def __enter__(self) -> DuckDBWriter:
+        if not Path(self.store.path).exists():
+            self.store._init_schema()
+        self._cm = self.store._connect(write=True)
+        self.con = con = self._cm.__enter__()
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        con.execute(f"DROP TABLE IF EXISTS {_STAGING}")  # left by an ingest that was killed
+        self._migrate()
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        ingests = con.execute("SELECT count(*) FROM ingests").fetchall()[0][0]
+        self._was_empty = tables <= _BASE_TABLES and ingests == 0
+        self.ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0])
+        return self
+
+    def _migrate(self) -> None:
+        """Add canonical columns a store made by an earlier version lacks (existing rows: points)."""
+        have = {
+            r[0]
+            for r in self.con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'incidents'"
+            ).fetchall()
+        }
+        if "location_precision" not in have:
+            self.con.execute(f"ALTER TABLE incidents ADD COLUMN location_precision VARCHAR DEFAULT '{PRECISION_POINT}'")
+
+    def _arrow(self, frame: pd.DataFrame, extra: str, values: np.ndarray) -> pa.Table:
+        table = pa.Table.from_pandas(to_sql_frame(frame, self.zone_cols), preserve_index=False)
+        return table.append_column(extra, pa.array(values))
+
+    def stage(self, frame: pd.DataFrame) -> None:
+        """Append one batch (in order: the first copy of an id is the one kept)."""
+        con = self.con
+        if self.staged_mode:
+            table = self._arrow(frame, "_ord", np.arange(self._ord, self._ord + len(frame), dtype=np.int64))
+            if self._ord == 0:
+                con.execute(f"CREATE TABLE {_STAGING} AS SELECT * FROM incidents LIMIT 0")
+                con.execute(f"ALTER TABLE {_STAGING} DROP COLUMN ingest_id")
+                con.execute(f"ALTER TABLE {_STAGING} ADD COLUMN _ord BIGINT")
+        else:
+            table = self._arrow(frame, "ingest_id", np.full(len(frame), self.ingest_id, dtype=np.int32))
+            if not self._in_transaction:
+                con.begin()
+                self._in_transaction = True
+        target = _STAGING if self.staged_mode else "incidents"
+        self._ord += len(frame)
+        con.register("ingest_batch", table)
+        try:
+            cols = ", ".join(table.column_names)
+            con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM ingest_batch")
+            if self.staged_mode:  # into the file now: a kill leaves no write-ahead log behind
+                con.execute("CHECKPOINT")
+        finally:
+            con.unregister("ingest_batch")
+
+    def _drop_direct_duplicates(self) -> None:
+        con, new = self.con, self.ingest_id
+        # Ids this ingest holds twice, or that were stored before: hash aggregates, no sort.
+        con.execute(
+            "CREATE TEMP TABLE ingest_dup_ids AS "
+            "SELECT incident_id FROM incidents WHERE ingest_id = $new GROUP BY incident_id HAVING count(*) > 1 "
+            "UNION SELECT n.incident_id FROM incidents n SEMI JOIN "
+            "(SELECT incident_id FROM incidents WHERE coalesce(ingest_id, -1) <> $new) o "
+            "ON o.incident_id = n.incident_id WHERE n.ingest_id = $new",
+            {"new": new},
+        )
+        if con.execute("SELECT count(*) FROM ingest_dup_ids").fetchall()[0][0]:
+            # Keep a stored row over a new one, and the first new one over later ones.
+            con.execute(
+                "DELETE FROM incidents WHERE rowid IN (SELECT rid FROM ("
+                "  SELECT rowid AS rid, ingest_id, row_number() OVER (PARTITION BY incident_id "
+                "    ORDER BY CASE WHEN ingest_id = $new THEN 1 ELSE 0 END, rowid) AS rn "
+                "  FROM incidents SEMI JOIN ingest_dup_ids USING (incident_id)"
+                ") WHERE rn > 1 AND ingest_id = $new)",
+                {"new": new},
+            )
+        con.execute("DROP TABLE ingest_dup_ids")
+
+    def _copy_staged(self) -> None:
+        cols = ", ".join([*COLUMNS, *self.zone_cols])
+        self.con.execute(
+            f"INSERT INTO incidents ({cols}, ingest_id) "
+            f"SELECT {cols}, {int(self.ingest_id)} FROM {_STAGING} s "
+            f"SEMI JOIN (SELECT min(_ord) AS _ord FROM {_STAGING} GROUP BY incident_id) f ON f._ord = s._ord "
+            "ANTI JOIN incidents i ON i.incident_id = s.incident_id"
+        )
+
+    def finish(self, report) -> None:
+        """Insert the new incidents, log the ingest, commit (one transaction)."""
+        con, new = self.con, self.ingest_id
+        if not self._in_transaction:
+            con.begin()
+            self._in_transaction = True
+        if self.staged_mode and self._ord:
+            self._copy_staged()
+        elif self._ord:
+            self._drop_direct_duplicates()
+        stored = con.execute("SELECT count(*) FROM incidents WHERE ingest_id = ?", [new]).fetchall()[0][0]
+        report.stored = int(stored)
+        report.duplicates = int(self._ord) - report.stored
+        con.execute(
+            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                new,
+                datetime.now(UTC).replace(tzinfo=None),
+                "; ".join(report.files),
+                report.read,
+                report.stored,
+                report.duplicates,
+                report.rejected,
+                str(report.rejects_path or ""),
+            ],
+        )
+        con.commit()
+        self._in_transaction = False
+        if self.staged_mode:
+            con.execute(f"DROP TABLE IF EXISTS {_STAGING}")
+            con.execute("CHECKPOINT")
+
+    def abort(self) -> None:
+        """Roll back (and drop the side table): the store is as before."""
+        with contextlib.suppress(Exception):
+            if self._in_transaction:
+                self.con.rollback()
+            self._in_transaction = False
+        with contextlib.suppress(Exception):
+            self.con.execute(f"DROP TABLE IF EXISTS {_STAGING}")
+            self.con.execute("CHECKPOINT")
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.abort()
+        empty_after_failure = exc_type is not None and self._was_empty
+        self._cm.__exit__(None, None, None)
+        self.con = None
+        if empty_after_failure:
+            # a failed first ingest leaves nothing: no empty store, log or lock file
+            for path in (Path(self.store.path), Path(f"{self.store.path}.wal"), Path(f"{self.store.path}.lock")):
+                with contextlib.suppress(OSError):
+                    path.unlink()

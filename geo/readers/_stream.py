@@ -1,0 +1,397 @@
+"""Streaming CSV reading that loses no row: chunks of whole lines, a fast path, a careful path.
+
+A file is read in chunks of whole lines (``chunk_bytes`` at a time), so memory stays bounded
+whatever the file's size.  Each chunk's lines are classified with a few vectorised scans:
+
+* a *clean* line holds no quote character, or an even number of them, has exactly the header's
+  number of separators, is valid UTF-8 and is no longer than the field-size limit.  Clean lines
+  are parsed together by pyarrow's C++ reader (the fast path).
+* every other line goes through the careful path, line by line: a quote left open is closed by
+  joining the following lines (a quoted line break) only if that yields one well-formed row;
+  otherwise the line alone is rejected ("unclosed quote") and reading re-synchronises at the next
+  line.  Rows with the wrong number of fields, a field over the size limit or bytes that are
+  neither UTF-8 nor Windows-1252 are rejected with their reason.  A row that is not UTF-8 but
+  is valid Windows-1252 (an Excel round trip) is read as Windows-1252 and noted.
+
+Row numbers are the line a user sees in an editor: the header is row 1 and a row spanning
+several lines is numbered by its first line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from geo.readers._common import FileFormatError
+
+#: Largest field (and so largest single line) accepted, in bytes.
+MAX_FIELD_BYTES = 128 * 1024
+#: A quoted field may span at most this many lines before the opening line is rejected.
+MAX_JOIN_LINES = 50
+_REFUSED_COLUMNS = ["_row", "_raw", "field", "reason"]
+
+csv.field_size_limit(1 << 30)  # the size limit is enforced below, with a clear reason
+
+
+@dataclass
+class CsvChunk:
+    """One chunk's rows: ``frame`` (header columns as str, plus ``_row``), refusals, raw text."""
+
+    frame: pd.DataFrame
+    refused: pd.DataFrame
+    raw: dict[int, str] = field(default_factory=dict)  # row -> original text, for every row
+    notes: list[str] = field(default_factory=list)
+
+    def raw_text(self, rows: np.ndarray) -> list[str]:
+        """Original text of the given row numbers."""
+        return [self.raw.get(int(r), "") for r in rows]
+
+
+def _refusal(row: int, raw: str, reason: str) -> dict:
+    return {"_row": row, "_raw": raw[:2000], "field": "(row)", "reason": reason}
+
+
+def _ends_in_quote(text: str, in_quote: bool = False) -> bool:
+    """Whether a CSV line ends inside a quoted field (quotes only open at a field's start)."""
+    at_start = not in_quote
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if in_quote:
+            if c == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 2
+                    continue
+                in_quote = False
+        elif c == '"' and at_start:
+            in_quote = True
+        at_start = not in_quote and c == ","
+        i += 1
+    return in_quote
+
+
+class _Lines:
+    """Line boundaries and per-line counts of one chunk, found with numpy."""
+
+    def __init__(self, buf: bytes) -> None:
+        arr = np.frombuffer(buf, dtype=np.uint8)
+        self.ends = np.flatnonzero(arr == 10)
+        self.starts = np.concatenate([[0], self.ends[:-1] + 1]).astype(np.int64)
+        stop = self.ends.copy()
+        if len(stop):
+            cr = arr[np.maximum(stop - 1, 0)] == 13
+            stop[cr & (stop > self.starts)] -= 1
+        self.stops = stop  # end of the line's text, before any \r\n
+        self.lengths = self.stops - self.starts
+
+        def per_line(positions: np.ndarray) -> np.ndarray:
+            return np.searchsorted(positions, self.stops) - np.searchsorted(positions, self.starts)
+
+        self.quotes = per_line(np.flatnonzero(arr == 34))
+        self.commas = per_line(np.flatnonzero(arr == 44))
+        self.high = per_line(np.flatnonzero(arr >= 128)) > 0
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+
+def _decode_line(data: bytes) -> tuple[str | None, bool]:
+    """(text, was_cp1252); text is None when the bytes are neither UTF-8 nor Windows-1252."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None, False
+    if any(ord(c) < 32 and c != "\t" for c in text):
+        return None, False
+    return text, True
+
+
+class CsvStreamReader:
+    """Read a CSV byte stream chunk by chunk; see the module docstring for the rules.
+
+    Parameters
+    ----------
+    stream : binary file object
+        Already positioned after any byte-order mark and transcoded to UTF-8 where needed.
+    label : str
+        The file's name in messages.
+    chunk_bytes : int
+        Bytes read per chunk (a chunk always ends at a line end).
+    max_field_bytes : int
+        Fields (and lines) longer than this are rejected.
+    """
+
+    def __init__(
+        self, stream: BinaryIO, label: str, chunk_bytes: int = 16 << 20, max_field_bytes: int = MAX_FIELD_BYTES
+    ):
+        self.stream = stream
+        self.label = label
+        self.chunk_bytes = chunk_bytes
+        self.max_field = max_field_bytes
+        self.header = self._read_header()
+        self.ncols = len(self.header)
+        self._next_line = 2
+        self._cp1252_rows = 0
+
+    def _read_header(self) -> list[str]:
+        first = b""
+        while b"\n" not in first:
+            more = self.stream.read(65536)
+            if not more:
+                break
+            first += more
+            if len(first) > self.max_field:
+                break
+        self._pending = b""
+        line, sep, rest = first.partition(b"\n")
+        self._pending = rest
+        if not line.strip() and not rest.strip():
+            raise FileFormatError(f"{self.label}: the file is empty")
+        text, _ = _decode_line(line.rstrip(b"\r"))
+        header = next(csv.reader([text])) if text else []
+        header = [h.strip() for h in header]
+        if len(header) < 2 or len(set(header)) != len(header) or len(line) > self.max_field:
+            shown = (text or repr(line[:80]))[:80]
+            raise FileFormatError(f"{self.label}: the first line is not a CSV header (found {shown!r})")
+        return header
+
+    def chunks(self) -> Iterator[CsvChunk]:
+        """Yield the file's rows as :class:`CsvChunk` objects, in file order."""
+        buf = self._pending
+        self._pending = b""
+        eof = False
+        while True:
+            while not eof and len(buf) < self.chunk_bytes:
+                more = self.stream.read(self.chunk_bytes)
+                if not more:
+                    eof = True
+                else:
+                    buf += more
+            if eof and buf and not buf.endswith(b"\n"):
+                buf += b"\n"
+            cut = buf.rfind(b"\n") + 1
+            if cut == 0:
+                if eof:
+                    return
+                continue
+            chunk, buf = buf[:cut], buf[cut:]
+            lines = _Lines(chunk)
+            keep = len(lines) if eof and not buf else self._carry_from(chunk, lines)
+            if keep < len(lines):
+                buf = chunk[int(lines.starts[keep]) :] + buf
+            if keep:
+                yield self._parse(chunk[: int(lines.ends[keep - 1]) + 1], keep, lines)
+                self._next_line += keep
+            if eof and not buf:
+                return
+
+    def _carry_from(self, chunk: bytes, lines: _Lines) -> int:
+        """Number of lines to parse now: a quote still open near the end waits for the next chunk."""
+        n = len(lines)
+        tail = range(max(0, n - MAX_JOIN_LINES), n)
+        for i in tail:
+            if lines.quotes[i] % 2 and int(lines.quotes[i:].sum()) % 2:
+                return i if i > 0 else n
+        return n
+
+    def _parse(self, chunk: bytes, n: int, lines: _Lines) -> CsvChunk:
+        starts, stops = lines.starts[:n], lines.stops[:n]
+        blank = lines.lengths[:n] == 0
+        clean = ~blank & (lines.quotes[:n] % 2 == 0) & (lines.lengths[:n] <= self.max_field)
+        clean &= (lines.commas[:n] == self.ncols - 1) | (lines.quotes[:n] > 0)
+        if lines.high[:n].any():
+            try:
+                chunk.decode("utf-8")
+            except UnicodeDecodeError:
+                clean &= ~lines.high[:n]
+        rows = self._next_line + np.arange(n)
+        slow, refused, raw, joined = self._careful(chunk, starts, stops, ~clean & ~blank, rows)
+        clean[joined] = False  # continuation lines of a quoted line break belong to the row above
+        fast, ragged = self._fast(chunk, starts, stops, clean, rows)
+        if ragged:  # a quoted separator hid a wrong field count: parse quoted lines carefully
+            quoted = clean & (lines.quotes[:n] > 0)
+            clean &= ~quoted
+            fast, _ = self._fast(chunk, starts, stops, clean, rows)
+            more, more_refused, more_raw, _ = self._careful(chunk, starts, stops, quoted, rows, join=False)
+            slow = pd.concat([slow, more], ignore_index=True)
+            refused += more_refused
+            raw.update(more_raw)
+        raw_fast = {}
+        if len(fast):
+            idx = np.flatnonzero(clean)
+            raw_fast = _RawView(chunk, starts[idx], stops[idx], rows[idx])
+        frame = pd.concat([fast, slow], ignore_index=True) if len(slow) else fast
+        if len(slow) and len(fast):
+            frame = frame.sort_values("_row", kind="stable").reset_index(drop=True)
+        out = CsvChunk(frame=frame, refused=pd.DataFrame(refused, columns=_REFUSED_COLUMNS))
+        out.raw = _MergedRaw(raw_fast, raw)
+        if self._cp1252_rows:
+            out.notes.append(
+                f"{self.label}: {self._cp1252_rows} row(s) not valid UTF-8 (rows {self._cp1252_first}...): "
+                "read as Windows-1252"
+            )
+            self._cp1252_rows = 0
+        return out
+
+    def _fast(self, chunk: bytes, starts, stops, clean: np.ndarray, rows: np.ndarray) -> tuple[pd.DataFrame, bool]:
+        idx = np.flatnonzero(clean)
+        if not len(idx):
+            return pd.DataFrame({**{h: pd.Series(dtype="str") for h in self.header}, "_row": []}), False
+        if len(idx) == len(clean):
+            data = chunk
+        else:
+            # Contiguous runs of clean lines, copied once each.
+            breaks = np.flatnonzero(np.diff(idx) != 1)
+            run_first = np.concatenate([[idx[0]], idx[breaks + 1]])
+            run_last = np.concatenate([idx[breaks], [idx[-1]]])
+            data = b"\n".join(chunk[int(starts[a]) : int(stops[b])] for a, b in zip(run_first, run_last, strict=True))
+            data += b"\n"
+        ragged = []
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(self.ncols)], block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=False, invalid_row_handler=lambda r: ragged.append(1) or "skip"
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(self.ncols)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        if ragged or table.num_rows != len(idx):
+            return pd.DataFrame(), True
+        frame = table.rename_columns(self.header).to_pandas()
+        frame["_row"] = rows[idx]
+        return frame, False
+
+    def _careful(self, chunk: bytes, starts, stops, todo: np.ndarray, rows: np.ndarray, join: bool = True):
+        """Parse the lines the fast path cannot take, one by one, re-synchronising after a bad one.
+
+        Returns the rows, the refusals, the raw text per row and the continuation lines consumed
+        by quoted line breaks.
+        """
+        joined: list[int] = []
+        good: list[list] = []
+        refused: list[dict] = []
+        raw: dict[int, str] = {}
+        idx = np.flatnonzero(todo)
+        consumed = -1
+        for i in idx:
+            if i <= consumed:
+                continue
+            row = int(rows[i])
+            data = chunk[int(starts[i]) : int(stops[i])]
+            text, cp1252 = _decode_line(data)
+            if text is None:
+                shown = data.decode("utf-8", errors="replace")
+                refused.append(_refusal(row, shown, "row is neither UTF-8 nor Windows-1252 text (undecodable bytes)"))
+                continue
+            if len(data) > self.max_field:
+                refused.append(
+                    _refusal(
+                        row, text, f"row is {len(data):,} bytes: a field is over the {self.max_field // 1024} KiB limit"
+                    )
+                )
+                continue
+            end = i
+            if _ends_in_quote(text):
+                whole, end = self._join(chunk, starts, stops, i, text, len(rows)) if join else (None, i)
+                if whole is None:
+                    refused.append(
+                        _refusal(
+                            row,
+                            text,
+                            "unclosed quote: the row ends inside a quoted field (row skipped, "
+                            "reading resumed at the next line)",
+                        )
+                    )
+                    continue
+                text = whole
+            fields = next(csv.reader(io.StringIO(text)), [])
+            if len(fields) != self.ncols:
+                kind = "fewer" if len(fields) < self.ncols else "more"
+                plural = "s" if len(fields) != 1 else ""
+                refused.append(
+                    _refusal(
+                        row,
+                        text,
+                        f"row has {len(fields)} field{plural}, {kind} than the header's "
+                        f"{self.ncols} (truncated or broken row)",
+                    )
+                )
+                continue
+            big = next((h for h, v in zip(self.header, fields, strict=True) if len(v.encode()) > self.max_field), None)
+            if big is not None:
+                refused.append(_refusal(row, text, f"field '{big}' is over the {self.max_field // 1024} KiB limit"))
+                continue
+            if cp1252:
+                self._cp1252_rows += 1
+                if self._cp1252_rows == 1:
+                    self._cp1252_first = row
+            joined += range(i + 1, end + 1)
+            consumed = end
+            good.append([*fields, row])
+            raw[row] = text
+        frame = pd.DataFrame(good, columns=[*self.header, "_row"])
+        for h in self.header:
+            frame[h] = frame[h].astype("str")
+        frame["_row"] = frame["_row"].astype(np.int64)
+        return frame, refused, raw, np.asarray(joined, dtype=np.int64)
+
+    def _join(self, chunk: bytes, starts, stops, i: int, text: str, n: int) -> tuple[str | None, int]:
+        """Close a quote opened on line ``i`` with the following lines, if that makes one row."""
+        parts = [text]
+        size = len(text)
+        for j in range(i + 1, min(n, i + MAX_JOIN_LINES)):
+            nxt, _ = _decode_line(chunk[int(starts[j]) : int(stops[j])])
+            if nxt is None:
+                return None, i
+            parts.append(nxt)
+            size += len(nxt)
+            if size > self.max_field * self.ncols:
+                return None, i
+            if not _ends_in_quote(nxt, in_quote=True):
+                joined = "\n".join(parts)
+                if _ends_in_quote(joined):
+                    return None, i
+                fields = next(csv.reader(io.StringIO(joined)), [])
+                return (joined, j) if len(fields) == self.ncols else (None, i)
+        return None, i
+
+
+class _RawView(dict):
+    """Row -> raw text for fast-path rows, sliced from the chunk on demand (no copy per row)."""
+
+    def __init__(self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, rows: np.ndarray) -> None:
+        super().__init__()
+        self.chunk, self.starts, self.stops, self.rows = chunk, starts, stops, rows
+
+    def get(self, row, default=""):
+        k = np.searchsorted(self.rows, row)
+        if k < len(self.rows) and self.rows[k] == row:
+            return self.chunk[int(self.starts[k]) : int(self.stops[k])].decode("utf-8", errors="replace")
+        return default
+
+
+class _MergedRaw(dict):
+    def __init__(self, fast, slow: dict) -> None:
+        super().__init__()
+        self.fast, self.slow = fast, slow
+
+    def get(self, row, default=""):
+        if row in self.slow:
+            return self.slow[row]
+        return self.fast.get(row, default) if self.fast else default
