@@ -52,7 +52,7 @@ footer { margin-top: 3mm; color: #555; font-size: 8pt; }
 """
 
 
-def _fmt(value, decimals: int = 0) -> str:
+def _fmt(value: float | str | None, decimals: int = 0) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "&ndash;"
     if isinstance(value, str):
