@@ -23,7 +23,7 @@ ALLOWED_LONG_FUNCTIONS = {
     "geo/briefing.py": {"briefing_html"},
     "geo/briefing_map.py": {"plan_map_svg"},
     "geo/demo.py": {"generate_force_extract"},
-    "geo/deploy.py": {"plan_van_sites", "plan_patrols"},
+    "geo/deploy.py": {"plan_van_sites"},
     "geo/evaluate.py": {"backtest"},
     "geo/hotspots/emerging.py": {"classify_emerging"},
     "geo/hotspots/kde.py": {"kde_hotspots"},
