@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import geopandas as gpd
 import numpy as np
 from scipy import sparse
@@ -50,7 +52,9 @@ def exact(cover: sparse.csr_matrix, w: np.ndarray, k: int, time_limit: float) ->
         return _exact_solve(pulp, cover, w, k, time_limit)
 
 
-def _exact_solve(pulp, cover, w, k, time_limit):
+def _exact_solve(
+    pulp: ModuleType, cover: sparse.csr_matrix, w: np.ndarray, k: int, time_limit: float
+) -> tuple[list[int], bool]:
     csc = cover.tocsc()
     prob = pulp.LpProblem("mclp", pulp.LpMaximize)
     xs = [pulp.LpVariable(f"x{i}", cat="Binary") for i in range(cover.shape[0])]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -70,14 +70,17 @@ def _time_profile(df: pd.DataFrame, width: int, cutoff: int | None, within: tupl
     }
 
 
-def _selection_window(incidents, hours: tuple[int, int] | None, days: tuple[int, ...] | None):
+def _selection_window(
+    incidents: object, hours: tuple[int, int] | None, days: tuple[int, ...] | None
+) -> tuple[tuple[int, int] | None, tuple[int, ...]]:
     """The hour window and nights of week asked for: explicit, else the selection's, else none."""
     sel = getattr(incidents, "selection", None)
     if hours is None and sel is not None:
         hours = getattr(sel, "hours", None)
     if days is None:
         days = tuple(getattr(sel, "days", ()) or ()) if sel is not None else ()
-    return (tuple(int(h) for h in hours) if hours else None), tuple(days)
+    window = cast("tuple[int, int]", tuple(int(h) for h in hours)) if hours else None
+    return window, tuple(days)
 
 
 def _reliability(counts: pd.Series, min_count: int) -> tuple[pd.Series, pd.Series]:

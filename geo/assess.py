@@ -1,8 +1,8 @@
 """Assessing a deployment: before, during and after in the target area, a buffer ring and a control area.
 
-Measures (Bowers & Johnson 2003; formulas and reading as in Guerette 2009, *Analyzing Crime
-Displacement and Diffusion*, POP tool guide 10, appendices B and C), with R the target (response)
-area, B the buffer, C the control, b before and a the period compared (by default *during*):
+Measures (Bowers & Johnson 2003; formulas and reading as in Guerette 2009, *Analyzing Crime Displacement and
+Diffusion*, POP tool guide 10, appendices B and C), with R the target (response) area, B the buffer, C the control,
+b before and a the period compared (by default *during*):
 
 * success measure ``Ra/Ca - Rb/Cb`` (negative: the target improved relative to the control);
 * buffer measure ``Ba/Ca - Bb/Cb`` (positive: possible displacement; negative: possible diffusion);
@@ -11,13 +11,12 @@ area, B the buffer, C the control, b before and a the period compared (by defaul
   -1 to 0 displacement smaller than the direct effect; < -1 displacement outweighs it;
 * total net effect ``TNE = [Rb(Ca/Cb) - Ra] + [Bb(Ca/Cb) - Ba]`` (crimes prevented, net of the buffer).
 
-Significance: the relative change of the target against the control, ``(Ra/Rb)/(Ca/Cb)``, is
-tested with the conditional exact test for Poisson counts, which for the 2×2 table (area × period)
-is Fisher's exact test: conditioned on the margins, independent Poisson counts follow the
-non-central hypergeometric distribution whose odds ratio is that ratio of rate ratios.  The buffer
-is tested the same way.  The weighted displacement difference (Wheeler & Ratcliffe 2018: local
-estimate ``(Ra - Rb) - (Ca - Cb)``, standard error ``sqrt(Ra+Rb+Ca+Cb)``) is given beside it in
-crimes.  Counts below :data:`MIN_COUNT` make the assessment "too few to rely on".
+Significance: the relative change of the target against the control, ``(Ra/Rb)/(Ca/Cb)``, is tested with the
+conditional exact test for Poisson counts, which for the 2×2 table (area × period) is Fisher's exact test:
+conditioned on the margins, independent Poisson counts follow the non-central hypergeometric distribution whose odds
+ratio is that ratio of rate ratios.  The buffer is tested the same way.  The weighted displacement difference
+(Wheeler & Ratcliffe 2018: local estimate ``(Ra - Rb) - (Ca - Cb)``, standard error ``sqrt(Ra+Rb+Ca+Cb)``) is given
+beside it in crimes.  Counts below :data:`MIN_COUNT` make the assessment "too few to rely on".
 """
 
 from __future__ import annotations
@@ -246,11 +245,10 @@ def pick_control(
 ) -> tuple[Control | None, pd.DataFrame]:
     """The candidate area whose monthly counts over the prior ``months`` correlate best with the target's.
 
-    Candidates touching the target or the buffer are excluded (they would share its effect), and
-    those with fewer prior incidents than the target (then fewer than five a month) are used only
-    when no busier one is left.  Ties go
-    to the candidate with more prior incidents.  Returns the control (None if no candidate is
-    left) and a table of every candidate with its correlation and whether it was excluded.
+    Candidates touching the target or the buffer are excluded (they would share its effect), and those with fewer
+    prior incidents than the target (then fewer than five a month) are used only when no busier one is left.  Ties
+    go to the candidate with more prior incidents.  Returns the control (None if no candidate is left) and a table
+    of every candidate with its correlation and whether it was excluded.
     """
     target_series = monthly_series(counted, target, start, months)
     rows = []
@@ -289,8 +287,10 @@ def pick_control(
 
 @dataclass(frozen=True)
 class Assessment:
-    """Before/during/after counts (``counts``: one row per area, ``target``, ``buffer``, ``control``,
-    with ``label`` and one column per period) and the measures; ``compare`` is set against before."""
+    """Before/during/after counts and the measures; ``compare`` is set against before.
+
+    ``counts``: one row per area (target, buffer, control), with ``label`` and one column per period.
+    """
 
     deployment: Deployment
     spans: dict
@@ -354,6 +354,7 @@ def assess(
     ring = target.buffer(buffer_m).difference(target)
     counted = prepare(incidents, deployment)
     spans = periods(deployment, before_days, after_days)
+    chosen: Control | None
     if control is not None:
         chosen, table = Control(control[0], control[1], "drawn by the user"), pd.DataFrame()
     else:

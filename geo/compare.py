@@ -16,8 +16,10 @@ Conventions (reported back in each result's ``method`` / ``basis``):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,9 @@ from scipy import stats
 from geo.coverage import DEFAULT_MIN_COUNT, TOO_FEW, record_dates
 from geo.schema import PRECISION_MONTH
 from geo.selection import DEFAULT_NIGHT_CUTOFF
+
+if TYPE_CHECKING:
+    from geo.config import District, Zone
 
 
 @dataclass
@@ -133,23 +138,10 @@ def compare_periods(
     with np.errstate(divide="ignore", invalid="ignore"):
         table["change_pct"] = (100 * table["change"] / table["previous"].replace(0, np.nan)).round(1)
         table["rate_ratio"] = (table["current"] / ratio / table["previous"].replace(0, np.nan)).round(3)
-    pairs = zip(table["current"], table["previous"], strict=True)
-    table["p_value"] = [poisson_change_test(c, p, ratio) for c, p in pairs]
-    groups_only = (table[by or "group"] != "Total").to_numpy() if by else np.ones(len(table), dtype=bool)
-    q = table["p_value"].to_numpy(float).copy()
-    if groups_only.sum() > 1:
-        q[groups_only] = stats.false_discovery_control(q[groups_only])
-    table["q_value"] = q
-    table["beyond_chance"] = table["q_value"] < alpha
+    method = _test_changes(table, by, ratio, alpha)
     few = (table["current"] < min_count) & (table["previous"] < min_count)
     table["too_few"] = few
     table["reliability"] = np.where(few, TOO_FEW, "")
-    n_groups = int(groups_only.sum())
-    method = f"conditional binomial test of two Poisson counts (period lengths {ratio:.3g}:1); beyond chance when " + (
-        f"the Benjamini-Hochberg corrected p < {alpha:g} across the {n_groups} groups tested (the Total row on its own)"
-        if n_groups > 1
-        else f"p < {alpha:g} (one group tested)"
-    )
     if few.any():
         notes.append(f"{int(few.sum())} row(s) with fewer than {min_count} incidents in both periods: {TOO_FEW}")
     return PeriodComparison(
@@ -158,6 +150,24 @@ def compare_periods(
         previous=(p0.date(), p1.date()),
         method=method,
         notes=notes,
+    )
+
+
+def _test_changes(table: pd.DataFrame, by: str | None, ratio: float, alpha: float) -> str:
+    """Add ``p_value``, ``q_value`` and ``beyond_chance`` to ``table`` in place; the method in words."""
+    pairs = zip(table["current"], table["previous"], strict=True)
+    table["p_value"] = [poisson_change_test(c, p, ratio) for c, p in pairs]
+    groups_only = (table[by or "group"] != "Total").to_numpy() if by else np.ones(len(table), dtype=bool)
+    q = table["p_value"].to_numpy(float).copy()
+    if groups_only.sum() > 1:
+        q[groups_only] = stats.false_discovery_control(q[groups_only])
+    table["q_value"] = q
+    table["beyond_chance"] = table["q_value"] < alpha
+    n_groups = int(groups_only.sum())
+    return f"conditional binomial test of two Poisson counts (period lengths {ratio:.3g}:1); beyond chance when " + (
+        f"the Benjamini-Hochberg corrected p < {alpha:g} across the {n_groups} groups tested (the Total row on its own)"
+        if n_groups > 1
+        else f"p < {alpha:g} (one group tested)"
     )
 
 
@@ -175,7 +185,7 @@ class YearOnYear:
 
 def compare_year_on_year(
     incidents: pd.DataFrame,
-    zones,
+    zones: District | Sequence[Zone],
     *,
     crime_types: tuple[str, ...],
     window: tuple[int, int],
@@ -184,8 +194,9 @@ def compare_year_on_year(
     night_cutoff: int | None = DEFAULT_NIGHT_CUTOFF,
     min_count: int = DEFAULT_MIN_COUNT,
 ) -> YearOnYear | None:
-    """This year against last, per zone band: the rule the CLI's ``nte --compare-year`` and the
-    dashboard share.
+    """Compare this year against last, per zone band.
+
+    The rule the CLI's ``nte --compare-year`` and the dashboard share.
 
     The current period is ``date_from``..``date_to`` where given, otherwise the 12 months to the
     latest timed incident in the window; the previous period is :func:`same_period_last_year`
@@ -243,7 +254,9 @@ def compare_year_on_year(
     return YearOnYear(cmp, (start.date(), end.date()), (p0, p1), basis, rule, alignment)
 
 
-def _night_vs_calendar(sub: pd.DataFrame, start, end, cmp: PeriodComparison, night_cutoff) -> list[str]:
+def _night_vs_calendar(
+    sub: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, cmp: PeriodComparison, night_cutoff: int | None
+) -> list[str]:
     """Say why the current count can differ from a calendar-date count of the same dates."""
     if not night_cutoff:
         return []

@@ -17,6 +17,7 @@ Rules (used by :func:`geo.trends.period_trends`, stated in its notes):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +83,9 @@ def feeds(incidents: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
     return source, feed, synthetic
 
 
-def source_coverage(incidents: pd.DataFrame, keys: pd.Series, period_bounds) -> Coverage:
+def source_coverage(
+    incidents: pd.DataFrame, keys: pd.Series, period_bounds: Callable[[int], tuple[pd.Timestamp, pd.Timestamp]]
+) -> Coverage:
     """Covered periods per kind and crime type (see the module notes).
 
     Parameters

@@ -231,7 +231,7 @@ def area_from_geojson(obj: Any) -> BaseGeometry:
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise DeploymentError("area: coordinates must be longitude, latitude in WGS84 (EPSG:4326)")
 
-    def to_bng(coords):
+    def to_bng(coords: np.ndarray) -> np.ndarray:
         x, y = _TO_BNG.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 

@@ -1,15 +1,14 @@
 """Near repeats: a Knox test over distance bands x time bands, and prospective risk zones.
 
-Every pair of incidents is placed in one distance band and one time band.  Under no space-time
-interaction, which incident happened when is unrelated to where: the Monte Carlo test permutes the
-time labels over the incidents (locations fixed), recounts every cell, and the p-value of a cell is
-``(1 + #{permuted >= observed}) / (1 + permutations)`` (one-sided: near repeats mean *more* pairs
-than chance; Besag & Diggle 1977; Johnson & Bowers 2004; Ratcliffe's Near Repeat Calculator).
-The expected count of a cell is exact, not simulated: a random permutation gives each pair a
-uniformly random pair of distinct times, so ``E = N_space x N_time / N_pairs`` (Knox 1964).
+Every pair of incidents is placed in one distance band and one time band.  Under no space-time interaction, which
+incident happened when is unrelated to where: the Monte Carlo test permutes the time labels over the incidents
+(locations fixed), recounts every cell, and the p-value of a cell is ``(1 + #{permuted >= observed}) / (1 +
+permutations)`` (one-sided: near repeats mean *more* pairs than chance; Besag & Diggle 1977; Johnson & Bowers 2004;
+Ratcliffe's Near Repeat Calculator). The expected count of a cell is exact, not simulated: a random permutation
+gives each pair a uniformly random pair of distinct times, so ``E = N_space x N_time / N_pairs`` (Knox 1964).
 
-Bands (all inclusive of their upper end; a pair's distance is in metres between grid-rounded
-points, its time difference in whole calendar days or whole months):
+Bands (all inclusive of their upper end; a pair's distance is in metres between grid-rounded points, its time
+difference in whole calendar days or whole months):
 
 * distance: "same location" (exactly 0 m: the same snap point, or the same ``grid_m`` cell of
   precise data), then "1–100 m" (more than 0 and up to 100 m), "101–200 m" (more than 100 m and up
@@ -17,14 +16,14 @@ points, its time difference in whole calendar days or whole months):
 * time: given as the upper ends of the bands, "0–7 days", "8–14 days", ..., "more than 28 days";
   upper ends 0, 1, 2, 3 in months give "same month", "1 month", "2 months", "3 months".
 
-Pairs are enumerated (:meth:`scipy.spatial.cKDTree.query_pairs`) only up to the largest finite band;
-the "more than" row comes from the totals per time band over all pairs, which permutations keep.
-Month-only data.police.uk records run in month bands (:func:`time_unit`).
+Pairs are enumerated (:meth:`scipy.spatial.cKDTree.query_pairs`) only up to the largest finite band; the "more than"
+row comes from the totals per time band over all pairs, which permutations keep. Month-only data.police.uk records
+run in month bands (:func:`time_unit`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -252,7 +251,9 @@ def knox_test(
     )
 
 
-def _cell_counter(i, j, srow: np.ndarray, tb: np.ndarray, time_totals: np.ndarray, n_near: int):
+def _cell_counter(
+    i: np.ndarray, j: np.ndarray, srow: np.ndarray, tb: np.ndarray, time_totals: np.ndarray, n_near: int
+) -> Callable[[np.ndarray], np.ndarray]:
     """A function of the times giving every cell's count: the near rows, then the "more than" row."""
     # Per permutation only the time band of each near pair changes: a lookup table is cheaper than
     # a search, and the row offsets are fixed.
@@ -268,7 +269,9 @@ def _cell_counter(i, j, srow: np.ndarray, tb: np.ndarray, time_totals: np.ndarra
     return cells
 
 
-def _at_least(cells, times: np.ndarray, observed: np.ndarray, permutations: int, seed: int) -> np.ndarray:
+def _at_least(
+    cells: Callable[[np.ndarray], np.ndarray], times: np.ndarray, observed: np.ndarray, permutations: int, seed: int
+) -> np.ndarray:
     """Per cell, how many of ``permutations`` random relabellings of the times give at least ``observed``."""
     rng = np.random.default_rng(seed)
     at_least = np.zeros_like(observed)
@@ -277,7 +280,7 @@ def _at_least(cells, times: np.ndarray, observed: np.ndarray, permutations: int,
     return at_least
 
 
-def _labelled(dbands, tbands, unit):
+def _labelled(dbands: Sequence[float], tbands: Sequence[int], unit: str) -> Callable[[np.ndarray], pd.DataFrame]:
     rows, cols = distance_labels(dbands), time_labels(tbands, unit)
 
     def frame(values: np.ndarray) -> pd.DataFrame:
@@ -308,10 +311,10 @@ def knox(
 ) -> KnoxResult:
     """The Knox test on canonical incidents, in the time unit their precision supports.
 
-    ``time_bands`` None gives :data:`DEFAULT_DAY_BANDS` or :data:`DEFAULT_MONTH_BANDS`.  Bands are
-    read in days unless ``unit="months"``: bands given for month-only data without it are day bands
-    the data cannot support, so the month bands replace them (with :data:`MONTH_NOTICE`).
-    Other parameters as :func:`knox_test`; incidents without coordinates are left out (noted).
+    ``time_bands`` None gives :data:`DEFAULT_DAY_BANDS` or :data:`DEFAULT_MONTH_BANDS`.  Bands are read in days
+    unless ``unit="months"``: bands given for month-only data without it are day bands the data cannot support,
+    so the month bands replace them (with :data:`MONTH_NOTICE`).  Other parameters as :func:`knox_test`;
+    incidents without coordinates are left out (noted).
     """
     located = incidents[incidents["easting"].notna() & incidents["northing"].notna()]
     notes = [f"{len(incidents) - len(located):,} incidents without coordinates are left out"] * (
@@ -343,20 +346,20 @@ ZONE_COLUMNS = (
 )
 
 
-def risk_zones(incidents: pd.DataFrame, result: KnoxResult, last_days: int = 28, crs: str = "EPSG:27700"):
+def risk_zones(
+    incidents: pd.DataFrame, result: KnoxResult, last_days: int = 28, crs: str = "EPSG:27700"
+) -> gpd.GeoDataFrame:
     """Prospective risk zones around the latest incidents, from a significant Knox result.
 
-    Around each incident of the last ``last_days`` days (up to the latest incident; with month
-    data, the months those days reach into), the area of the significant distance extent
-    (:meth:`KnoxResult.extent`) is at raised risk from the incident's date until the end of the
-    significant time extent.
+    Around each incident of the last ``last_days`` days (up to the latest incident; with month data, the months
+    those days reach into), the area of the significant distance extent (:meth:`KnoxResult.extent`) is at raised
+    risk from the incident's date until the end of the significant time extent.
 
     Returns
     -------
     GeoDataFrame
-        :data:`ZONE_COLUMNS` (polygons in ``crs``; ``zone_from``/``zone_to`` inclusive dates,
-        ``occurred`` the incident's date, or its month's first day for month data).  Empty when
-        no near band is significant.
+        :data:`ZONE_COLUMNS` (polygons in ``crs``; ``zone_from``/``zone_to`` inclusive dates, ``occurred`` the
+        incident's date, or its month's first day for month data).  Empty when no near band is significant.
     """
     ext = result.extent()
     located = incidents[incidents["easting"].notna() & incidents["northing"].notna()]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from geo._plan import (
     DEFAULT_MIN_COUNT,
@@ -19,11 +20,14 @@ from geo._plan import (
     _time_profile,
     _timed_warning,
 )
+from geo.hotspots import unwrap
 from geo.hotspots._grid import make_grid
-from geo.hotspots._result import unwrap
 from geo.schema import BNG
 from geo.selection import DEFAULT_NIGHT_CUTOFF
 from geo.streets import places_near, streets_for_groups
+
+if TYPE_CHECKING:
+    from geo.selection import SelectionResult
 
 PATROL_COLUMNS = [
     "rank",
@@ -42,7 +46,7 @@ PATROL_COLUMNS = [
 
 
 def plan_patrols(
-    incidents,
+    incidents: pd.DataFrame | SelectionResult,
     cell: float = 150.0,
     n: int = 8,
     *,
@@ -82,14 +86,7 @@ def plan_patrols(
         the cell's timed incidents), ``suggested_visit``, ``street``, ``easting``/``northing``
         (cell centre), polygon geometry.  ``places``: named snap points near the cells.
     """
-    if not cell > 0:
-        raise PlanError(f"patrol cell size must be positive, got {cell}")
-    if n < 1:
-        raise PlanError(f"the number of patrol cells must be at least 1, got {n}")
-    if not 1 <= window_hours <= 24:
-        raise PlanError(f"window must be 1-24 hours, got {window_hours}")
-    if visit_minutes < 1:
-        raise PlanError(f"visit must be at least one minute, got {visit_minutes}")
+    _check_patrol_args(cell, n, window_hours, visit_minutes)
     window, nights_of_week = _selection_window(incidents, hours, days)
     df, notes = unwrap(incidents)
     base = {"cell_m": float(cell), "n": n, "hours_window": window, "nights_of_week": nights_of_week}
@@ -103,12 +100,7 @@ def plan_patrols(
     cx, cy = grid.centres(order_)
     rows = [_patrol_row(df.loc[flat == c], rank, len(df), window_hours, visit_minutes, night_cutoff, window)
             for rank, c in enumerate(order_, start=1)]  # fmt: skip
-    members = [np.flatnonzero(flat == c) for c in order_]
-    streets = streets_for_groups(
-        df, np.repeat(np.arange(len(members)), [len(m) for m in members]), np.concatenate(members), np.c_[cx, cy]
-    )
-    for row, street, ex, ny in zip(rows, streets, cx, cy, strict=True):
-        row |= {"street": street, "easting": float(ex), "northing": float(ny)}
+    _add_streets(rows, df, flat, order_, cx, cy)
     table = _finish_table(
         gpd.GeoDataFrame(rows, geometry=grid.boxes(order_), crs=BNG), PATROL_COLUMNS, "count", min_count
     )
@@ -131,7 +123,44 @@ def plan_patrols(
     return PlanResult("patrol", table, params, warnings, notes, len(df), places)
 
 
-def _patrol_row(sub, rank, total, width, visit_minutes, cutoff, window) -> dict[str, Any]:
+def _check_patrol_args(cell: float, n: int, window_hours: int, visit_minutes: int) -> None:
+    """Raise a PlanError naming the first impossible argument of :func:`plan_patrols`."""
+    if not cell > 0:
+        raise PlanError(f"patrol cell size must be positive, got {cell}")
+    if n < 1:
+        raise PlanError(f"the number of patrol cells must be at least 1, got {n}")
+    if not 1 <= window_hours <= 24:
+        raise PlanError(f"window must be 1-24 hours, got {window_hours}")
+    if visit_minutes < 1:
+        raise PlanError(f"visit must be at least one minute, got {visit_minutes}")
+
+
+def _add_streets(
+    rows: list[dict[str, Any]],
+    df: pd.DataFrame,
+    flat: np.ndarray,
+    order_: np.ndarray,
+    cx: np.ndarray,
+    cy: np.ndarray,
+) -> None:
+    """Add each chosen cell's street and centre to its row, in place."""
+    members = [np.flatnonzero(flat == c) for c in order_]
+    streets = streets_for_groups(
+        df, np.repeat(np.arange(len(members)), [len(m) for m in members]), np.concatenate(members), np.c_[cx, cy]
+    )
+    for row, street, ex, ny in zip(rows, streets, cx, cy, strict=True):
+        row |= {"street": street, "easting": float(ex), "northing": float(ny)}
+
+
+def _patrol_row(
+    sub: pd.DataFrame,
+    rank: int,
+    total: int,
+    width: int,
+    visit_minutes: int,
+    cutoff: int | None,
+    window: tuple[int, int] | None,
+) -> dict[str, Any]:
     prof = _time_profile(sub, width, cutoff, window)
     if prof["timed_incidents"]:
         best = f"{prof['peak_days']} {prof['peak_hours']}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from geo.errors import HotspotsError
 
@@ -34,6 +34,21 @@ _PG_TYPES = COLUMN_TYPES | {"text": "TEXT", "float": "DOUBLE PRECISION"}
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
+class _Cursor(Protocol):
+    """What a DuckDB or psycopg cursor offers here."""
+
+    @property
+    def description(self) -> Sequence[Sequence[Any]]: ...  # noqa: D102
+
+    def fetchall(self) -> list[Any]: ...  # noqa: D102
+
+
+class _Connection(Protocol):
+    """A DuckDB connection or a psycopg connection."""
+
+    def execute(self, query: str, parameters: list[Any], /) -> _Cursor: ...  # noqa: D102
+
+
 class RecordError(HotspotsError, ValueError):
     """A side-table call names an unknown table/column or an impossible type."""
 
@@ -46,7 +61,7 @@ def _sql_type(store: Store, kind: str) -> str:
     return (_PG_TYPES if getattr(store, "backend", "duckdb") == "postgres" else COLUMN_TYPES)[kind]
 
 
-def _run(store: Store, con, sql: str, args: Sequence[Any] = ()):
+def _run(store: Store, con: _Connection, sql: str, args: Sequence[Any] = ()) -> _Cursor:
     """Execute on the store's connection with its placeholder style; a key clash is a RecordConflict."""
     dialect = getattr(store, "dialect", None)
     text = dialect.sql(sql) if dialect is not None else sql
@@ -74,7 +89,7 @@ def _is_conflict(exc: Exception) -> bool:
         return False
 
 
-def _columns(store: Store, con, table: str) -> set[str]:
+def _columns(store: Store, con: _Connection, table: str) -> set[str]:
     rows = _run(
         store,
         con,

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from geo.schema import PRECISION_MONTH
 from geo.selection import reference_time
@@ -89,7 +90,7 @@ def generalised_gini(counts: Sequence[float] | np.ndarray) -> float:
     return float(max(1.0, n / total) * (gini(x) - 1.0) + 1.0)
 
 
-def _counts(counts) -> np.ndarray:
+def _counts(counts: ArrayLike) -> np.ndarray:
     x = np.asarray(counts, dtype=float)
     if x.ndim != 1 or len(x) == 0:
         raise ValueError("no locations to measure concentration over")
@@ -279,8 +280,10 @@ def _first_of(frame: pd.DataFrame, column: str) -> pd.Series:
 
 
 def _table(located: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
-    """One row per location with two or more incidents, most incidents first (vectorised: a town
-    has thousands of repeat locations, and a Python loop over them is slow)."""
+    """One row per location with two or more incidents, most incidents first.
+
+    Vectorised: a town has thousands of repeat locations, and a Python loop over them is slow.
+    """
     frame = located.assign(easting=keys["easting"], northing=keys["northing"], _date=_event_dates(located))
     frame["_key"] = frame.groupby(["easting", "northing"], sort=False).ngroup()
     size = frame.groupby("_key")["_key"].transform("size")

@@ -60,10 +60,10 @@ class Frag:
 
 def all_of(parts: Iterable[Frag | None]) -> Frag:
     """AND of the given fragments (TRUE when there are none)."""
-    parts = [p for p in parts if p is not None]
-    if not parts:
+    kept = [p for p in parts if p is not None]
+    if not kept:
         return Frag("TRUE")
-    return Frag(" AND ".join(f"({p.sql})" for p in parts), [a for p in parts for a in p.args])
+    return Frag(" AND ".join(f"({p.sql})" for p in kept), [a for p in kept for a in p.args])
 
 
 def _in(column: str, values: Iterable) -> Frag:

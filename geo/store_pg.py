@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -32,12 +34,15 @@ from geo.schema import CANONICAL_COLUMNS, COLUMNS
 from geo.sql_selection import POSTGRES
 from geo.store import WRITE_WAIT_S, IngestReport, Store, StoreBusy, StoreError, StoreUnavailable, _to_sql
 
+if TYPE_CHECKING:
+    import psycopg
+
 _PG_TYPES = {"string": "TEXT", "bool": "BOOLEAN", "float64": "DOUBLE PRECISION"}
 _LOCK_KEY = "hashtext('csp-hotspots writer ' || current_schema())"
 _WRITER_APP = "csp-hotspots writer"
 
 
-def _psycopg():
+def _psycopg() -> ModuleType:
     try:
         import psycopg
     except ImportError:  # pragma: no cover - it is a dependency
@@ -71,6 +76,7 @@ class PgStore(Store):
 
     @property
     def location(self) -> str:
+        """The database URL without its password."""
         return redact(self.url)
 
     # -- connections -------------------------------------------------------------------------
@@ -226,7 +232,7 @@ class PgStore(Store):
 class PgWriter:
     """Stages batches in a temporary table; :meth:`finish` inserts the new rows and commits."""
 
-    def __init__(self, store: PgStore, con) -> None:
+    def __init__(self, store: PgStore, con: psycopg.Connection) -> None:
         self.store = store
         self.con = con
         self.finished = False
@@ -261,7 +267,9 @@ class PgWriter:
     def finish(self, report: IngestReport) -> None:
         """Insert staged rows not yet stored (first of each id wins), log the ingest, commit."""
         cols = ", ".join(self.columns)
-        ingest_id = self.con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
+        next_id = self.con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()
+        assert next_id is not None  # an aggregate always returns one row
+        ingest_id = next_id[0]
         cur = self.con.execute(
             f"INSERT INTO incidents ({cols}, ingest_id, geom) "
             f"SELECT {cols}, %s, CASE WHEN easting IS NULL OR northing IS NULL THEN NULL "

@@ -59,7 +59,7 @@ GENERIC_PLACES = frozenset(
 _PREFIX = re.compile(r"^\s*on\s+or\s+near\s+", re.IGNORECASE)
 
 
-def street_name(location) -> str:
+def street_name(location: str | None) -> str:
     """Street of a location text: "On or near Jewry Street" -> "Jewry Street"; generic places -> "".
 
     Parameters

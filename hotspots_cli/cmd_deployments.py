@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import argparse
 import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.errors import HotspotsError
 from hotspots_cli.main import CliError
 from hotspots_cli.options import add_store_args
 
+if TYPE_CHECKING:
+    from service.source import Source
 
-def _source(args: argparse.Namespace):
+
+def _source(args: argparse.Namespace) -> Source:
     from service.source import Source
 
     return Source.build(args.store, args.district)
 
 
-def _user_errors(fn):
+def _user_errors(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Turn the service's user errors into the CLI's one-line error (exit 2)."""
 
     @functools.wraps(fn)
@@ -34,7 +39,7 @@ def _user_errors(fn):
     return wrapper
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``deployments``, ``assess`` and ``report``."""
     p = subparsers.add_parser("deployments", help="the deployment log: record, list or remove deployments")
     verbs = p.add_subparsers(dest="deployments_verb", metavar="ACTION")

@@ -22,6 +22,7 @@ from service.source import Source
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``repeats`` and ``nearrepeat``."""
     p = sub.add_parser("repeats", help="repeat locations: concentration (Lorenz, Gini) and the repeat-locations table")
     add_store_args(p)
     add_selection_args(p)

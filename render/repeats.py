@@ -7,6 +7,9 @@ ratio and the p-value, with a text marker on significant cells so the table read
 
 from __future__ import annotations
 
+import datetime as dt
+
+import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -29,7 +32,7 @@ REPEAT_HEADERS = {
 }
 
 
-def fmt_when(value, precision: str) -> str:
+def fmt_when(value: dt.date | pd.Timestamp | str | None, precision: str) -> str:
     """``02/2017`` for month-precision records, ``dd/mm/yyyy`` otherwise; an en dash for missing."""
     if value is None or pd.isna(value):
         return "–"
@@ -66,7 +69,7 @@ def repeat_rows(report: RepeatsReport, top: int | None = None) -> pd.DataFrame:
 
 
 def shares_rows(report: RepeatsReport) -> pd.DataFrame:
-    """ "Top 1 % of locations (3 locations)" -> share of incidents, as display strings."""
+    """Share of incidents per top share of locations (``Top 1% (3 of 300)``), as display strings."""
     return pd.DataFrame(
         [
             {
@@ -103,7 +106,7 @@ def fmt_p(p: float, permutations: int) -> str:
 def knox_cells(result: KnoxResult) -> pd.DataFrame:
     """Observed/expected ratio, p-value and the significance marker per cell, as text."""
 
-    def cell(d, t) -> str:
+    def cell(d: str, t: str) -> str:
         ratio, p = result.ratio.loc[d, t], result.p_value.loc[d, t]
         mark = f" {SIGNIFICANT_MARK}" if result.significant.loc[d, t] else ""
         r = "–" if pd.isna(ratio) else f"{ratio:.2f}"
@@ -116,7 +119,7 @@ def knox_cells(result: KnoxResult) -> pd.DataFrame:
     )
 
 
-def zone_rows(zones) -> pd.DataFrame:
+def zone_rows(zones: gpd.GeoDataFrame) -> pd.DataFrame:
     """Risk zones as display strings: location, crime, occurred, at risk from/to, radius."""
     return pd.DataFrame(
         [
@@ -133,7 +136,7 @@ def zone_rows(zones) -> pd.DataFrame:
     )
 
 
-def lorenz_figure(report) -> go.Figure:
+def lorenz_figure(report: RepeatsReport) -> go.Figure:
     """Lorenz curve with the lines of perfect equality and of maximal equality given the data."""
     lc = report.lorenz
     fig = go.Figure()
@@ -172,7 +175,7 @@ def lorenz_figure(report) -> go.Figure:
     return fig
 
 
-def grid_rows(report) -> list[dict]:
+def grid_rows(report: RepeatsReport) -> list[dict[str, str | int]]:
     """AG Grid rows of the repeat-locations table (incidents stay numbers so they sort)."""
     return [
         {
@@ -188,7 +191,7 @@ def grid_rows(report) -> list[dict]:
     ]
 
 
-def zones_geojson(zones) -> str:
+def zones_geojson(zones: gpd.GeoDataFrame) -> str:
     """Risk zones as GeoJSON text in WGS84, dates as ISO ``yyyy-mm-dd`` (for export and the map)."""
     out = zones.assign(**{c: zones[c].dt.strftime("%Y-%m-%d") for c in ("occurred", "zone_from", "zone_to")})
     return out.to_crs(4326).to_json(drop_id=True)

@@ -52,7 +52,7 @@ footer { margin-top: 3mm; color: #555; font-size: 8pt; }
 """
 
 
-def _fmt(value, decimals: int = 0) -> str:
+def _fmt(value: float | str | None, decimals: int = 0) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return "&ndash;"
     if isinstance(value, str):
@@ -75,6 +75,31 @@ def _quarter_text(report: TargetReport, quarter: str | None) -> str:
     if report.months_elapsed % 3 == 0:
         return f"{report.evaluated_year} Q{report.months_elapsed // 3} ({span})"
     return f"{report.evaluated_year}, {span}"
+
+
+def _progress_rows(report: TargetReport, red_cols: list[str]) -> tuple[str, str]:
+    """Header row and body rows of the progress-against-target table."""
+    t = report.targets
+    table = report.table
+    head = (
+        '<tr><th class="cat">Home Office category</th>'
+        f"<th>Baseline {escape(fy_label(t.baseline_year))}</th>"
+        + "".join(f"<th>Max {escape(c[7:])} {escape(fy_label(t.target_year))}</th>" for c in red_cols)
+        + f"<th>{escape(report.evaluated_year)} to {report.as_of:%d/%m/%Y}</th>"
+        "<th>Projected full year</th><th>Trajectory</th><th>Change vs baseline</th><th>Status</th></tr>"
+    )
+    body = []
+    for r in table.to_dict("records"):
+        cls = ' class="total"' if r["category"] == TOTAL_CATEGORIES else ""
+        cls = ' class="published"' if r["category"] == PUBLISHED_TOTAL else cls
+        change = "&ndash;" if pd.isna(r["change_pct"]) else f"{_fmt(r['change'])} ({r['change_pct']:+.1f}%)"
+        body.append(
+            f'<tr{cls}><td class="cat">{escape(r["category"])}</td><td>{_fmt(r["baseline"])}</td>'
+            + "".join(f"<td>{_fmt(r[c])}</td>" for c in red_cols)
+            + f"<td>{_fmt(r['to_date'])}</td><td>{_fmt(r['projected'])}</td><td>{_fmt(r['trajectory'])}</td>"
+            f"<td>{change}</td>{_status_cell(str(r['status']))}</tr>"
+        )
+    return head, "".join(body)
 
 
 def render_quarterly_report(
@@ -110,24 +135,7 @@ def render_quarterly_report(
     table = report.table
     year_cols = [y for y in report.years if y <= report.evaluated_year]
 
-    head = (
-        '<tr><th class="cat">Home Office category</th>'
-        f"<th>Baseline {escape(fy_label(t.baseline_year))}</th>"
-        + "".join(f"<th>Max {escape(c[7:])} {escape(fy_label(t.target_year))}</th>" for c in red_cols)
-        + f"<th>{escape(report.evaluated_year)} to {report.as_of:%d/%m/%Y}</th>"
-        "<th>Projected full year</th><th>Trajectory</th><th>Change vs baseline</th><th>Status</th></tr>"
-    )
-    body = []
-    for r in table.to_dict("records"):
-        cls = ' class="total"' if r["category"] == TOTAL_CATEGORIES else ""
-        cls = ' class="published"' if r["category"] == PUBLISHED_TOTAL else cls
-        change = "&ndash;" if pd.isna(r["change_pct"]) else f"{_fmt(r['change'])} ({r['change_pct']:+.1f}%)"
-        body.append(
-            f'<tr{cls}><td class="cat">{escape(r["category"])}</td><td>{_fmt(r["baseline"])}</td>'
-            + "".join(f"<td>{_fmt(r[c])}</td>" for c in red_cols)
-            + f"<td>{_fmt(r['to_date'])}</td><td>{_fmt(r['projected'])}</td><td>{_fmt(r['trajectory'])}</td>"
-            f"<td>{change}</td>{_status_cell(str(r['status']))}</tr>"
-        )
+    head, body = _progress_rows(report, red_cols)
     years_head = (
         '<tr><th class="cat">Home Office category</th>' + "".join(f"<th>{escape(y)}</th>" for y in year_cols) + "</tr>"
     )
@@ -160,7 +168,7 @@ Target: reduce each category by {" / ".join(f"{r * 100:g}%" for r in reds)} from
 to {fy_label(t.target_year)} (financial years, April&ndash;March).</p>
 <p class="summary">Categories: {summary}</p>
 <h2>Progress against target</h2>
-<table>{head}{"".join(body)}</table>
+<table>{head}{body}</table>
 <h2>Recorded offences by financial year</h2>
 <table>{years_head}{years_body}</table>
 <h2>How to read this</h2>

@@ -1,5 +1,7 @@
-"""The quarterly report on one A4 page: targets with a chart per category, commentary, deployment
-assessments of the quarter and the protective marking; HTML for WeasyPrint (and the browser).
+"""The quarterly report on one A4 page, as HTML for WeasyPrint (and the browser).
+
+Targets with a chart per category, commentary, deployment assessments of the quarter and the
+protective marking.
 
 Everything is drawn here (inline SVG, no script, no network), so the same document prints the
 same anywhere.  Every string that came from data or config is escaped.
@@ -97,8 +99,11 @@ def _years(report: TargetReport) -> list[int]:
 
 
 def category_chart(row: dict, report: TargetReport) -> str:
-    """A small SVG: recorded offences per financial year (bars), the projected rest of the evaluated
-    year (lighter), the straight-line trajectory to the target maximum (line) and that maximum (dots)."""
+    """A small SVG of one category against its target.
+
+    Recorded offences per financial year (bars), the projected rest of the evaluated year
+    (lighter), the straight-line trajectory to the target maximum (line) and that maximum (dots).
+    """
     t = report.targets
     years = _years(report)
     base = float(row["baseline"])
@@ -142,7 +147,7 @@ def category_chart(row: dict, report: TargetReport) -> str:
         label = f"{y % 100:02d}/{(y + 1) % 100:02d}"
         parts.append(f'<text x="{x + bw / 2:.1f}" y="{h - 3}" font-size="6.5" text-anchor="middle">{label}</text>')
     pts = " ".join(
-        f"{left + (i + 0.5) * step:.1f},{y_of(trajectory(base, final_max, y, t.baseline_year, t.target_year)):.1f}"
+        f"{left + (i + 0.5) * step:.1f},{y_of(trajectory(base, final_max, y, t.baseline_year, t.target_year)):.1f}"  # type: ignore[arg-type]
         for i, y in enumerate(years)
     )
     parts.append(f'<polyline points="{pts}" fill="none" stroke="{LINE}" stroke-width="1.6"/>')
@@ -207,7 +212,7 @@ def commentary(report: TargetReport, assessments: Sequence = ()) -> list[str]:
     return out
 
 
-def _fmt(value, decimals: int = 0) -> str:
+def _fmt(value: float | None, decimals: int = 0) -> str:
     if value is None or pd.isna(value):
         return "&ndash;"
     return f"{value:,.{decimals}f}"

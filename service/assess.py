@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -39,7 +39,7 @@ class AssessOptions:
     """How to assess one deployment."""
 
     deployment_id: int
-    buffer_m: float = LIMITS["buffer"].default
+    buffer_m: float = cast(float, LIMITS["buffer"].default)
     compare: str = "during"
     control: str = "auto"
     control_area: str | None = None
@@ -48,6 +48,7 @@ class AssessOptions:
     after_days: int | None = None
 
     def __post_init__(self) -> None:
+        """Check every field once, naming the option that is wrong."""
         if not isinstance(self.deployment_id, int) or self.deployment_id < 1:
             raise OptionsError(f"'deployment' must be a whole number from 1, got '{self.deployment_id}'")
         check_number("buffer", self.buffer_m)
@@ -74,13 +75,13 @@ class AssessOptions:
             raise OptionsError(f"'deployment' must be a deployment id (a whole number), got '{raw_id}'") from None
         return cls(
             deployment_id=dep_id,
-            buffer_m=parse_number("buffer", params.get("buffer")),
+            buffer_m=cast(float, parse_number("buffer", params.get("buffer"))),
             compare=str(params.get("compare") or "during").lower(),
             control=str(params.get("control") or "auto").strip(),
             control_area=params.get("control_area") or None,
             crime_types=_crime_types(params.get("crime")),
-            before_days=parse_number("period_days", params.get("before_days")),
-            after_days=parse_number("period_days", params.get("after_days")),
+            before_days=cast("int | None", parse_number("period_days", params.get("before_days"))),
+            after_days=cast("int | None", parse_number("period_days", params.get("after_days"))),
         )
 
     def to_params(self) -> dict[str, str]:
@@ -112,6 +113,7 @@ class AssessResult:
 
     @property
     def deployment(self) -> Deployment:
+        """The deployment that was assessed."""
         return self.assessment.deployment
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import shapely
 
@@ -59,6 +59,7 @@ class DeploymentInput:
     notes: str = ""
 
     def __post_init__(self) -> None:
+        """Check that exactly one place and both dates are given, and the radius is in bounds."""
         given = [n for n in ("site", "cell", "area") if getattr(self, n)]
         if len(given) != 1:
             raise OptionsError("give exactly one place: a site (E,N and radius), a cell (E,N,SIZE) or a drawn area")
@@ -72,9 +73,14 @@ class DeploymentInput:
         try:
             return cls(
                 kind=str(params.get("kind") or "van").strip().lower(),
-                site=_floats(params.get("site"), 2, "site", "E,N in metres (British National Grid)"),
-                radius=parse_number("radius", params.get("radius")),
-                cell=_floats(params.get("cell"), 3, "cell", "E,N,SIZE in metres"),
+                site=cast(
+                    "tuple[float, float] | None",
+                    _floats(params.get("site"), 2, "site", "E,N in metres (British National Grid)"),
+                ),
+                radius=cast(float, parse_number("radius", params.get("radius"))),
+                cell=cast(
+                    "tuple[float, float, float] | None", _floats(params.get("cell"), 3, "cell", "E,N,SIZE in metres")
+                ),
                 area=params.get("area") or None,
                 date_from=parse_date(params.get("from"), "from"),
                 date_to=parse_date(params.get("to"), "to"),
@@ -105,8 +111,9 @@ class DeploymentInput:
         return out
 
 
-def _build(source: Source, inp: DeploymentInput, plan: Mapping[str, Any] | None = None, label: str = ""):
+def _build(source: Source, inp: DeploymentInput, plan: Mapping[str, Any] | None = None, label: str = "") -> Deployment:
     district = source.district()
+    assert inp.date_from is not None and inp.date_to is not None  # checked in DeploymentInput.__post_init__
     extra: dict[str, Any] = {}
     if inp.site:
         geom, place = dep.site_area(inp.site[0], inp.site[1], inp.radius), "site"
@@ -214,13 +221,15 @@ def record_from_plan(
     incidents = source.query(sel).incidents
     district = source.district()
     if mode == "van":
-        k, radius = parse_number("k", params.get("k")), parse_number("radius", params.get("radius"))
+        k = cast(int, parse_number("k", params.get("k")))
+        radius = cast(float, parse_number("radius", params.get("radius")))
         cctv = district.cctv if district.has_layer("cctv") else None
         plan = plan_van_sites(incidents, k=k, radius=radius, cctv=cctv)
         shapes = [dep.site_area(r.easting, r.northing, radius) for r in plan.table.itertuples()]
         label = f"{len(shapes)} van site{'s' if len(shapes) != 1 else ''} of {radius:g} m from the plan"
     else:
-        cell, n = parse_number("cell", params.get("cell")), parse_number("n", params.get("n"))
+        cell = cast(float, parse_number("cell", params.get("cell")))
+        n = cast(int, parse_number("n", params.get("n")))
         plan = plan_patrols(incidents, cell=cell, n=n)
         shapes = list(plan.table.geometry)
         label = f"{len(shapes)} patrol cell{'s' if len(shapes) != 1 else ''} of {cell:g} m from the plan"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 
@@ -69,12 +69,13 @@ class NearRepeatOptions:
     distance_bands: tuple[int, ...] = DEFAULT_DISTANCE_BANDS
     time_bands: tuple[int, ...] | None = None
     unit: str = "auto"
-    permutations: int = LIMITS["permutations"].default
-    seed: int = LIMITS["seed"].default
-    last_days: int = LIMITS["last_days"].default
-    grid: float = LIMITS["grid"].default
+    permutations: int = cast(int, LIMITS["permutations"].default)
+    seed: int = cast(int, LIMITS["seed"].default)
+    last_days: int = cast(int, LIMITS["last_days"].default)
+    grid: float = cast(float, LIMITS["grid"].default)
 
     def __post_init__(self) -> None:
+        """Check the unit, the bands and the numbers once, naming the option that is wrong."""
         if self.unit not in UNITS:
             raise OptionsError(f"the time unit ('unit') must be one of {', '.join(UNITS)}, got '{self.unit}'")
         object.__setattr__(self, "distance_bands", parse_bands(self.distance_bands, "distance"))
@@ -86,15 +87,21 @@ class NearRepeatOptions:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> NearRepeatOptions:
-        """From URL/API/CLI parameters: the shared selection names and ``distance_bands``,
-        ``time_bands``, ``unit``, ``permutations``, ``seed``, ``last_days``, ``grid``."""
+        """From URL/API/CLI parameters.
+
+        The shared selection names and ``distance_bands``, ``time_bands``, ``unit``,
+        ``permutations``, ``seed``, ``last_days``, ``grid``.
+        """
         unit = params.get("unit") or "auto"
+        numbers: dict[str, Any] = {
+            n: parse_number(n, params.get(n)) for n in ("permutations", "seed", "last_days", "grid")
+        }
         return cls(
             selection=selection_from_params(params),
             distance_bands=parse_bands(params.get("distance_bands"), "distance") or DEFAULT_DISTANCE_BANDS,
             time_bands=parse_bands(params.get("time_bands"), "time"),
             unit=unit[0] if isinstance(unit, list) else unit,
-            **{n: parse_number(n, params.get(n)) for n in ("permutations", "seed", "last_days", "grid")},
+            **numbers,
         )
 
     def to_params(self) -> dict[str, Any]:

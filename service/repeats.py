@@ -10,9 +10,9 @@ precise extract coordinates do not pad out a data.police.uk selection with zeros
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from geo.params import selection_from_mapping, selection_to_mapping
 from geo.repeats import RepeatsReport, repeat_locations
@@ -45,15 +45,16 @@ class RepeatsOptions:
     """
 
     selection: Selection = Selection()
-    grid: float = LIMITS["grid"].default
+    grid: float = cast(float, LIMITS["grid"].default)
 
     def __post_init__(self) -> None:
+        """Check ``grid`` against the limits table."""
         object.__setattr__(self, "grid", check_number("grid", self.grid))
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> RepeatsOptions:
         """From URL/API/CLI parameters: the shared selection names and ``grid``."""
-        return cls(selection=selection_from_params(params), grid=parse_number("grid", params.get("grid")))
+        return cls(selection=selection_from_params(params), grid=cast(float, parse_number("grid", params.get("grid"))))
 
     def to_params(self) -> dict[str, Any]:
         """The inverse of :meth:`from_params`, omitting defaults."""
@@ -84,7 +85,7 @@ class RepeatsResult:
     notes: list[str] = field(default_factory=list)
 
 
-def _family(sources) -> set[str]:
+def _family(sources: Iterable[object]) -> set[str]:
     return {str(s).split(":", 1)[0] for s in sources}
 
 

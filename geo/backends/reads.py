@@ -7,11 +7,24 @@ PostgreSQL answer the same selection with the same rows and counts.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from geo.schema import COLUMNS
 from geo.selection import Selection, SelectionResult, selection_notes
-from geo.sql_selection import Dialect, Frag, all_of, bounds_condition, compile_selection, group_expression
+from geo.sql_selection import (
+    CompiledSelection,
+    Dialect,
+    Frag,
+    all_of,
+    bounds_condition,
+    compile_selection,
+    group_expression,
+)
+
+if TYPE_CHECKING:
+    from geo.config import District
 
 #: The columns :meth:`StoreReads.points` returns.
 POINT_COLUMNS = ("easting", "northing", "longitude", "latitude")
@@ -21,6 +34,7 @@ class StoreReads:
     """Queries on the ``incidents`` table, pushed into the database."""
 
     dialect: Dialect
+    district: District
 
     # -- provided by the backend -----------------------------------------------------------
     def _frame(self, sql: str, args: list | None = None) -> pd.DataFrame:  # pragma: no cover - abstract
@@ -30,7 +44,7 @@ class StoreReads:
         raise NotImplementedError
 
     # -- helpers ---------------------------------------------------------------------------
-    def _compiled(self, sel: Selection | None):
+    def _compiled(self, sel: Selection | None) -> tuple[Selection, CompiledSelection]:
         sel = sel or Selection()
         return sel, compile_selection(sel, lambda key: self.district.zone(key).column, self.dialect)
 
@@ -68,7 +82,7 @@ class StoreReads:
             notes=selection_notes(sel, imprecise, partial),
         )
 
-    def _left_out(self, comp) -> tuple[int, int]:
+    def _left_out(self, comp: CompiledSelection) -> tuple[int, int]:
         """(partial-month, imprecise) counts of the rows a selection leaves out."""
         if comp.partial is None and comp.imprecise is None:
             return 0, 0
@@ -209,7 +223,7 @@ class StoreReads:
         cell = float(cell_m) if cell_m else grid_cell_for(bounds)
         return {"kind": "grid", "total": total, "cell_m": cell, "cells": self.grid_counts(sel, cell, bounds)}
 
-    def _bounds(self, bounds) -> Frag | None:
+    def _bounds(self, bounds: tuple[float, float, float, float] | None) -> Frag | None:
         return bounds_condition(bounds, self.dialect)
 
 
