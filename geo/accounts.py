@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from geo import records
+from geo.errors import HotspotsError
 
 if TYPE_CHECKING:
     from geo.store import Store
@@ -44,7 +45,7 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not-a-password-of-anyone")
 
 
-class AccountError(ValueError):
+class AccountError(HotspotsError, ValueError):
     """An account or token request that cannot be done (unknown user, bad role, weak password)."""
 
 

@@ -94,6 +94,8 @@ PAGES: dict[str, Rule] = {
     "/night-time-economy": AGG,  # redirects to /nte
     "/sectors": AGG,
     "/data": UPLOAD,
+    "/repeats": AGG,  # shares, Gini and Knox ratios for everyone; locations and risk zones with "points"
+    "/assess": PLANS,  # the deployment log names places and times of operations
 }
 
 #: Dash callback output component ids -> rule (pattern-matching ids by their "type").
@@ -139,6 +141,31 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "map-download": Rule("export_aggregates", audit="export"),
     "map-density-request": AGG,
     "map-density": AGG,
+    "map-incident-grid": AGG,  # counts per 250 m square when a selection has too many points to draw
+    # Repeats page: concentration figures are aggregates; the locations themselves are point data
+    "rp-empty": AGG,
+    "rp-gini": AGG,
+    "rp-lorenz": AGG,
+    "rp-notes": AGG,
+    "rp-shares": AGG,
+    "rp-summary": AGG,
+    "rp-synthetic-badge": AGG,
+    "rp-grid": Rule("points", audit="read_points", strip=True),
+    "rp-map-layer": Rule("points", audit="read_points", strip=True),
+    "nr-notes": AGG,
+    "nr-notice": AGG,
+    "nr-summary": AGG,
+    "nr-table": AGG,
+    "nr-map": AGG,
+    "nr-zones-summary": AGG,
+    # risk zones are circles around recent incidents: point data
+    "nr-zones-layer": Rule("points", audit="read_points", strip=True),
+    "nr-zones-table": Rule("points", audit="read_points", strip=True),
+    "nr-zones-download": Rule("points", audit="export"),
+    # Assessment page: the deployment log
+    "as-deployment": PLANS,
+    "as-record-msg": PLANS,
+    "as-result": PLANS,
     # Deployment page
     "dep-van-controls": PLANS,
     "dep-patrol-controls": PLANS,
