@@ -6,15 +6,20 @@ import argparse
 import getpass
 import sys
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from hotspots_cli.main import CliError
 from hotspots_cli.options import add_store_args, open_store
 
+if TYPE_CHECKING:
+    from geo.store import Store
+
 LONDON = ZoneInfo("Europe/London")
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``user``, ``token`` and ``audit`` verbs to the CLI."""
     user = subparsers.add_parser("user", help="manage dashboard accounts", description="Manage dashboard accounts.")
     usub = user.add_subparsers(dest="user_verb", metavar="ACTION")
     usub.required = True
@@ -65,11 +70,11 @@ def register(subparsers) -> None:
     aud.set_defaults(handler=audit_print)
 
 
-def _store(args):
+def _store(args: argparse.Namespace) -> Store:
     return open_store(args, read_only=False)
 
 
-def _password(args) -> str | None:
+def _password(args: argparse.Namespace) -> str | None:
     if not args.password_stdin:
         return None
     text = sys.stdin.readline().rstrip("\r\n")
@@ -85,13 +90,14 @@ def _who() -> str:
         return "cli"
 
 
-def _admin_audit(store, detail: str) -> None:
+def _admin_audit(store: Store, detail: str) -> None:
     from geo import audit
 
     audit.record(store, "user_admin", username=_who(), route="hotspots user", detail=detail)
 
 
 def user_add(args: argparse.Namespace) -> int:
+    """``hotspots user add NAME --role ROLE``: add an account and print its one-time password."""
     from geo import accounts
 
     store = _store(args)
@@ -106,6 +112,7 @@ def user_add(args: argparse.Namespace) -> int:
 
 
 def user_list(args: argparse.Namespace) -> int:
+    """``hotspots user list``: print every account with its role and creation time."""
     from geo import accounts
 
     users = accounts.list_users(_store(args))
@@ -120,6 +127,7 @@ def user_list(args: argparse.Namespace) -> int:
 
 
 def user_remove(args: argparse.Namespace) -> int:
+    """``hotspots user remove NAME``: remove an account and its API tokens (its audit rows stay)."""
     from geo import accounts
 
     store = _store(args)
@@ -130,6 +138,7 @@ def user_remove(args: argparse.Namespace) -> int:
 
 
 def user_passwd(args: argparse.Namespace) -> int:
+    """``hotspots user passwd NAME``: set a new password (printed once unless read from stdin)."""
     from geo import accounts
 
     store = _store(args)
@@ -143,6 +152,7 @@ def user_passwd(args: argparse.Namespace) -> int:
 
 
 def user_demo(args: argparse.Namespace) -> int:
+    """``hotspots user demo``: the demo accounts on a demo-only store, else a first analyst."""
     from geo import accounts
 
     store = _store(args)
@@ -170,6 +180,7 @@ def user_demo(args: argparse.Namespace) -> int:
 
 
 def token_create(args: argparse.Namespace) -> int:
+    """``hotspots token create NAME``: create an API token for a user and print it once."""
     from geo import accounts
 
     store = _store(args)
@@ -182,6 +193,7 @@ def token_create(args: argparse.Namespace) -> int:
 
 
 def token_revoke(args: argparse.Namespace) -> int:
+    """``hotspots token revoke NAME``: revoke every API token of a user."""
     from geo import accounts
 
     store = _store(args)
@@ -205,6 +217,7 @@ def _day(text: str | None, flag: str) -> datetime | None:
 
 
 def audit_print(args: argparse.Namespace) -> int:
+    """``hotspots audit``: print the audit rows as CSV (times Europe/London, cells neutralised)."""
     import csv
     from datetime import UTC
 

@@ -87,7 +87,7 @@ def _text_cell(cell: str) -> str:
 
 
 def neutralise_csv_text(text: str) -> str:
-    """CSV text with every dangerous cell prefixed by ``'`` (cells that are plain numbers kept).
+    r"""CSV text with every dangerous cell prefixed by ``'`` (cells that are plain numbers kept).
 
     Parameters
     ----------
@@ -97,7 +97,7 @@ def neutralise_csv_text(text: str) -> str:
     Returns
     -------
     str
-        The same rows, re-written with RFC 4180 ``\\r\\n`` line ends (so that a carriage return inside a
+        The same rows, re-written with RFC 4180 ``\r\n`` line ends (so that a carriage return inside a
         cell stays quoted); unchanged when no cell needed it.
     """
     rows = list(csv.reader(io.StringIO(text, newline="")))

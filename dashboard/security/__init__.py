@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -20,6 +22,10 @@ from dashboard.security.auth import SecurityState
 from dashboard.security.config import Privacy, SecurityConfig, load_privacy
 from dashboard.security.hooks import csrf_error, make_before_request
 from dashboard.security.responses import content_security_policy, make_after_request
+
+if TYPE_CHECKING:
+    from dash import Dash
+    from flask import Flask
 
 __all__ = ["SecurityConfig", "Privacy", "install_security", "load_privacy"]
 log = logging.getLogger(__name__)
@@ -32,7 +38,8 @@ class _SessionInterface(SecureCookieSessionInterface):
     def __init__(self, force_secure: bool | None) -> None:
         self.force_secure = force_secure
 
-    def get_cookie_secure(self, app) -> bool:
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Whether the session cookie gets the ``Secure`` flag (forced, or the request is HTTPS)."""
         from flask import request
 
         return bool(self.force_secure) or request.is_secure
@@ -59,7 +66,14 @@ def _secret_key(state: SecurityState) -> str:
     return records.select(store, SECRETS_TABLE, where={"name": "session"})[0]["value"]
 
 
-def install_security(app, config: SecurityConfig | None = None, *, store_path, district_folder=None, tile_url=None):
+def install_security(
+    app: Dash,
+    config: SecurityConfig | None = None,
+    *,
+    store_path: str | Path,
+    district_folder: str | Path | None = None,
+    tile_url: str | None = None,
+) -> SecurityState:
     """Install the security layer on a Dash app's Flask server.
 
     Parameters
@@ -69,9 +83,9 @@ def install_security(app, config: SecurityConfig | None = None, *, store_path, d
     config : SecurityConfig, optional
         ``None`` means the defaults: login required.  Tests of other features pass
         ``SecurityConfig(disabled_for_tests=True)``.
-    store_path : path
+    store_path : str or pathlib.Path
         The store holding accounts, tokens and the audit log.
-    district_folder : path, optional
+    district_folder : str or pathlib.Path, optional
         The district whose ``[privacy]`` table applies.
     tile_url : str, optional
         The map tile URL template (its host is allowed for images).
@@ -88,7 +102,7 @@ def install_security(app, config: SecurityConfig | None = None, *, store_path, d
     )
     server.extensions["hotspots_security"] = state
     server.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes * 4 // 3 + 1024 * 1024
-    csp: dict = {}
+    csp: dict[str, Any] = {}
 
     def build_csp() -> str:
         # Dash's inline scripts are known only once every callback is registered: hash them at first use.

@@ -7,15 +7,22 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import request, session
 
 from dashboard.security.config import Privacy, SecurityConfig
 from geo import accounts, audit
 from geo.accounts import Account
+
+if TYPE_CHECKING:
+    from geo.store import Store
+
+T = TypeVar("T")
 
 #: An anonymous visitor when the district enables public aggregates.
 ANONYMOUS_PUBLIC = Account("anonymous", "public")
@@ -40,6 +47,7 @@ class SecurityState:
 
     @property
     def public_enabled(self) -> bool:
+        """Whether anonymous visitors may read the public aggregates (the setting, else the district's)."""
         return self.privacy.public if self.config.public is None else self.config.public
 
     def store_missing(self) -> bool:
@@ -47,7 +55,7 @@ class SecurityState:
         path = self.store_path
         return "://" not in path and "=" not in path and not Path(path).exists()
 
-    def store(self):
+    def store(self) -> Store:
         """The store opened for writing (accounts, tokens and the audit log)."""
         with self._lock:
             if self._store is None:
@@ -61,9 +69,24 @@ class SecurityState:
                 self._store = Store.open(self.store_path, district=district, read_only=False)
             return self._store
 
-    def call(self, fn, *args, **kwargs):
-        """``fn(store, *args, **kwargs)``, retried while another connection of this process holds the
-        file with other settings (DuckDB refuses a writer beside an open reader in one process)."""
+    def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``fn(store, *args, **kwargs)`` on the writable store, retried for up to 10 seconds.
+
+        Another connection of this process may hold the file with other settings (DuckDB refuses a
+        writer beside an open reader in one process); the call is retried until it is released.
+
+        Parameters
+        ----------
+        fn : callable
+            Called as ``fn(store, *args, **kwargs)``.
+        *args, **kwargs
+            Passed on to ``fn``.
+
+        Returns
+        -------
+        object
+            What ``fn`` returns.
+        """
         import duckdb
 
         deadline = time.monotonic() + 10
@@ -87,9 +110,10 @@ class SecurityState:
         return acc
 
     def forget(self, username: str) -> None:
+        """Drop ``username``'s cached account row, so the next request reads it again."""
         self._accounts.pop(username, None)
 
-    def audit(self, action: str, user: Account | None, **fields) -> None:
+    def audit(self, action: str, user: Account | None, **fields: Any) -> None:
         """Append an audit row for ``user`` from the current request's client address."""
         self.call(
             audit.record,

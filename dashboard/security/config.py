@@ -113,4 +113,5 @@ class SecurityConfig:
 
     @property
     def max_upload_bytes(self) -> int:
+        """The upload limit in bytes."""
         return int(self.max_upload_mb * 1024 * 1024)

@@ -10,9 +10,12 @@ answers, and the audit row.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, g, jsonify, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboard.security import policy
 from dashboard.security.auth import (
@@ -25,6 +28,9 @@ from dashboard.security.auth import (
 from dashboard.security.policy import Rule
 from dashboard.security.views import forbidden_page
 from geo import accounts
+
+if TYPE_CHECKING:
+    from dash import html
 
 DASH_UPDATE = "/_dash-update-component"
 _SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -68,7 +74,7 @@ def _dash_response(outputs: dict) -> Response:
     return Response(body, mimetype="application/json")
 
 
-def _notice(text: str):
+def _notice(text: str) -> html.Div:
     from dash import html
 
     return html.Div(
@@ -87,7 +93,7 @@ def _flat_outputs(body: dict) -> list[dict]:
     return [o for o in flat if isinstance(o, dict)]
 
 
-def _input_value(body: dict, component: str, prop: str):
+def _input_value(body: dict, component: str, prop: str) -> Any:
     for item in (body.get("inputs") or []) + (body.get("state") or []):
         for one in item if isinstance(item, list) else [item]:
             if isinstance(one, dict) and one.get("id") == component and one.get("property") == prop:
@@ -95,7 +101,7 @@ def _input_value(body: dict, component: str, prop: str):
     return None
 
 
-def _check_callback(state: SecurityState, role: str):
+def _check_callback(state: SecurityState, role: str) -> Response | None:
     """Refuse, answer (a page refusal) or allow a Dash callback; remember outputs to strip."""
     body = request.get_json(silent=True) or {}
     outputs = _flat_outputs(body)
@@ -125,7 +131,7 @@ def _check_callback(state: SecurityState, role: str):
     return None
 
 
-def _authorise(state: SecurityState, path: str):
+def _authorise(state: SecurityState, path: str) -> WerkzeugResponse | None:
     role = g.user.role
     if path == DASH_UPDATE and request.method == "POST":
         return _check_callback(state, role)
@@ -146,7 +152,7 @@ def _authorise(state: SecurityState, path: str):
     return None
 
 
-def _login_needed(path: str):
+def _login_needed(path: str) -> WerkzeugResponse:
     from flask import redirect
     from werkzeug.urls import quote
 
@@ -155,7 +161,7 @@ def _login_needed(path: str):
     return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&')}")
 
 
-def _identify(state: SecurityState, path: str):
+def _identify(state: SecurityState, path: str) -> Response | None:
     """Set ``g.user``; answer 401 for a wrong token."""
     g.via_token = False
     token = bearer_token() if path.startswith("/api") else None
@@ -170,10 +176,10 @@ def _identify(state: SecurityState, path: str):
     return None
 
 
-def make_before_request(state: SecurityState, csrf: CSRFProtect | None):
+def make_before_request(state: SecurityState, csrf: CSRFProtect | None) -> Callable[[], WerkzeugResponse | None]:
     """The ``before_request`` hook (returns a response to refuse, ``None`` to go on)."""
 
-    def before_request():
+    def before_request() -> WerkzeugResponse | None:
         path = request.path
         g.audit, g.strip = [], set()
         if not _host_allowed(state):
@@ -220,7 +226,7 @@ def _csrf(csrf: CSRFProtect | None, path: str) -> None:
         csrf.protect()  # raises CSRFError, answered by the error handler
 
 
-def _too_large(path: str, limit_mb: float):
+def _too_large(path: str, limit_mb: float) -> Response:
     message = (
         f"The upload is larger than the {limit_mb:g} MB limit. Add bigger files with "
         "`hotspots ingest FILE` on the server, or split the file."
@@ -232,5 +238,6 @@ def _too_large(path: str, limit_mb: float):
     return _error(path, 413, message)
 
 
-def csrf_error(exc: CSRFError):
+def csrf_error(exc: CSRFError) -> Response:
+    """The answer to a request refused by the CSRF check (400, JSON or plain text by route)."""
     return _error(request.path, 400, f"the request was refused: {exc.description} (reload the page)")

@@ -20,6 +20,7 @@ Capabilities and the roles that hold them:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "analyst": frozenset(
@@ -231,14 +232,14 @@ def page_rule(path: str) -> Rule | None:
     return PAGES.get(clean)
 
 
-def output_key(component_id) -> str:
+def output_key(component_id: str | dict[str, Any]) -> str:
     """The policy key of a callback output id (a dict id is keyed by its ``type``)."""
     if isinstance(component_id, dict):
         return str(component_id.get("type", ""))
     return str(component_id)
 
 
-def output_rule(component_id) -> Rule:
+def output_rule(component_id: str | dict[str, Any]) -> Rule:
     """The rule of a callback output (unlisted -> :data:`DEFAULT_CAPABILITY`)."""
     return CALLBACK_OUTPUTS.get(output_key(component_id), Rule(DEFAULT_CAPABILITY))
 

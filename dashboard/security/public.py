@@ -9,7 +9,7 @@ address can be inferred from a small number.
 from __future__ import annotations
 
 import pandas as pd
-from flask import current_app, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 
 from dashboard.security.config import Privacy
 from geo.params import flatten_multi, selection_from_mapping
@@ -35,7 +35,7 @@ def suppressed_counts(df: pd.DataFrame, column: str, min_count: int) -> list[dic
     return [{"area": area, "count": int(n) if n >= min_count else None} for area, n in counts.items()]
 
 
-def counts_view():
+def counts_view() -> Response | tuple[Response, int]:
     """``/api/public/counts?by=sector|ward|lsoa`` plus the shared selection parameters."""
     state = current_app.extensions["hotspots_security"]
     params = flatten_multi(request.args.items(multi=True))
@@ -61,7 +61,7 @@ def counts_view():
     return jsonify(by=by, selection=sel.describe(), counts=rows, notice=notice, marking=privacy.marking)
 
 
-def register(server) -> None:
+def register(server: Flask) -> None:
     """Add ``/api/public/counts`` (the policy table lets every role and, when enabled, anonymous visitors in)."""
     if "security_public_counts" not in server.view_functions:
         server.add_url_rule("/api/public/counts", "security_public_counts", counts_view)

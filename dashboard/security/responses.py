@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import g, request
+from flask import Response, g, request
 from flask_wtf.csrf import generate_csrf
 
 from dashboard.security import policy
@@ -55,7 +57,7 @@ def content_security_policy(tile_url: str | None, script_hashes: list[str]) -> s
     )
 
 
-def _strip_outputs(response, strip: set[str]) -> None:
+def _strip_outputs(response: Response, strip: set[str]) -> None:
     try:
         body = json.loads(response.get_data())
     except ValueError:
@@ -74,7 +76,7 @@ def _strip_outputs(response, strip: set[str]) -> None:
     response.headers["X-Hotspots-Withheld"] = ", ".join(sorted(strip))
 
 
-def _row_count(response) -> int | None:
+def _row_count(response: Response) -> int | None:
     if response.direct_passthrough or response.is_streamed:
         return None
     mimetype = response.mimetype or ""
@@ -86,7 +88,7 @@ def _row_count(response) -> int | None:
     return None
 
 
-def _dash_details(response, keys: list[str]) -> tuple[str, int | None]:
+def _dash_details(response: Response, keys: list[str]) -> tuple[str, int | None]:
     """A download's file name and row count from a callback answer."""
     try:
         body = json.loads(response.get_data())
@@ -103,7 +105,7 @@ def _dash_details(response, keys: list[str]) -> tuple[str, int | None]:
     return ", ".join(names), rows
 
 
-def _audit(state: SecurityState, response) -> None:
+def _audit(state: SecurityState, response: Response) -> None:
     entries = getattr(g, "audit", None)
     user = getattr(g, "user", None)
     if not entries or user is None or response.status_code >= 400:
@@ -143,7 +145,7 @@ def _selection_of(body: dict) -> str:
     return ""
 
 
-def _mark_printable(response, marking: str) -> None:
+def _mark_printable(response: Response, marking: str) -> None:
     """Print the protective marking at the top and foot of a briefing or report page."""
     if response.mimetype != "text/html" or response.is_streamed or not marking:
         return
@@ -160,7 +162,7 @@ def _mark_printable(response, marking: str) -> None:
     response.set_data(html)
 
 
-def _conditional(response) -> None:
+def _conditional(response: Response) -> None:
     """ETag, If-None-Match and byte ranges on complete JSON/GeoJSON answers (GDAL reads in ranges)."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return
@@ -171,10 +173,10 @@ def _conditional(response) -> None:
     response.make_conditional(request, accept_ranges=True, complete_length=len(data))
 
 
-def make_after_request(state: SecurityState, csp: dict):
+def make_after_request(state: SecurityState, csp: dict[str, Any]) -> Callable[[Response], Response]:
     """The ``after_request`` hook; ``csp`` holds the policy text once computed (lazily)."""
 
-    def after_request(response):
+    def after_request(response: Response) -> Response:
         strip = getattr(g, "strip", None)
         if strip and request.path == "/_dash-update-component" and response.status_code == 200:
             _strip_outputs(response, strip)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, g, redirect, request, session
 from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from dashboard.security.auth import SecurityState, log_in, login_lock
 from geo import accounts, audit
@@ -21,6 +22,7 @@ ASSET_DIR = __file__.rsplit("/", 1)[0] + "/assets"
 
 
 def state() -> SecurityState:
+    """The security layer's shared state on the current Flask app."""
     return current_app.extensions["hotspots_security"]
 
 
@@ -82,12 +84,14 @@ def _login_form(message: str = "", username: str = "", status: int = 200) -> Res
 
 
 @blueprint.get("/login")
-def login_get():
+def login_get() -> Response:
+    """``GET /login``: the login form."""
     return _login_form()
 
 
 @blueprint.post("/login")
-def login_post():
+def login_post() -> WerkzeugResponse:
+    """``POST /login``: check the password (throttled), start a session and go to ``next``."""
     st = state()
     username = (request.form.get("username") or "").strip()[:64]
     password = request.form.get("password") or ""
@@ -110,7 +114,8 @@ def login_post():
 
 
 @blueprint.get("/logout")
-def logout_get():
+def logout_get() -> WerkzeugResponse:
+    """``GET /logout``: ask to confirm (a form that posts with the CSRF token)."""
     if not session.get("user"):
         return redirect("/login")
     body = (
@@ -124,7 +129,8 @@ def logout_get():
 
 
 @blueprint.post("/logout")
-def logout_post():
+def logout_post() -> WerkzeugResponse:
+    """``POST /logout``: end the session and go to the login page."""
     user = getattr(g, "user", None)
     if user is not None and session.get("user"):
         state().audit("logout", user, route="/logout")
@@ -133,13 +139,15 @@ def logout_post():
 
 
 @blueprint.get("/_security/whoami")
-def whoami():
+def whoami() -> dict[str, str | None]:
+    """``GET /_security/whoami``: the current user name and role (``None`` when not logged in)."""
     user = getattr(g, "user", None)
     return {"user": user.username if user else None, "role": user.role if user else None}
 
 
 @blueprint.get("/_security/csrf.js")
-def csrf_js():
+def csrf_js() -> Response:
+    """``GET /_security/csrf.js``: the script that sends the CSRF token with Dash's requests."""
     with open(f"{ASSET_DIR}/csrf.js", encoding="utf-8") as fh:
         return Response(fh.read(), mimetype="text/javascript")
 
@@ -162,7 +170,8 @@ def _local(at: datetime | None) -> str:
 
 
 @blueprint.get("/admin/audit")
-def audit_page():
+def audit_page() -> Response:
+    """``GET /admin/audit?from=&to=``: the audit log for analysts (default: the last seven days)."""
     st = state()
     try:
         lo = _parse_day(request.args.get("from"), "from") or datetime.now(LONDON) - timedelta(days=7)
