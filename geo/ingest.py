@@ -26,6 +26,7 @@ from typing import IO, Protocol
 import pandas as pd
 
 from geo.areas import attach_areas
+from geo.errors import HotspotsError
 from geo.readers import expand_inputs, iter_batches
 from geo.readers._common import FileFormatError
 from geo.readers.force_csv import check_mapping
@@ -85,7 +86,7 @@ class IngestLimits:
     max_members: int | None = None
 
 
-class IngestError(ValueError):
+class IngestError(HotspotsError, ValueError):
     """An ingest refused as a whole (a limit exceeded); the store is unchanged."""
 
 
