@@ -28,8 +28,8 @@ from dash import dcc, html
 from dashboard import data_access, routes
 from dashboard.components import filters, header
 from dashboard.errors import explain
-from geo.config import District
 from dashboard.security import SecurityConfig, install_security
+from geo.config import District
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PAGES_DIR = PACKAGE_DIR / "pages"

@@ -21,12 +21,19 @@ from __future__ import annotations
 import contextlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from geo.schema import COLUMNS, PRECISION_POINT
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from geo.ingest import IngestReport
+    from geo.store import Store
 
 _STAGING = "ingest_staging"
 _BASE_TABLES = {"incidents", "ingests", "meta"}
@@ -51,7 +58,7 @@ def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
 class DuckDBWriter:
     """One ingest into a DuckDB store (see the module docstring).  Use through ``Store.writer()``."""
 
-    def __init__(self, store) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.zone_cols = [z.column for z in store.district.zones]
         self.con = None
@@ -152,7 +159,7 @@ class DuckDBWriter:
             "ANTI JOIN incidents i ON i.incident_id = s.incident_id"
         )
 
-    def finish(self, report) -> None:
+    def finish(self, report: IngestReport) -> None:
         """Insert the new incidents, log the ingest, commit (one transaction)."""
         con, new = self.con, self.ingest_id
         if not self._in_transaction:
@@ -194,7 +201,9 @@ class DuckDBWriter:
             self.con.execute(f"DROP TABLE IF EXISTS {_STAGING}")
             self.con.execute("CHECKPOINT")
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is not None:
             self.abort()
         empty_after_failure = exc_type is not None and self._was_empty

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo.config import District
 from geo.schema import PRECISION_POINT
 
 #: A full UK postcode once normalised: outward code (2-4 characters) and inward code (digit + 2 letters).
@@ -46,7 +47,7 @@ def _table(path: str) -> dict[str, tuple[float, float]]:
     return dict(zip(keys, zip(df["Eastings"].astype(float), df["Northings"].astype(float), strict=True), strict=True))
 
 
-def postcode_table(district) -> dict[str, tuple[float, float]]:
+def postcode_table(district: District) -> dict[str, tuple[float, float]]:
     """The district's postcode centroids, normalised postcode -> (easting, northing)."""
     path = district.data_path("postcodes") or Path(district.folder) / "postcodes.csv"
     if not Path(path).exists():
@@ -63,7 +64,7 @@ def resolve(postcode: str, table: dict[str, tuple[float, float]]) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def geocode(postcodes: pd.Series, district) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def geocode(postcodes: pd.Series, district: District) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Centroids of ``postcodes``: (easting, northing, found) arrays, NaN where unknown.
 
     Parameters
