@@ -27,8 +27,7 @@ import pandas as pd
 
 from geo.areas import attach_areas
 from geo.errors import HotspotsError
-from geo.readers import expand_inputs, iter_batches
-from geo.readers._common import FileFormatError
+from geo.readers import FileFormatError, expand_inputs, iter_batches
 from geo.readers.force_csv import check_mapping
 from geo.validate import REJECT_COLUMNS, YEAR_RANGE, RepeatCounter, validate_batch
 
