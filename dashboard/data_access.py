@@ -20,7 +20,7 @@ from geo.config import District
 from render.geojson import district_layers
 from service import cache
 from service.data import ingest as service_ingest
-from service.data import run_summary
+from service.data import run_summary, upload_limits
 from service.source import Source
 
 OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
@@ -91,7 +91,7 @@ def latest_dated(cfg: AppSettings | None = None) -> pd.Timestamp | None:
 
 def ingest(paths: list[str | Path], cfg: AppSettings | None = None) -> Any:  # noqa: ANN401 - IngestReport
     """Ingest files with a short read-write connection; returns the store's IngestReport."""
-    return service_ingest(source(cfg), paths)
+    return service_ingest(source(cfg), paths, limits=upload_limits())
 
 
 def static_layers(district_folder: str) -> dict[str, dict[str, Any]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from geo.ingest import IngestLimits
 from service import cache
 from service.source import Source
 
@@ -49,11 +51,34 @@ def run_summary(source: Source) -> StoreSummary:
     return StoreSummary(source.open_store().summary())
 
 
-def ingest(source: Source, paths: list[str | Path]) -> Any:  # noqa: ANN401 - geo.store's IngestReport
-    """Ingest files with a short read-write connection; returns the store's ``IngestReport``."""
+def upload_limits() -> IngestLimits:
+    """Server-side bounds on one upload through the dashboard (the browser's limit is not trusted).
+
+    ``HOTSPOTS_UPLOAD_MAX_ROWS`` (default 2,000,000 rows read), ``HOTSPOTS_UPLOAD_MAX_BYTES``
+    (default 1 GB of uncompressed input, so a small zip cannot expand without bound) and
+    ``HOTSPOTS_UPLOAD_MAX_MEMBERS`` (default 200 files in one zip).  The request size itself is
+    bounded by the security layer (``MAX_CONTENT_LENGTH``).
+    """
+
+    def _env(name: str, default: int) -> int:
+        raw = os.environ.get(name, "")
+        return int(raw) if raw.strip().isdigit() else default
+
+    return IngestLimits(
+        max_rows=_env("HOTSPOTS_UPLOAD_MAX_ROWS", 2_000_000),
+        max_bytes=_env("HOTSPOTS_UPLOAD_MAX_BYTES", 1 << 30),
+        max_members=_env("HOTSPOTS_UPLOAD_MAX_MEMBERS", 200),
+    )
+
+
+def ingest(source: Source, paths: list[str | Path], limits: IngestLimits | None = None) -> Any:  # noqa: ANN401
+    """Ingest files with a short read-write connection; returns the store's ``IngestReport``.
+
+    ``limits`` default: none beyond the command line's (the dashboard passes :func:`upload_limits`).
+    """
     store = source.open_store(read_only=False)
     try:
-        return store.ingest([str(p) for p in paths])
+        return store.ingest([str(p) for p in paths], limits=limits)
     finally:
         close = getattr(store, "close", None)
         if close:
