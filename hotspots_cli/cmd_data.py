@@ -89,7 +89,7 @@ def _ingest(args: argparse.Namespace) -> int:
 def _info(args: argparse.Namespace) -> int:
     store = open_store(args)
     s = store.summary()
-    print(f"store    {store.path}")
+    print(f"store    {store.location}")
     print(f"total    {s['total']:,} incidents ({s['synthetic']:,} synthetic)")
     if s["date_from"] is not None:
         print(f"dates    {s['date_from']:%d/%m/%Y} to {s['date_to']:%d/%m/%Y}")
@@ -109,10 +109,10 @@ def _info(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from geo.config import DEFAULT_DISTRICT, load_district
     from geo.demo_store import build_demo_store
-    from geo.store import default_store_path
+    from geo.store import default_store_location
 
     district = load_district(args.district or DEFAULT_DISTRICT)
-    path = args.store or default_store_path()
+    path = args.store or default_store_location()
     for report in build_demo_store(path, district, progress=sys.stderr.isatty()):
         print(f"{', '.join(report.files)[:70]}: {report.summary_line()}")
     print(f"demo store ready at {path}")

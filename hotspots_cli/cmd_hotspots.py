@@ -170,13 +170,24 @@ def _finish_plan(args: argparse.Namespace, run: PlanRun, cols: list[str]) -> int
 
 def _plan_van(args: argparse.Namespace) -> int:
     run = _plan(args, "van", ("k", "radius", "solver", "candidates"))
-    cols = ["rank", "incidents_covered", "cumulative_share", "peak_hours", "peak_days", "street", "easting", "northing"]
+    cols = [
+        "rank",
+        "incidents_covered",
+        "cumulative_share",
+        "reliability",
+        "peak_hours",
+        "peak_days",
+        "street",
+        "easting",
+        "northing",
+    ]
     return _finish_plan(args, run, cols)
 
 
 def _plan_patrol(args: argparse.Namespace) -> int:
     run = _plan(args, "patrol", ("cell", "n", "window", "visit"))
-    return _finish_plan(args, run, ["rank", "count", "share", "best_window", "suggested_visit", "street"])
+    cols = ["rank", "count", "share", "reliability", "best_window", "suggested_visit", "street"]
+    return _finish_plan(args, run, cols)
 
 
 def _evaluate(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from geo.config import District
+from geo.store import is_database_url
 from hotspots_cli.main import CliError
 from hotspots_cli.options import add_store_args
 
@@ -33,7 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=serve)
 
 
-def _ensure_store(path: Path, district: District, build_demo: bool) -> None:
+def _ensure_store(location: str | Path, district: District, build_demo: bool) -> None:
+    if is_database_url(location):  # a database is never built here: `hotspots demo --store URL` does that
+        return
+    path = Path(location)
     if path.exists():
         return
     if not build_demo:
@@ -49,12 +53,21 @@ def _ensure_store(path: Path, district: District, build_demo: bool) -> None:
     ensure_demo_store(path, district)
 
 
+def data_source_location(store: str | Path) -> str:
+    """The store for messages: a file path, or a database URL without its password."""
+    if not is_database_url(str(store)):
+        return str(store)
+    from geo.store_pg import redact
+
+    return redact(str(store))
+
+
 def serve(args: argparse.Namespace) -> int:
     """Serve the dashboard under gunicorn; returns the exit code."""
     from gunicorn.app.base import BaseApplication
 
     from geo.config import DEFAULT_DISTRICT, load_district
-    from geo.store import default_store_path
+    from geo.store import default_store_location
 
     if args.workers < 1:
         raise CliError("--workers must be at least 1")
@@ -62,7 +75,8 @@ def serve(args: argparse.Namespace) -> int:
         raise CliError("--port must be between 1 and 65535")
     district_folder = Path(args.district) if args.district else DEFAULT_DISTRICT
     district = load_district(district_folder)
-    store = Path(args.store) if args.store else Path(default_store_path())
+    raw = args.store or default_store_location()
+    store: str | Path = str(raw) if is_database_url(str(raw)) else Path(raw)
     _ensure_store(store, district, not args.no_demo)
     if args.tile_url:
         os.environ["HOTSPOTS_TILE_URL"] = args.tile_url
@@ -92,9 +106,10 @@ def serve(args: argparse.Namespace) -> int:
                     logging.exception("hotspots serve: could not read the store")
             return app.server
 
+    where = data_source_location(store)
     print(
         f"hotspots serve: {district.name} dashboard on http://{args.host}:{args.port}/ "
-        f"(store {store}, {args.workers} workers; Ctrl+C stops)",
+        f"(store {where}, {args.workers} workers; Ctrl+C stops)",
         flush=True,
     )
     _App().run()

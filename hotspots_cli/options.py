@@ -20,7 +20,9 @@ from service.source import Source
 
 def add_store_args(parser: argparse.ArgumentParser) -> None:
     """``--store`` and ``--district``."""
-    parser.add_argument("--store", help="DuckDB store file (default: $HOTSPOTS_STORE or var/hotspots.duckdb)")
+    parser.add_argument(
+        "--store", help="DuckDB store file or postgresql:// URL (default: $HOTSPOTS_STORE or var/hotspots.duckdb)"
+    )
     parser.add_argument("--district", help="district folder (default: the bundled data/winchester)")
 
 

@@ -30,7 +30,7 @@ _lock = threading.Lock()
 _results: OrderedDict[Hashable, Any] = OrderedDict()
 #: One lock per result being computed, so two callbacks asking for it at once compute it once.
 _pending: dict[Hashable, threading.Lock] = {}
-_versions: dict[str, tuple[float, int, tuple | None]] = {}
+_versions: dict[str, tuple[float, str, tuple | None]] = {}
 
 
 def file_stamp(path: str) -> tuple | None:
@@ -50,15 +50,19 @@ def file_stamp(path: str) -> tuple | None:
     return tuple(out)
 
 
-def remembered_version(key: str, read: Callable[[], int]) -> int:
-    """The store's version, re-read with ``read()`` only when the memo is stale."""
+def remembered_version(key: str, read: Callable[[], str]) -> str:
+    """The store's state key (``store.state_key``), re-read with ``read()`` only when the memo is stale.
+
+    Keyed on the state key, not the ingest count alone: a store replaced by another with as many
+    ingests gets a new key, so no result of the old store is served.
+    """
     now = time.monotonic()
     stamp = file_stamp(key)
     with _lock:
         hit = _versions.get(key)
     if hit and (now - hit[0] < VERSION_TTL_S or (stamp is not None and stamp == hit[2] and now - hit[0] < STAMP_TTL_S)):
         return hit[1]
-    version = int(read())
+    version = str(read())
     with _lock:
         _versions[key] = (now, version, stamp)
     return version

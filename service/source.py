@@ -12,7 +12,7 @@ from pathlib import Path
 
 from geo.config import DEFAULT_DISTRICT, District, load_district
 from geo.selection import Selection, SelectionResult
-from geo.store import Store, default_store_path
+from geo.store import Store, default_store_location, is_database_url
 from service import cache
 
 
@@ -34,8 +34,8 @@ class Source:
     @classmethod
     def build(cls, store: str | Path | None = None, district: str | Path | District | None = None) -> Source:
         """A source from optional paths: defaults ``$HOTSPOTS_STORE`` / ``var/hotspots.duckdb`` and Winchester."""
-        raw = str(store) if store else str(default_store_path())
-        store_key = raw if "://" in raw else str(Path(raw).resolve())
+        raw = str(store) if store else str(default_store_location())
+        store_key = raw if is_database_url(raw) else str(Path(raw).resolve())
         folder = district.folder if isinstance(district, District) else (district or DEFAULT_DISTRICT)
         return cls(store=store_key, district_folder=str(Path(folder).resolve()))
 
@@ -52,9 +52,9 @@ class Source:
         """Open the store (short-lived connections: nothing to close)."""
         return Store.open(self.store, district=self.district(), read_only=read_only)
 
-    def version(self) -> int:
-        """The store's version (changes after every ingest), memoised briefly."""
-        return cache.remembered_version(self.store, lambda: self.open_store().version)
+    def version(self) -> str:
+        """The store's state key, memoised briefly: changes after every ingest, and when the store is replaced."""
+        return cache.remembered_version(self.store, lambda: self.open_store().state_key)
 
     def query(self, selection: Selection) -> SelectionResult:
         """The incidents of a selection (cached per store version and selection; do not mutate)."""

@@ -5,7 +5,11 @@ Everything is built from the repository's data/ folder, never from ../shared.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import uuid
 from pathlib import Path
+from urllib.parse import quote
 
 import pandas as pd
 import pytest
@@ -17,6 +21,7 @@ from geo.store import Store
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "winchester"
 POLICE_UK = DATA / "police-uk"
+PG_SCRIPT = ROOT / "scripts" / "pg_test_cluster.sh"
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +56,42 @@ def demo_store(tmp_path_factory, district) -> Store:
 def demo_incidents(demo_store) -> pd.DataFrame:
     """Every incident of the demo store (canonical columns)."""
     return demo_store.all()
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory) -> str:
+    """A PostgreSQL database with PostGIS for the tests (started here when none is given)."""
+    given = os.environ.get("HOTSPOTS_TEST_PG")
+    if given:
+        yield given
+        return
+    state = tmp_path_factory.mktemp("pg") / "cluster.state"
+    run = subprocess.run([str(PG_SCRIPT), "start", str(state)], capture_output=True, text=True)
+    if run.returncode != 0:
+        pytest.fail(f"could not start the test PostgreSQL cluster:\n{run.stderr.strip()}", pytrace=False)
+    url = run.stdout.strip().rsplit("=", 1)[-1]
+    try:
+        yield url
+    finally:
+        subprocess.run([str(PG_SCRIPT), "stop", str(state)], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def pg_schemas(pg_url):
+    """Creates a fresh schema per call; drops them all at the end of the session."""
+    import psycopg  # only tests that use PostgreSQL need the driver
+
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            con.execute(f"CREATE SCHEMA {name}")
+        made.append(name)
+        sep = "&" if "?" in pg_url else "?"
+        return f"{pg_url}{sep}options={quote(f'-csearch_path={name},public')}"
+
+    yield make
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        for name in made:
+            con.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")

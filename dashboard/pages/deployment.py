@@ -25,6 +25,7 @@ from dashboard.errors import explain
 from geo.bounds import padded_bounds
 from geo.briefing import LONDON, plan_summary, table_rows
 from render.plan import map_layers, plan_csv, plan_geojson
+from service.deployments import record_from_plan
 from service.errors import HotspotsError, OptionsError
 from service.limits import LIMITS
 from service.plan import PLAN_PARAMS, PlanOptions, PlanRun, run_plan
@@ -167,7 +168,27 @@ def layout(**query: str) -> html.Div:
                 delay_show=300,
                 type="circle",
             ),
+            _record_controls(),
         ]
+    )
+
+
+def _record_controls() -> html.Div:
+    """Record the plan shown as a deployment, to assess it later."""
+    return html.Div(
+        [
+            _field(
+                "Who",
+                dcc.Input(id="dep-record-who", type="text", value="", maxLength=80, className="form-control"),
+                "dep-record-who",
+                "Who carries out the plan (officer or team)",
+            ),
+            html.Button(
+                "Record this plan", id="dep-record", n_clicks=0, type="button", className="btn btn-primary btn-sm"
+            ),
+            html.Div(id="dep-record-msg", role="status", className="small", **{"aria-live": "polite"}),
+        ],
+        className="page-card mt-2 dep-record",
     )
 
 
@@ -339,7 +360,33 @@ def _register_links(app: dash.Dash) -> None:
         return dcc.send_string(plan_csv(run.result), f"{stem}.csv", type="text/csv")
 
 
+def _register_record(app: dash.Dash) -> None:
+    """Record the plan of the URL (selection and plan options) in the deployment log."""
+
+    @app.callback(
+        Output("dep-record-msg", "children"),
+        Input("dep-record", "n_clicks"),
+        State(URL, "search"),
+        State("dep-record-who", "value"),
+        prevent_initial_call=True,
+    )
+    def record(n_clicks: int | None, search: str | None, who: str | None) -> Component | str:
+        if not n_clicks:
+            return dash.no_update
+        params = state.parse_search(search)
+        keep = {k: v for k, v in params.items() if k in state.SHARED_PARAMS or k in PLAN_PARAMS}
+        try:
+            recorded = record_from_plan(data_access.source(), keep, (who or "").strip(), "")
+        except HotspotsError as exc:
+            return html.Span(str(exc), className="text-danger")
+        except Exception as exc:
+            return explain(exc, "The plan could not be recorded")
+        href = app.get_relative_path(f"/assess?deployment={recorded.id}")
+        return dcc.Link(f"Recorded deployment {recorded.id}: see its assessment", href=href, id="dep-record-link")
+
+
 def register_callbacks(app: dash.Dash) -> None:
-    """The Deployment page's callbacks: controls, plan, URL, briefing link and downloads."""
+    """The Deployment page's callbacks: controls, plan, URL, briefing link, downloads and recording."""
     _register_plan(app)
     _register_links(app)
+    _register_record(app)

@@ -22,6 +22,7 @@ from dashboard.errors import explain
 from geo.config import Targets
 from geo.targets import fy_label
 from render.palette import SECTOR_COLOURS
+from service.assess import quarterly_report
 from service.errors import HotspotsError
 from service.report import run_report
 from service.targets import TargetsOptions, run_targets
@@ -106,6 +107,13 @@ def _targets_section(quarters: list[dict], quarter: str) -> html.Section:
                             ),
                         ],
                         className="d-flex align-items-center me-3",
+                    ),
+                    html.Button(
+                        "Download quarterly report (PDF)",
+                        id="tg-download-pdf",
+                        n_clicks=0,
+                        type="button",
+                        className="btn btn-primary btn-sm",
                     ),
                     html.Button(
                         "Download quarterly report (HTML)",
@@ -276,10 +284,16 @@ def _register_targets(app: dash.Dash) -> None:
     @app.callback(
         Output("tg-download", "data"),
         Input("tg-download-btn", "n_clicks"),
+        Input("tg-download-pdf", "n_clicks"),
         State("tg-quarter", "value"),
         prevent_initial_call=True,
     )
-    def download(n_clicks: int | None, quarter: str | None) -> dict:
+    def download(n_clicks: int | None, pdf_clicks: int | None, quarter: str | None) -> dict:
+        if dash.ctx.triggered_id == "tg-download-pdf":
+            if not pdf_clicks:
+                return dash.no_update
+            rep = quarterly_report(data_access.source(), quarter or None)
+            return dcc.send_bytes(rep.pdf, rep.filename + ".pdf", type="application/pdf")
         if not n_clicks:
             return dash.no_update
         report = run_report(data_access.source(), TargetsOptions(quarter=quarter or None))

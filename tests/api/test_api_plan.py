@@ -72,13 +72,24 @@ def test_empty_selection_is_an_empty_collection(client):
         ("k=abc", "must be a number"),
         ("mode=boat", "mode"),
         ("sites=3", "unknown parameter"),
-        ("crime=Robbery&from=2007-06-01&to=2007-06-30&k=20", "candidate site"),  # more sites than places
     ],
 )
 def test_bad_parameters_are_json_400(client, query, words):
     resp = client.get(f"/api/plan?{query}")
     assert resp.status_code == 400 and resp.is_json
     assert words in resp.get_json()["error"]
+
+
+def test_more_sites_than_places_is_a_shorter_plan_with_a_note(client, demo_incidents, district):
+    """K=20 over a month of robbery: the planner never invents a site, it says how many it found."""
+    gj = _collection(client.get("/api/plan?crime=Robbery&from=2007-06-01&to=2007-06-30&k=20"))
+    sel = selection_from_mapping({"crime": "Robbery", "from": "2007-06-01", "to": "2007-06-30"})
+    expected = plan_van_sites(filter_frame(demo_incidents, sel), 20, 100.0, district=district)
+    found = len(expected.table)
+    assert 0 < found < 20
+    assert len(gj["features"]) == found
+    assert f"{found} van sites suggested, not 20" in " ".join(gj["properties"]["notes"])
+    assert [f["properties"]["too_few"] for f in gj["features"]] == expected.table["too_few"].tolist()
 
 
 def test_briefing_route(client):

@@ -37,8 +37,13 @@ def test_plan_van_and_patrol(store, tmp_path, capsys):
     van = tmp_path / "van.csv"
     assert main(["plan", "van", *store, *YEAR, "--k", "5", "--radius", "100", "--out", str(van)]) == 0
     table = pd.read_csv(van)
-    assert len(table) == 5 and table["street"].str.startswith("On or near").all()
-    assert "already_covered_by_cctv=" in capsys.readouterr().out
+    assert len(table) == 5
+    # bare street names ("Jewry Street"), never the data.police.uk prefix nor a generic place
+    assert not table["street"].str.contains("On or near|Parking Area", regex=True).any()
+    assert (table["street"].str.len() > 0).all()
+    text = capsys.readouterr().out
+    header = next(line for line in text.splitlines() if "incidents_covered" in line)
+    assert "already_covered_by_cctv=" in text and "reliability" in header
     patrol = tmp_path / "patrol.geojson"
     assert main(["plan", "patrol", *store, *YEAR, "--cell", "150", "--n", "8", "--out", str(patrol)]) == 0
     assert len(gpd.read_file(patrol)) == 8

@@ -79,3 +79,42 @@ def test_serve_without_a_store_and_no_demo_is_a_clear_error(tmp_path):
     )
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "none.duckdb" in res.stderr
+
+
+def test_serve_on_a_postgresql_store_from_the_environment(pg_schemas, district, tmp_path):
+    """``HOTSPOTS_STORE=postgresql://...``: no demo file is built, the API answers from the database."""
+    from geo.store import Store
+    from tests.conftest import POLICE_UK
+
+    url = pg_schemas()
+    june = POLICE_UK / "2017-06-hampshire-street-winchester.csv"
+    Store.open(url, district=district, read_only=False).ingest([june])
+    expected = len(Store.open(url, district=district).all())
+    port = _free_port()
+    env = {**os.environ, "HOTSPOTS_STORE": url}
+    proc = subprocess.Popen(
+        [str(HOTSPOTS), "serve", "--port", str(port), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, body = _get(f"http://127.0.0.1:{port}/api/incidents")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "server did not answer within 60 s"
+                time.sleep(0.3)
+        assert status == 200, body[:300]
+        assert len(json.loads(body)["features"]) == expected
+        assert not (tmp_path / "var").exists()  # no demo store file built for a URL
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out = proc.communicate(timeout=20)[0]
+    assert "postgresql://" in out and "building the demo store" not in out
