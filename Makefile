@@ -26,9 +26,13 @@ run: $(STAMP) $(STORE)
 	HOTSPOTS_ALLOWED_HOSTS="$(HOST),$$HOTSPOTS_ALLOWED_HOSTS" \
 		$(VENV)/bin/hotspots serve --store $(STORE) --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
+# Debian packages the tests need: Chromium for the browser tests, Pango for WeasyPrint's PDF report,
+# poppler (pdfinfo, pdftoppm) to count and look at its pages.
 browser-deps:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v pdfinfo >/dev/null && \
+		ldconfig -p | grep -q libpangoft2 || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver \
+			poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null)
 
 test: $(STAMP) browser-deps
 	$(VENV)/bin/ruff check .
