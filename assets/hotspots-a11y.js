@@ -13,7 +13,8 @@
    4. Scrollable regions (tables, notes) must be reachable to scroll by keyboard: tabindex 0, a region role and
       a name (the table's caption or the section's heading).  A table that does not scroll is a tab stop too, so
       a keyboard user lands on every table.
-   5. The file input inside dcc.Upload gets a name; an AG Grid cell opens its row (as a click does) on Enter. */
+   5. Leaflet's clickable shapes leave the tab order (the map is one stop).
+   6. The file input inside dcc.Upload gets a name; an AG Grid cell opens its row (as a click does) on Enter. */
 (function () {
     let uid = 0;
     const idOf = (e) => e.id || (e.id = "hs-a11y-" + (++uid));
@@ -103,6 +104,15 @@
         });
     }
 
+    // Leaflet's clickable SVG shapes (incident squares, hotspot and sector polygons) are each a tab stop in
+    // Chromium: hundreds of stops inside the map before the next control.  The map itself stays the stop
+    // (arrows pan, +/- zoom) and the ranked table opens each hotspot's details.
+    function mapShapes(root) {
+        root.querySelectorAll(".leaflet-overlay-pane path.leaflet-interactive").forEach(function (p) {
+            if (p.getAttribute("tabindex") !== "-1") { p.setAttribute("tabindex", "-1"); }
+        });
+    }
+
     function misc(root) {
         root.querySelectorAll("input[type=file]:not([aria-label])").forEach(function (i) {
             i.setAttribute("aria-label", "Choose a file to upload");
@@ -125,6 +135,7 @@
             optionLists(document);
             datePickers(document);
             scrollRegions(document);
+            mapShapes(document);
             misc(document);
         } finally {
             busy = false;
