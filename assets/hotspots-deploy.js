@@ -19,7 +19,7 @@ window.hotspots = Object.assign({}, window.hotspots, {
                 className: "dep-rank " + (van ? "dep-site" : "dep-cell-label"),
                 iconSize: van ? L.point(26, 26) : L.point(28, 22)
             });
-            return L.marker(latlng, {icon: icon, alt: (van ? "Van site " : "Patrol cell ") + p.rank, riseOnHover: true,
+            return L.marker(latlng, {icon: icon, alt: (van ? "Van site " : "Patrol cell ") + p.rank, riseOnHover: true, keyboard: false,
                                      zIndexOffset: 1000 - p.rank});
         }
     }

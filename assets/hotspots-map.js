@@ -65,9 +65,11 @@ window.hotspots.map.rankLabel = function (feature, latlng) {
     const icon = L.divIcon({
         html: "<span>" + rank + "</span>",
         className: "hs-rank",
-        iconSize: L.point(21, 20)
+        iconSize: L.point(24, 24)
     });
-    return L.marker(latlng, {icon: icon, title: "Hotspot " + rank + ": click for details",
+    // Not a tab stop: close hotspots' labels overlap (too small a target, WCAG 2.5.8), and the ranked table
+    // below the map opens the same details from the keyboard (Enter on a row).
+    return L.marker(latlng, {icon: icon, title: "Hotspot " + rank + ": click for details", keyboard: false,
                              alt: "Hotspot " + rank, zIndexOffset: 1000000 - 1000 * rank});
 };
 
@@ -95,6 +97,21 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
             let rank = click && click.properties ? click.properties.rank : null;
             if (trig === "map-table" && cell && cell.rowId !== undefined) { rank = parseInt(cell.rowId, 10); }
             return (rank === null || rank === undefined) ? null : {rank: rank};
+        },
+        // The map's centre and zoom into the URL's lat, lon and zoom (5 decimals: about a metre), other
+        // parameters kept; no update when they are already there.
+        viewToUrl: function (center, zoom, search) {
+            const nu = window.dash_clientside.no_update;
+            if (!center || zoom === null || zoom === undefined) { return nu; }
+            const lat = Array.isArray(center) ? center[0] : center.lat;
+            const lon = Array.isArray(center) ? center[1] : (center.lng !== undefined ? center.lng : center.lon);
+            if (typeof lat !== "number" || typeof lon !== "number") { return nu; }
+            const params = new URLSearchParams(search || "");
+            params.set("lat", lat.toFixed(5));
+            params.set("lon", lon.toFixed(5));
+            params.set("zoom", String(Math.round(zoom * 100) / 100));
+            const out = "?" + params.toString();
+            return out === (search || "") ? nu : out;
         },
         // Ask the server for the density surface only while its overlay is switched on.
         densityRequest: function (selection, method, overlays, name) {

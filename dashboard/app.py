@@ -18,6 +18,7 @@ its ``run_*`` function with ``data_access.source()`` and render the result.  Fla
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from pathlib import Path
@@ -36,6 +37,27 @@ PAGES_DIR = PACKAGE_DIR / "pages"
 ASSETS_DIR = PACKAGE_DIR.parent / "assets"
 
 log = logging.getLogger(__name__)
+
+#: Pages that do not use the shared filters: the panel is hidden there (the page says where its options are).
+NO_FILTER_PAGES = ("/data", "/assess")
+#: Dash's page template with the document language set (screen readers pick the voice from it; WCAG 3.1.1).
+INDEX_STRING = """<!DOCTYPE html>
+<html lang="en-GB">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
 
 
 def _shell() -> html.Div:
@@ -69,6 +91,7 @@ def _shell() -> html.Div:
                                 id="filters-details",
                             ),
                             className="col-12 col-lg-4 col-xl-3 sidebar",
+                            id="filters-aside",
                             **{"aria-label": "Filters"},
                         ),
                         html.Main(dash.page_container, className="col-12 col-lg-8 col-xl-9", id="main"),
@@ -78,6 +101,20 @@ def _shell() -> html.Div:
                 className="container-fluid",
             ),
         ]
+    )
+
+
+def _register_filter_visibility(app: dash.Dash) -> None:
+    """Hide the filters panel on the pages that do not use it, and give the page the full width there."""
+    paths = json.dumps([app.get_relative_path(p).rstrip("/") for p in NO_FILTER_PAGES])
+    app.clientside_callback(
+        "function(pathname) {"
+        ' const here = (pathname || "/").replace(/\\/+$/, "");'
+        f" const hide = {paths}.indexOf(here) >= 0;"
+        ' return [hide ? {display: "none"} : {}, hide ? "col-12" : "col-12 col-lg-8 col-xl-9"]; }',
+        dash.Output("filters-aside", "style"),
+        dash.Output("main", "className"),
+        dash.Input(filters.URL, "pathname"),
     )
 
 
@@ -123,6 +160,7 @@ def create_app(
     )
     app.server.config["HOTSPOTS"] = cfg
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
+    app.index_string = INDEX_STRING
     app.layout = _shell
     filters.register(app)
     # On a narrow screen (tablet, phone) start with the filters folded so the page content shows first.
@@ -131,6 +169,7 @@ def create_app(
         dash.Output("filters-details", "open"),
         dash.Input("filters-details", "id"),
     )
+    _register_filter_visibility(app)
     header.register(app)
     # Pages register their callbacks on this app (dash.callback would bind them to the first app only).
     for page in dash.page_registry.values():

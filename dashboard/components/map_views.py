@@ -14,13 +14,16 @@ from dashboard.components.hotspot_panel import short_method
 from dashboard.components.hotspot_table import table_rows
 from dashboard.components.map_overlays import EMPTY_GEOJSON
 from dashboard.errors import explain
+from geo.config import District
 from geo.hotspots import DEFAULT_METHOD
 from geo.selection import Selection
 from render.geobuf import geojson_to_geobuf_b64, points_to_geobuf_b64
 from render.geojson import grid_geojson, hotspot_labels_geojson, hotspots_geojson
 from service.backtest import map_backtest
+from service.errors import HotspotsError
 from service.hotspots import HotspotsOptions, HotspotsResult, run_hotspot_table, run_hotspots, top_polygons
 from service.incidents import IncidentsOptions, run_incidents
+from service.params import SHARED_PARAMS, selection_of
 
 #: The map view follows the selection only when these change (not on every day or hour tweak).
 DISTRICT_FIT = "district"
@@ -31,6 +34,37 @@ def fit_key(sel: Selection) -> str:
     if not sel.sectors and not (sel.zone and sel.zone_inside):
         return DISTRICT_FIT
     return "|".join(sorted(sel.sectors)) + "#" + (sel.zone if sel.zone and sel.zone_inside else "")
+
+
+def url_view(lat: str | None, lon: str | None, zoom: str | None) -> tuple[list[float], float] | None:
+    """The map centre and zoom of the URL's ``lat``, ``lon`` and ``zoom``, or None when absent or out of range."""
+    try:
+        la, lo, z = float(lat), float(lon), float(zoom)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (-90 <= la <= 90 and -180 <= lo <= 180 and 0 <= z <= 22):
+        return None
+    return [la, lo], z
+
+
+def initial_view(district: District, view: tuple[list[float], float] | None, query: dict) -> tuple[str, dict]:
+    """The ``map-fit`` store's first value and the map's view properties.
+
+    With a view in the URL the map opens there, and the URL's selection counts as fitted so the first
+    incident update keeps that view; without one the map fits the district once it knows its size.
+    """
+    if view:
+        try:
+            fitted = fit_key(selection_of({k: v for k, v in query.items() if k in SHARED_PARAMS}))
+        except HotspotsError:
+            fitted = DISTRICT_FIT
+        return fitted, {"center": view[0], "zoom": view[1]}
+    bounds = data_access.district_bounds(data_access.settings().district_folder)
+    return DISTRICT_FIT, {
+        "center": list(district.centre),
+        "zoom": district.zoom,
+        "viewport": {"bounds": bounds, "transition": "fitBounds"},
+    }
 
 
 def hotspot_options(selection: dict | None, method: str | None) -> HotspotsOptions:

@@ -20,9 +20,8 @@ def _status_chip(status: str) -> html.Span:
     colour = STATUS_COLOURS.get(status)
     if not colour:
         return status
-    return html.Span(
-        status, className="status-chip", style={"background": colour, "padding": "0 6px", "borderRadius": "3px"}
-    )
+    style = {"background": colour, "color": "#000000", "padding": "0 6px", "borderRadius": "3px"}
+    return html.Span(status, className="status-chip", style=style)
 
 
 def _row(row: dict, reds: list[str], years: list[str], projected: bool) -> list:

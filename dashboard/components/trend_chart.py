@@ -39,6 +39,27 @@ def _gaps(dates: pd.Series, covered: pd.Series) -> list[tuple[pd.Timestamp, pd.T
     return out
 
 
+_DAY_MS = 86_400_000
+
+
+def time_ticks(dates: pd.Series, target: int = 10) -> dict:
+    """X-axis tick settings that label each tick once: weeks (dd/mm/yyyy) for a short span, else months or years.
+
+    Plotly's automatic spacing can put several ticks inside one month, and a month format then repeats
+    the same label ("01/2008 01/2008 ..."); a fixed ``dtick`` of whole weeks or months avoids that.
+    """
+    if len(dates) == 0:
+        return {"tickformat": "%m/%Y"}
+    first, last = pd.Timestamp(dates.min()), pd.Timestamp(dates.max())
+    span_days = max((last - first).days, 1)
+    if span_days <= 7 * 16:
+        weeks = max(1, -(-span_days // (7 * target)))
+        return {"tickformat": "%d/%m/%Y", "dtick": weeks * 7 * _DAY_MS, "tick0": first.strftime("%Y-%m-%d")}
+    months = span_days / 30.44
+    step = next((m for m in (1, 2, 3, 6, 12, 24, 60) if months / m <= target), 120)
+    return {"tickformat": "%m/%Y" if step < 12 else "%Y", "dtick": f"M{step}", "tick0": "2000-01-01"}
+
+
 def trend_figure(t: TrendFlags, colours: dict[str, str]) -> tuple[go.Figure, list[str]]:
     """Lines per group (the largest ``MAX_LINES``), flag markers, and notes on what was left out."""
     series = t.report.series
@@ -104,7 +125,7 @@ def trend_figure(t: TrendFlags, colours: dict[str, str]) -> tuple[go.Figure, lis
         paper_bgcolor="#ffffff",
         hovermode="closest",
     )
-    fig.update_xaxes(type="date", tickformat="%m/%Y", rangebreaks=breaks, showgrid=True, gridcolor="#eeeeee")
+    fig.update_xaxes(type="date", rangebreaks=breaks, showgrid=True, gridcolor="#eeeeee", **time_ticks(dates))
     fig.update_yaxes(title_text=f"Incidents per {t.report.freq}", rangemode="tozero", gridcolor="#eeeeee")
     return fig, notes
 

@@ -1,8 +1,10 @@
 """Map page: clustered incidents, ranked hotspots and the district's layers, for the shared selection.
 
-Page parameters in the URL: ``method`` (hotspot method) and ``top`` (5, 10, 20, 50 or ``all``
-hotspots drawn; default 10).  Clicking a hotspot (or its rank label) opens a details panel: crime
-types, peak hours and days of its incidents, and the method's backtested PAI for the selection.
+Page parameters in the URL: ``method`` (hotspot method), ``top`` (5, 10, 20, 50 or ``all``
+hotspots drawn; default 10) and the view, ``lat``, ``lon`` and ``zoom`` (written back by the browser when
+the map moves; a link with them opens the same view instead of fitting the district).
+Clicking a hotspot (or its rank label) opens a details panel: crime types, peak hours and days
+of its incidents, and the method's backtested PAI for the selection.
 The backtest is slow (seconds), so it runs in its own callback, only once the filters have been
 still for a moment (a clientside debounce), and never holds up the incident or hotspot layers.
 """
@@ -26,7 +28,9 @@ from dashboard.components.map_views import (
     hotspot_options,
     hotspots_view,
     incidents_view,
+    initial_view,
     table_view,
+    url_view,
 )
 from dashboard.components.messages import no_incidents
 from dashboard.errors import explain
@@ -87,10 +91,10 @@ def _method_control(method: str, top_value: str) -> html.Div:
     )
 
 
-def _stores() -> list[dcc.Store]:
+def _stores(fitted: str = DISTRICT_FIT) -> list[dcc.Store]:
     """The page's client-side state: fitted view, backtest request and result, selected hotspot."""
     return [
-        dcc.Store(id="map-fit", data=DISTRICT_FIT),
+        dcc.Store(id="map-fit", data=fitted),
         dcc.Store(id="map-bt-request"),
         dcc.Store(id="map-backtest"),
         dcc.Store(id="map-selected"),
@@ -100,8 +104,15 @@ def _stores() -> list[dcc.Store]:
     ]
 
 
-def layout(method: str | None = None, top: str | None = None, **_query: str) -> html.Div:
-    """The map page for the URL's ``method`` and ``top``."""
+def layout(
+    method: str | None = None,
+    top: str | None = None,
+    lat: str | None = None,
+    lon: str | None = None,
+    zoom: str | None = None,
+    **query: str,
+) -> html.Div:
+    """The map page for the URL's ``method``, ``top`` and view (``lat``, ``lon``, ``zoom``)."""
     cfg = data_access.settings()
     district = data_access.district(cfg)
     if method not in METHOD_CHOICES:
@@ -115,9 +126,10 @@ def layout(method: str | None = None, top: str | None = None, **_query: str) -> 
     except Exception as exc:  # a broken layer file must not take the map down
         overlays, layer_error = [], explain(exc, "The district's map layers could not be read")
     method_control = _method_control(method, top_value)
+    fitted, map_view = initial_view(district, url_view(lat, lon, zoom), query)
     return html.Div(
         [
-            *_stores(),
+            *_stores(fitted),
             html.Div(
                 [
                     html.Div(
@@ -150,13 +162,7 @@ def layout(method: str | None = None, top: str | None = None, **_query: str) -> 
                                         dl.ScaleControl(imperial=False, position="bottomright"),
                                     ],
                                     id="map",
-                                    center=list(district.centre),
-                                    zoom=district.zoom,
-                                    # Fit the district once the map knows its size (quarter zoom levels).
-                                    viewport={
-                                        "bounds": data_access.district_bounds(cfg.district_folder),
-                                        "transition": "fitBounds",
-                                    },
+                                    **map_view,
                                     zoomSnap=0.25,
                                     style={"height": "100%", "width": "100%"},
                                     preferCanvas=False,
@@ -361,8 +367,26 @@ def _register_extras(app: dash.Dash) -> None:
         return new if new != (search or "") else dash.no_update
 
 
+def _register_view(app: dash.Dash) -> None:
+    """The map's centre and zoom into the URL on every move (``lat``, ``lon``, ``zoom``).
+
+    Written in the browser, and only when they differ from the URL's: the URL's ``search`` does not
+    re-render the page (the location has ``refresh=False``) and nothing reads the map view back, so
+    there is no callback loop.
+    """
+    app.clientside_callback(
+        ClientsideFunction(namespace="hotspots_map", function_name="viewToUrl"),
+        Output(URL, "search", allow_duplicate=True),
+        Input("map", "center"),
+        Input("map", "zoom"),
+        State(URL, "search"),
+        prevent_initial_call=True,
+    )
+
+
 def register_callbacks(app: dash.Dash) -> None:
     """The map page's callbacks: incidents, hotspots, table, backtest, details, downloads, density, URL."""
     _register_layers(app)
     _register_details(app)
     _register_extras(app)
+    _register_view(app)

@@ -2,9 +2,9 @@
 
 Page controls live in the URL beside the shared filters: ``measure`` (``count``/``aoristic``),
 ``show`` (``all`` or a band key: a zone key such as ``2005``, or ``elsewhere``)
-and ``radius`` (metres).  The crime-type boxes set the shared ``crime`` filter: as in the API and
-the CLI, the crime filter *replaces* the night-time types (violence when none is chosen; see
-:mod:`service.nte_types`).  Numbers come from :mod:`service.nte`.
+and ``radius`` (metres).  The crime types are the shared filter's (one control for them): as in the
+API and the CLI, the crime filter *replaces* the night-time types (violence when none is chosen; see
+:mod:`service.nte_types`), and the page says which apply.  Numbers come from :mod:`service.nte`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from geo.config import District
 from geo.selection import Selection
 from service.errors import HotspotsError
 from service.nte import NteOptions, run_comparison, run_nte
-from service.nte_types import DEFAULT_RADIUS, NTE_TYPE_KEYS, RADII, nte_types, type_keys
+from service.nte_types import DEFAULT_RADIUS, NTE_VIOLENCE, RADII, nte_types
 from service.params import SHARED_PARAMS, selection_of
 
 dash.register_page(
@@ -70,8 +70,8 @@ def _field(label: str, control: Component, html_for: str) -> html.Div:
     )
 
 
-def _controls(measure: str, band_opts: list[dict], show: str, ticked: list[str]) -> html.Div:
-    """The measure, band and crime-type choices."""
+def _controls(measure: str, band_opts: list[dict], show: str, types_text: str) -> html.Div:
+    """The measure and band choices, and which crime types are analysed (set in the filters panel)."""
     return html.Div(
         [
             _field(
@@ -101,17 +101,13 @@ def _controls(measure: str, band_opts: list[dict], show: str, ticked: list[str])
                 ),
                 "nte-show",
             ),
-            _field(
-                "Crime types",
-                dcc.Checklist(
-                    id="nte-types",
-                    options=[{"label": " " + v, "value": k} for k, v in NTE_TYPE_KEYS.items()],
-                    value=ticked,
-                    inline=True,
-                    inputClassName="me-1",
-                    labelClassName="me-3",
-                ),
-                "nte-types",
+            html.Div(
+                [
+                    html.Div("Crime types", className="form-label small fw-semibold mb-1"),
+                    html.Div(types_text, id="nte-types-note", className="small", **{"aria-live": "polite"}),
+                ],
+                className="me-4 mb-2",
+                style={"maxWidth": "34em"},
             ),
         ],
         className="d-flex flex-wrap align-items-start",
@@ -156,7 +152,7 @@ def _lower(radius_v: int) -> html.Div:
 
 
 def layout(measure: str | None = None, show: str | None = None, radius: str | None = None, **query: str) -> html.Div:
-    """The NTE page for the URL's controls; the crime boxes show the URL's crime filter (default violence)."""
+    """The NTE page for the URL's controls; it names the crime types analysed (the filter's, else violence)."""
     district = data_access.district()
     band_opts = _band_options(district)
     if show not in {o["value"] for o in band_opts}:
@@ -166,14 +162,13 @@ def layout(measure: str | None = None, show: str | None = None, radius: str | No
         sel = selection_of({k: v for k, v in query.items() if k in SHARED_PARAMS})
     except HotspotsError:
         sel = Selection()
-    ticked = type_keys(nte_types(sel))
     try:
         radius_v = int(NteOptions.from_params({"radius": radius} if radius else {}).radius)
     except HotspotsError:
         radius_v = int(DEFAULT_RADIUS)
     if radius_v not in RADII:
         radius_v = int(DEFAULT_RADIUS)
-    controls = _controls(measure, band_opts, show, ticked)
+    controls = _controls(measure, band_opts, show, types_note(sel))
     return html.Div(
         [
             html.Section(
@@ -210,6 +205,16 @@ def layout(measure: str | None = None, show: str | None = None, radius: str | No
             _lower(radius_v),
         ]
     )
+
+
+def types_note(sel: Selection) -> str:
+    """Which crime types the page analyses, and that the filters panel's crime types replace the default."""
+    if sel.crime_types:
+        return (
+            f"{', '.join(nte_types(sel))}: the crime types set in the filters panel, which replace the "
+            "night-time types. Clear them there to go back to violence."
+        )
+    return f"{', '.join(NTE_VIOLENCE)} (the night-time default). Crime types set in the filters panel replace these."
 
 
 def nte_options(selection: dict | None, measure: str | None, radius: object) -> NteOptions:
@@ -282,19 +287,6 @@ def register_callbacks(app: dash.Dash) -> None:
         new = state.with_page_param(new, "radius", None if radius in (None, int(DEFAULT_RADIUS)) else str(radius))
         return new if new != (search or "") else dash.no_update
 
-    @app.callback(
-        Output(URL, "search", allow_duplicate=True),
-        Input("nte-types", "value"),
-        State(URL, "search"),
-        prevent_initial_call=True,
-    )
-    def types_to_url(keys: list[str] | None, search: str | None) -> str:
-        # The boxes are a shortcut for the shared crime filter (the one rule: it replaces the
-        # night-time types); the filters panel follows the URL, and every page with it.
-        names = [t for k, t in NTE_TYPE_KEYS.items() if k in (keys or [])]
-        params = state.parse_search(search)
-        if names == list(nte_types(Selection())) and "crime" not in params:
-            return dash.no_update
-        params["crime"] = names
-        new = state.build_search(params)
-        return new if new != (search or "") else dash.no_update
+    @app.callback(Output("nte-types-note", "children"), Input(SELECTION_STORE, "data"))
+    def types_to_note(selection: dict | None) -> str:
+        return types_note(state.selection_from_store(selection))

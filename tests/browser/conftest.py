@@ -78,15 +78,20 @@ def live_server(live_store, demo_store):
     thread.join(timeout=10)
 
 
+#: Console message types a page must not produce: errors, warnings, and debug output left in a library.
+CONSOLE_TYPES = ("error", "warning", "log", "debug", "info", "trace", "assert")
+
+
 @pytest.fixture()
 def console_errors(page):
-    """Console errors and uncaught page errors, tiles excluded; tile requests fail fast."""
+    """Console errors, warnings and debug output, and uncaught page errors; the offline tile host excluded."""
     errors: list[str] = []
     page.route(f"**/{TILE_HOST}/**", lambda route: route.abort())
 
     def on_console(msg):
-        if msg.type == "error" and TILE_HOST not in (msg.location or {}).get("url", ""):
-            errors.append(f"{msg.text} @ {(msg.location or {}).get('url')}")
+        url = (msg.location or {}).get("url", "")
+        if msg.type in CONSOLE_TYPES and TILE_HOST not in url and TILE_HOST not in msg.text:
+            errors.append(f"{msg.type}: {msg.text} @ {url}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))

@@ -18,6 +18,8 @@ PAGES = {
     "night-time-economy": "/nte",
     "sectors": "/sectors",
     "data": "/data",
+    "repeats": "/repeats",
+    "assess": "/assess",
 }
 TIMEOUT = 20_000
 #: axe rules about the WCAG 2.0/2.1/2.2 A and AA success criteria.
@@ -45,40 +47,106 @@ def test_no_serious_accessibility_violation(page, live_server, console_errors, n
     page.goto(live_server + PAGES[name])
     _ready(page)
     bad = _axe(page)
-    summary = [
-        {"rule": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:5]]} for v in bad
-    ]
+    summary = [{"rule": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:5]]} for v in bad]
     assert bad == [], json.dumps(summary, indent=1)
 
 
-def _tab_walk(page, presses: int) -> list[str]:
-    """Press Tab ``presses`` times; the focused element after each press, described by id/role/text."""
-    seen = []
-    for _ in range(presses):
+#: What a keyboard user must be able to reach: every visible control, button, link, table and the map.
+REACHABLE = (
+    "a[href], button, input:not([type=hidden]), select, textarea, table, [role=grid], [role=slider], "
+    ".leaflet-container, .js-plotly-plot"
+)
+#: Reached through another stop: a Leaflet marker or an AG Grid's inner parts belong to the map or grid.
+NOT_OWN_STOP = ".leaflet-marker-icon, .ag-root-wrapper *, .dash-dropdown-wrapper input, .modebar *"
+MAX_TABS = 700
+
+_DESCRIBE = """const describe = (e) => (e.id || "") + "|" + e.tagName.toLowerCase() + "|"
+    + (e.innerText || e.getAttribute("aria-label") || "").slice(0, 30);"""
+
+_MARK_TARGETS = (
+    """([sel, skip]) => { """
+    + _DESCRIBE
+    + """
+    const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== "hidden";
+    const out = [];
+    document.querySelectorAll(sel).forEach((e) => {
+        if (!visible(e) || e.disabled || e.closest(skip) || e.closest("[inert]")) return;
+        if (e.tagName === "INPUT" && e.type === "radio" && !e.checked && e.name &&
+            document.querySelector(`input[type=radio][name="${e.name}"]:checked`)) return;  // one stop per group
+        e.setAttribute("data-kb", String(out.length));
+        out.push(describe(e));
+    });
+    return out;
+}"""
+)
+
+_FOCUS_STATE = (
+    """() => { """
+    + _DESCRIBE
+    + """
+    const e = document.activeElement;
+    if (!e || e === document.body) return null;
+    const owner = e.closest("[data-kb]") || e.querySelector("[data-kb]");
+    const marks = [...e.querySelectorAll("[data-kb]")].map((x) => x.getAttribute("data-kb"));
+    if (e.closest("[data-kb]")) marks.push(e.closest("[data-kb]").getAttribute("data-kb"));
+    const cs = getComputedStyle(e);
+    const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+    const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    const lum = ([r, g, b]) => [r, g, b].map(lin)
+        .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+    let bg = null;
+    for (let p = e.parentElement; p; p = p.parentElement) {
+        const c = rgb(getComputedStyle(p).backgroundColor);
+        if (c.length >= 3 && (c.length < 4 || c[3] > 0.5)) { bg = c; break; }
+    }
+    bg = bg || [255, 255, 255];
+    const oc = rgb(cs.outlineColor);
+    const [l1, l2] = [lum(oc), lum(bg)].sort((a, b) => b - a);
+    return {
+        id: describe(e),
+        marks: marks,
+        visible: e.matches(":focus-visible") || !!e.closest(".ag-root-wrapper"),  // the grid moves focus itself
+        outline: cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2,
+        contrast: (l1 + 0.05) / (l2 + 0.05),
+    };
+}"""
+)
+
+
+def _tab_walk(page) -> tuple[set[str], list[dict]]:
+    """Tab from the top until focus comes back round (or ``MAX_TABS``); the marks reached and every stop."""
+    reached: set[str] = set()
+    stops: list[dict] = []
+    first = None
+    for _ in range(MAX_TABS):
         page.keyboard.press("Tab")
-        seen.append(
-            page.evaluate(
-                """() => { const e = document.activeElement; if (!e) return '';
-                   return (e.id || '') + '|' + e.tagName.toLowerCase() + '|' + (e.getAttribute('role') || '')
-                          + '|' + (e.innerText || e.getAttribute('aria-label') || '').slice(0, 30); }"""
-            )
-        )
-    return seen
+        focus = page.evaluate(_FOCUS_STATE)
+        if focus is None:
+            continue
+        if first is None:
+            first = focus["id"]
+        elif focus["id"] == first:
+            break
+        reached.update(focus["marks"])
+        stops.append(focus)
+    return reached, stops
 
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_keyboard_reaches_past_the_filters(page, live_server, console_errors, name):
-    """Tab from the top of the page must leave the filter panel and reach the page's own content."""
+    """One Tab walk from the top reaches every control, button, link, table and the map, with visible focus."""
     page.goto(live_server + PAGES[name])
     _ready(page)
+    targets = page.evaluate(_MARK_TARGETS, [REACHABLE, NOT_OWN_STOP])
+    assert targets, f"nothing to reach on {name}"
     page.locator("body").focus()
-    walk = _tab_walk(page, 120)
-    inside_main = page.evaluate(
-        """(n) => { let count = 0; const seen = new Set();
-           return count; }""",
-        0,
+    reached, stops = _tab_walk(page)
+    missed = [t for i, t in enumerate(targets) if str(i) not in reached]
+    assert missed == [], (
+        f"Tab never reached on {name}: {missed}; {len(stops)} stops, last {[s['id'] for s in stops[-8:]]}"
     )
-    del inside_main
     main_ids = set(page.eval_on_selector_all("#main *", "els => els.map(e => e.id).filter(Boolean)"))
-    reached = [w for w in walk if w.split("|")[0] in main_ids]
-    assert reached, f"Tab never reached the page content on {name}: {walk[-10:]}"
+    assert any(s["id"].split("|")[0] in main_ids for s in stops), f"Tab never reached the page content on {name}"
+    unseen = [s["id"] for s in stops if not (s["visible"] and s["outline"] and s["contrast"] >= 3)]
+    assert unseen == [], f"focus not visible (a 2px+ outline at 3:1 against its background) on {name}: {unseen}"
+    assert console_errors == []

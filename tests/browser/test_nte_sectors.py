@@ -51,15 +51,17 @@ def test_nte_heat_map_follows_the_zone_choice(page, live_server, console_errors)
 
 
 def test_nte_link_reopens_the_page_state_and_empty_selection_explains(page, live_server):
-    # The crime boxes show the shared crime filter: it replaces the night-time types (one rule everywhere).
+    # One crime-type control: the shared filter's crime types replace the night-time types (one rule everywhere).
     page.goto(live_server + "/nte?show=elsewhere&crime=Violence+and+sexual+offences&crime=Anti-social+behaviour")
     _wait_ready(page)
     expect(page.locator("#nte-summary")).to_contain_text("shown: Elsewhere", timeout=TIMEOUT)
-    expect(page.locator("#nte-types input[value='asb']")).to_be_checked()
-    expect(page.locator("#nte-types input[value='public-order']")).not_to_be_checked()
-    page.locator("#nte-types input[value='public-order']").check()
-    expect(page).to_have_url(re.compile(r"crime=Public\+order"), timeout=TIMEOUT)
-    expect(page.locator("#nte-notes")).to_contain_text("Public order", timeout=TIMEOUT)
+    expect(page.locator("#nte-types")).to_have_count(0)
+    note = page.locator("#nte-types-note")
+    expect(note).to_contain_text("Anti-social behaviour")
+    expect(note).to_contain_text("replace the night-time types")
+    page.locator("#f-reset").click()
+    expect(note).to_contain_text("(the night-time default)", timeout=TIMEOUT)
+    expect(note).not_to_contain_text("Anti-social behaviour")
     page.goto(live_server + "/nte?crime=Robbery&from=2010-01-01&to=2010-01-02")
     _wait_ready(page)
     expect(page.locator("#nte-empty")).to_contain_text("No incidents match", timeout=TIMEOUT)
