@@ -8,20 +8,27 @@ dates, nights and hours from the deployment itself, and the page says so.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import dash
 from dash import Input, Output, State, dcc, html
+from dash.development.base_component import Component
 
 from dashboard import data_access
 from dashboard.components.tables import html_table
 from geo.errors import HotspotsError
 from geo.selection import DAY_ABBR
 
+if TYPE_CHECKING:
+    from service.assess import AssessResult
+    from service.source import Source
+
 dash.register_page(__name__, path="/assess", name="Assessment", title="Assessment", order=5)
 
 _PERIODS = ("before", "during", "after")
 
 
-def _source():
+def _source() -> Source:
     from service.source import Source
 
     cfg = data_access.settings()
@@ -42,10 +49,10 @@ def _options() -> list[dict]:
 
 
 def _form() -> html.Form:
-    def field(label, cid, control, width="col-6 col-md-3"):
+    def field(label: str, cid: str, control: Component, width: str = "col-6 col-md-3") -> html.Div:
         return html.Div([_label(label, cid), control], className=width)
 
-    def text(cid, placeholder="", value=None):
+    def text(cid: str, placeholder: str = "", value: str | None = None) -> dcc.Input:
         return dcc.Input(id=cid, type="text", placeholder=placeholder, value=value, className="form-control")
 
     return html.Form(
@@ -101,100 +108,126 @@ def _form() -> html.Form:
     )
 
 
-def layout(deployment: str | None = None, buffer: str | None = None, compare: str | None = None, **_q) -> html.Div:
+def _intro() -> list[html.H1 | html.P]:
+    """The page heading, what the page is for, and the note that the filters do not apply."""
+    return [
+        html.H1("Assessment", className="h4"),
+        html.P(
+            "Did a deployment work? Counts before, during and after it in the target area, a buffer ring around "
+            "it (to see displacement) and a control area, with the weighted displacement quotient, the total net "
+            "effect and a test of the change against the control.",
+            className="small",
+        ),
+        html.P(
+            "This page does not use the filters: each assessment takes its dates, nights and hours from the "
+            "deployment itself.",
+            className="small text-muted",
+            id="as-filters-note",
+        ),
+    ]
+
+
+def _deployment_field(options: list[dict], chosen: int | None) -> html.Div:
+    """The labelled dropdown of recorded deployments."""
+    return html.Div(
+        [
+            _label("Deployment", "as-deployment"),
+            dcc.Dropdown(
+                id="as-deployment",
+                options=options,
+                value=chosen,
+                clearable=False,
+                placeholder="No deployment recorded yet",
+            ),
+        ],
+        className="col-12 col-md-7",
+    )
+
+
+def _buffer_field(buffer: str | None) -> html.Div:
+    """The labelled buffer-ring width input (metres; 200 unless the URL says otherwise)."""
+    return html.Div(
+        [
+            _label("Buffer ring (m)", "as-buffer"),
+            dcc.Input(
+                id="as-buffer",
+                type="number",
+                min=25,
+                max=2000,
+                step=25,
+                debounce=True,
+                value=float(buffer) if buffer else 200,
+                className="form-control",
+            ),
+        ],
+        className="col-6 col-md-2",
+    )
+
+
+def _compare_field(compare: str | None) -> html.Div:
+    """The labelled during/after choice of the period compared with before."""
+    return html.Div(
+        [
+            _label("Compare before with", "as-compare"),
+            dcc.RadioItems(
+                id="as-compare",
+                options=[
+                    {"label": " during", "value": "during"},
+                    {"label": " after", "value": "after"},
+                ],
+                value=compare if compare in ("during", "after") else "during",
+                inline=True,
+                inputClassName="me-1",
+                labelClassName="me-3",
+            ),
+        ],
+        className="col-6 col-md-3",
+    )
+
+
+def _deployments_section(
+    options: list[dict], chosen: int | None, buffer: str | None, compare: str | None
+) -> html.Section:
+    """The recorded-deployments section: the three controls and the result region."""
+    return html.Section(
+        [
+            html.H2("Recorded deployments", className="h5"),
+            html.Div(
+                [_deployment_field(options, chosen), _buffer_field(buffer), _compare_field(compare)],
+                className="row g-2 mb-2",
+            ),
+            dcc.Loading(html.Div(id="as-result", role="region", **{"aria-live": "polite"}), type="circle"),
+        ],
+        className="mb-4",
+    )
+
+
+def _record_section() -> html.Section:
+    """The record-a-deployment section around the form."""
+    return html.Section(
+        [
+            html.H2("Record a deployment", className="h5"),
+            html.P(
+                "For a van site or patrol point when no plan is at hand (British National Grid metres).",
+                className="small",
+            ),
+            _form(),
+        ]
+    )
+
+
+def layout(deployment: str | None = None, buffer: str | None = None, compare: str | None = None, **_q: str) -> html.Div:
+    """The Assessment page for the URL's ``deployment``, ``buffer`` and ``compare``."""
     try:
         options = _options()
     except (HotspotsError, ValueError) as exc:  # ValueError: the store cannot be read
         return html.Div(html.P(str(exc), className="alert alert-warning"))
     chosen = int(deployment) if deployment and deployment.isdigit() else (options[-1]["value"] if options else None)
-    return html.Div(
-        [
-            html.H1("Assessment", className="h4"),
-            html.P(
-                "Did a deployment work? Counts before, during and after it in the target area, a buffer ring around "
-                "it (to see displacement) and a control area, with the weighted displacement quotient, the total net "
-                "effect and a test of the change against the control.",
-                className="small",
-            ),
-            html.P(
-                "This page does not use the filters: each assessment takes its dates, nights and hours from the "
-                "deployment itself.",
-                className="small text-muted",
-                id="as-filters-note",
-            ),
-            html.Section(
-                [
-                    html.H2("Recorded deployments", className="h5"),
-                    html.Div(
-                        [
-                            html.Div(
-                                [
-                                    _label("Deployment", "as-deployment"),
-                                    dcc.Dropdown(
-                                        id="as-deployment",
-                                        options=options,
-                                        value=chosen,
-                                        clearable=False,
-                                        placeholder="No deployment recorded yet",
-                                    ),
-                                ],
-                                className="col-12 col-md-7",
-                            ),
-                            html.Div(
-                                [
-                                    _label("Buffer ring (m)", "as-buffer"),
-                                    dcc.Input(
-                                        id="as-buffer",
-                                        type="number",
-                                        min=25,
-                                        max=2000,
-                                        step=25,
-                                        debounce=True,
-                                        value=float(buffer) if buffer else 200,
-                                        className="form-control",
-                                    ),
-                                ],
-                                className="col-6 col-md-2",
-                            ),
-                            html.Div(
-                                [
-                                    _label("Compare before with", "as-compare"),
-                                    dcc.RadioItems(
-                                        id="as-compare",
-                                        options=[
-                                            {"label": " during", "value": "during"},
-                                            {"label": " after", "value": "after"},
-                                        ],
-                                        value=compare if compare in ("during", "after") else "during",
-                                        inline=True,
-                                        inputClassName="me-1",
-                                        labelClassName="me-3",
-                                    ),
-                                ],
-                                className="col-6 col-md-3",
-                            ),
-                        ],
-                        className="row g-2 mb-2",
-                    ),
-                    dcc.Loading(html.Div(id="as-result", role="region", **{"aria-live": "polite"}), type="circle"),
-                ],
-                className="mb-4",
-            ),
-            html.Section(
-                [
-                    html.H2("Record a deployment", className="h5"),
-                    html.P(
-                        "For a van site or patrol point when no plan is at hand (British National Grid metres).",
-                        className="small",
-                    ),
-                    _form(),
-                ]
-            ),
-        ]
-    )
+    return html.Div([*_intro(), _deployments_section(options, chosen, buffer, compare), _record_section()])
 
 
-def _result(res) -> html.Div:
+def _result(res: AssessResult) -> html.Div:
+    """The counts table, the measures and the notes of one assessment."""
     a = res.assessment
     rows = [
         [r["label"], *(f"{r[p]:,}" for p in _PERIODS), _pct(a.change_pct(r["area"]))]
@@ -232,18 +265,21 @@ def _result(res) -> html.Div:
     )
 
 
-def _pct(v) -> str:
+def _pct(v: float | None) -> str:
+    """A signed whole per cent, or a dash when there is none."""
     return "–" if v is None else f"{v:+.0f}%"
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    """The Assessment page's callbacks: show an assessment, record a deployment."""
+
     @app.callback(
         Output("as-result", "children"),
         Input("as-deployment", "value"),
         Input("as-buffer", "value"),
         Input("as-compare", "value"),
     )
-    def show(dep_id, buffer, compare):
+    def show(dep_id: int | None, buffer: float | None, compare: str | None) -> html.P | html.Div:
         if not dep_id:
             return html.P("Record a deployment below, or from a plan on the Deployment page.", className="small")
         from service.assess import AssessOptions, run_assess
@@ -272,7 +308,20 @@ def register_callbacks(app: dash.Dash) -> None:
         State("as-deployment", "value"),
         prevent_initial_call=True,
     )
-    def record(_n, kind, e, n, radius, date_from, date_to, days, hours, who, notes, current):
+    def record(
+        _n: int | None,
+        kind: str | None,
+        e: str | None,
+        n: str | None,
+        radius: str | None,
+        date_from: str | None,
+        date_to: str | None,
+        days: list[int] | None,
+        hours: str | None,
+        who: str | None,
+        notes: str | None,
+        current: int | None,
+    ) -> tuple[html.Span, list[dict] | dash.NoUpdate, int | None]:
         from service.deployments import DeploymentInput, add_deployment
 
         site = f"{e},{n}" if (e or n) else None

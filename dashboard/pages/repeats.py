@@ -8,6 +8,7 @@ Page controls live in the URL beside the shared filters: ``permutations`` (99 or
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import dash
 import dash_ag_grid as dag
@@ -19,7 +20,10 @@ from dash import Input, Output, State, dcc, html
 from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.tables import html_table
-from geo.nearrepeat import SAME_LOCATION_RADIUS_M
+from dashboard.data_access import AppSettings
+from geo.config import District
+from geo.nearrepeat import SAME_LOCATION_RADIUS_M, KnoxResult
+from geo.repeats import RepeatsReport
 from render.repeats import (
     SIGNIFICANT_MARK,
     fmt_p,
@@ -73,7 +77,8 @@ def _label(text: str, html_for: str) -> html.Label:
     return html.Label(text, htmlFor=html_for, className="form-label small fw-semibold mb-1 d-block")
 
 
-def layout(permutations=None, unit: str | None = None, **_q):
+def layout(permutations: str | None = None, unit: str | None = None, **_q: str) -> html.Div:
+    """The Repeats page for the URL's ``permutations`` and ``unit``."""
     cfg = data_access.settings()
     try:
         perms = int(permutations) if int(permutations) in PERMUTATION_CHOICES else PAGE_PERMUTATIONS
@@ -83,7 +88,7 @@ def layout(permutations=None, unit: str | None = None, **_q):
     return html.Div([_repeats_section(), _knox_section(perms, unit, _zone_map(cfg, data_access.district(cfg)))])
 
 
-def _zone_map(cfg, district) -> dl.Map:
+def _zone_map(cfg: AppSettings, district: District) -> dl.Map:
     zones = dl.GeoJSON(id="nr-zones-layer", data=EMPTY_GEOJSON, options={"style": {"color": "#D55E00", "weight": 2}})
     overlays = [
         dl.Overlay(zones, name="Risk zones", checked=True),
@@ -196,7 +201,7 @@ def _knox_section(perms: int, unit: str, zone_map: dl.Map) -> html.Section:
     )
 
 
-def knox_table(k) -> html.Table:
+def knox_table(k: KnoxResult) -> html.Table:
     """The Knox table: distance bands as rows, time bands as columns; significant cells marked twice."""
     head = html.Thead(
         html.Tr(
@@ -244,7 +249,7 @@ def _register_repeats(app: dash.Dash) -> None:
         Output("rp-map-layer", "children"),
         Input(SELECTION_STORE, "data"),
     )
-    def update_repeats(selection):
+    def update_repeats(selection: dict | None) -> tuple:
         sel = state.selection_from_store(selection)
         try:
             r = run_repeats(_source(), RepeatsOptions(selection=sel))
@@ -290,7 +295,7 @@ def _register_knox(app: dash.Dash) -> None:
         Input("nr-permutations", "value"),
         Input("nr-unit", "value"),
     )
-    def update_knox(selection, permutations, unit):
+    def update_knox(selection: dict | None, permutations: int | None, unit: str | None) -> tuple:
         sel = state.selection_from_store(selection)
         hidden, shown = "alert alert-warning py-2 my-2 d-none", "alert alert-warning py-2 my-2"
         try:
@@ -345,7 +350,9 @@ def _register_export(app: dash.Dash) -> None:
         State("nr-unit", "value"),
         prevent_initial_call=True,
     )
-    def download(n_clicks, selection, permutations, unit):
+    def download(
+        n_clicks: int | None, selection: dict | None, permutations: int | None, unit: str | None
+    ) -> dict[str, Any] | dash.NoUpdate:
         if not n_clicks:
             return dash.no_update
         sel = state.selection_from_store(selection)
@@ -365,7 +372,7 @@ def _register_export(app: dash.Dash) -> None:
         State(URL, "search"),
         prevent_initial_call=True,
     )
-    def to_url(permutations, unit, search):
+    def to_url(permutations: int | None, unit: str | None, search: str | None) -> str | dash.NoUpdate:
         new = state.with_page_param(
             search, "permutations", None if permutations == PAGE_PERMUTATIONS else str(permutations)
         )
@@ -373,7 +380,7 @@ def _register_export(app: dash.Dash) -> None:
         return new if new != (search or "") else dash.no_update
 
 
-def _repeat_markers(report, top: int = 200) -> list:
+def _repeat_markers(report: RepeatsReport, top: int = 200) -> list[dl.CircleMarker]:
     """Circle markers of the busiest repeat locations (area grows with the count; tooltip names it)."""
     t = report.table.head(top)
     if t.empty:
