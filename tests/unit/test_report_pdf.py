@@ -28,8 +28,9 @@ def report(demo_store, tmp_path_factory):
     shutil.copy(demo_store.path, tmp / "store.duckdb")
     folder = tmp / "district"
     shutil.copytree(demo_store.district.folder, folder)
-    with open(folder / "district.toml", "a", encoding="utf-8") as fh:
-        fh.write('\n[privacy]\nmarking = "OFFICIAL-SENSITIVE"\n')
+    toml = folder / "district.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert 'marking = "OFFICIAL-SENSITIVE"' in text  # the bundled district's own marking
     source = Source.build(tmp / "store.duckdb", folder)
     for cell, who in (("448200,129400,150", HOSTILE), ("448000,129700,200", "Sgt Jones")):
         params = {
@@ -93,5 +94,11 @@ def test_no_status_says_met_before_the_target_year_ends(report, demo_incidents, 
     assert set(rows["status"]) == {"met", "missed"}
 
 
-def test_marking_defaults_to_official(district):
-    assert protective_marking(district.folder) == DEFAULT_MARKING == "OFFICIAL"
+def test_marking_defaults_to_official(district, tmp_path):
+    folder = tmp_path / "district"
+    shutil.copytree(district.folder, folder)
+    toml = folder / "district.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('marking = "OFFICIAL-SENSITIVE"', ""), encoding="utf-8")
+    assert protective_marking(district.folder) == "OFFICIAL-SENSITIVE"
+    assert protective_marking(folder) == DEFAULT_MARKING == "OFFICIAL"
