@@ -198,11 +198,20 @@ def _evaluate(args: argparse.Namespace) -> int:
     bt = run_backtest.__wrapped__(source_from_args(args), options)
     if bt.table is None:
         raise HotspotsError(bt.reason)
-    print(f"backtest of {hot.method} at {options.area_share:.1%} of the area - {hot.selection.describe()}")
-    print(f"{len(bt.fold_names)} fold(s): " + "; ".join(bt.fold_names) + f"; cell {bt.cell_size_m:g} m")
+    print(f"backtest of {hot.method} - {hot.selection.describe()}")
+    if bt.fold_names:
+        cell = f"; cell {bt.cell_size_m:g} m" if bt.cell_size_m else ""
+        print(f"{len(bt.fold_names)} fold(s): " + "; ".join(bt.fold_names) + cell)
+    if bt.headline:  # all crime types: the figure the map shows beside these hotspots
+        print(bt.headline)
+        if bt.sentence:
+            print(bt.sentence)
+        if bt.recommendation:
+            print(f"recommendation: {bt.recommendation}")
     for note in bt.notes:
         print(f"note: {note}")
-    _show(bt.table, ["crime_type", "model", "test_incidents", "hit_rate", "area_share", "pai", "pai_at_cap"])
+    cols = ["crime_type", "model", "test_incidents", "hit_rate", "area_share", "pai", "pai_at_cap", "pei_star"]
+    _show(bt.table, [c for c in cols if c in bt.table.columns])
     if args.out:
         print(f"wrote {write_frame(bt.table, args.out)}")
     return 0

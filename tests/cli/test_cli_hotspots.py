@@ -49,12 +49,26 @@ def test_plan_van_and_patrol(store, tmp_path, capsys):
     assert len(gpd.read_file(patrol)) == 8
 
 
-def test_evaluate_prints_table(store, tmp_path, capsys):
+def test_evaluate_prints_the_maps_figure(store, police_uk_store, tmp_path, capsys):
+    """One configuration, one figure: `hotspots evaluate` prints exactly what the map shows."""
+    from datetime import date
+
+    from geo.selection import Selection
+    from service.backtest import map_backtest
+    from service.hotspots import HotspotsOptions
+    from service.source import Source
+
     out = tmp_path / "bt.csv"
     assert main(["evaluate", *store, *YEAR, "--all-types", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "baseline: previous counts" in text and "pai_at_cap" in text
-    assert len(pd.read_csv(out)) == 4  # the method, previous counts at 100 m (its cell) and 50 m, KDE
+    sel = Selection(date_from=date(2017, 2, 1), date_to=date(2017, 9, 30))
+    shown = map_backtest(Source.build(police_uk_store.path, police_uk_store.district), HotspotsOptions(selection=sel))
+    assert shown.pai is not None and shown.headline in text and shown.sentence in text
+    table = pd.read_csv(out)
+    # the method and its fair baselines: previous counts at its cell (50 m) and 100 m, and a fitted KDE
+    assert table["model"].iloc[0] == "kde" and len(table) == 4
+    assert table["model"].iloc[1:].str.startswith("baseline: ").all()
+    assert table["pei_star"].between(0, 1).all()
 
 
 @pytest.mark.parametrize(

@@ -108,7 +108,10 @@ def test_a_bug_is_a_logged_500_and_exit_1(demo_store, monkeypatch, caplog, capsy
     broken.__wrapped__ = broken  # the CLI calls the uncached function
     monkeypatch.setattr(api, "run_hotspots", broken)
     monkeypatch.setattr(cmd_hotspots, "run_hotspots", broken)
-    client = create_app(demo_store.path, demo_store.district.folder).server.test_client()
+    from dashboard.security import SecurityConfig
+
+    app = create_app(demo_store.path, demo_store.district.folder, security=SecurityConfig(disabled_for_tests=True))
+    client = app.server.test_client()
     with caplog.at_level(logging.ERROR):
         resp = client.get("/api/hotspots")
     assert resp.status_code == 500 and "ZeroDivisionError" in resp.get_json()["error"]
