@@ -7,9 +7,13 @@ import shutil
 import pytest
 
 from dashboard.app import create_app
+from dashboard.security import SecurityConfig
 from geo.store import Store
 from service import cache
 from tests.conftest import POLICE_UK
+
+#: The security layer has its own tests; these compare the backends' answers.
+OPEN = SecurityConfig(disabled_for_tests=True)
 
 YEAR = "from=2017-02-01&to=2017-09-30"
 
@@ -28,8 +32,8 @@ def _counts(app) -> list[int]:
 
 
 def test_hotspots_agree_on_both_backends(pg_police_uk, police_uk_store, district):
-    duck = _counts(create_app(police_uk_store.path, district.folder))
-    pg = _counts(create_app(pg_police_uk, district.folder))
+    duck = _counts(create_app(police_uk_store.path, district.folder, security=OPEN))
+    pg = _counts(create_app(pg_police_uk, district.folder, security=OPEN))
     assert duck and pg == duck
 
 
@@ -39,7 +43,7 @@ def test_a_replaced_store_is_never_served_stale(tmp_path, police_uk_store, distr
     shutil.copy(police_uk_store.path, path)
     june = POLICE_UK / "2017-06-hampshire-street-winchester.csv"
     Store.open(other, district=district, read_only=False).ingest([june])
-    app = create_app(path, district.folder)
+    app = create_app(path, district.folder, security=OPEN)
     before = _counts(app)
     shutil.copy(other, path)
     cache.forget_version(str(path.resolve()))  # as the version memo's time-to-live would; results stay cached
@@ -50,7 +54,7 @@ def test_a_replaced_store_is_never_served_stale(tmp_path, police_uk_store, distr
 def test_a_corrupted_store_is_a_503_json(tmp_path, police_uk_store, district):
     path = tmp_path / "bad.duckdb"
     shutil.copy(police_uk_store.path, path)
-    app = create_app(path, district.folder)
+    app = create_app(path, district.folder, security=OPEN)
     path.write_bytes(b"not a store" * 100)
     cache.clear()
     resp = app.server.test_client().get(f"/api/hotspots?{YEAR}")

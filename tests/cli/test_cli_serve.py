@@ -90,8 +90,14 @@ def test_serve_on_a_postgresql_store_from_the_environment(pg_schemas, district, 
     june = POLICE_UK / "2017-06-hampshire-street-winchester.csv"
     Store.open(url, district=district, read_only=False).ingest([june])
     expected = len(Store.open(url, district=district).all())
-    port = _free_port()
     env = {**os.environ, "HOTSPOTS_STORE": url}
+    # login is on: read the API with an officer's token, as a GIS tool would
+    subprocess.run([str(HOTSPOTS), "user", "add", "gis", "--role", "officer"], check=True, env=env, cwd=tmp_path)
+    made = subprocess.run(
+        [str(HOTSPOTS), "token", "create", "gis"], check=True, capture_output=True, env=env, cwd=tmp_path
+    )
+    token = made.stdout.decode().splitlines()[1]
+    port = _free_port()
     proc = subprocess.Popen(
         [str(HOTSPOTS), "serve", "--port", str(port), "--workers", "1"],
         stdout=subprocess.PIPE,
@@ -105,7 +111,7 @@ def test_serve_on_a_postgresql_store_from_the_environment(pg_schemas, district, 
         deadline = time.monotonic() + 60
         while True:
             try:
-                status, body = _get(f"http://127.0.0.1:{port}/api/incidents")
+                status, body = _get(f"http://127.0.0.1:{port}/api/incidents?token={token}")
                 break
             except OSError:
                 assert proc.poll() is None, proc.stdout.read()
