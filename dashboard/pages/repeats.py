@@ -118,7 +118,13 @@ def _repeats_section() -> html.Section:
         columnDefs=GRID_COLUMNS,
         rowData=[],
         defaultColDef={"sortable": True, "resizable": True},
-        dashGridOptions={"rowHeight": 30, "headerHeight": 32, "tooltipShowDelay": 300},
+        # Tab leaves the grid (arrow keys move between its cells), so a long table is one tab stop, not a trap.
+        dashGridOptions={
+            "rowHeight": 30,
+            "headerHeight": 32,
+            "tooltipShowDelay": 300,
+            "tabToNextCell": {"function": "false"},
+        },
         style={"height": "320px", "width": "100%"},
     )
     return html.Section(

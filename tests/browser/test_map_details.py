@@ -14,7 +14,10 @@ TIMEOUT = 60_000  # a bound on waiting, not a speed test: CI machines are shared
 
 #: The backtest runs after a 0.7 s debounce and takes seconds on a busy machine.
 BACKTEST_TIMEOUT = 90_000
-PAI_LINE = re.compile(r"PAI \d+\.\d at 1% of the area \(hit rate \d+%\) — (previous-counts|plain-KDE) baseline \d+\.\d")
+#: The figure of exactly the hotspots drawn, beside the best fair baseline (what `hotspots evaluate` prints too).
+PAI_LINE = re.compile(
+    r"PAI \d+\.\d \(hit rate \d+% in [\d.]+% of the area, PEI\* [\d.]+\); best baseline: [^,]+, PAI \d+\.\d"
+)
 
 
 def _shot(page, name: str) -> None:
