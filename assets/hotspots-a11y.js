@@ -39,8 +39,12 @@
         return fieldset ? fieldset.querySelector("legend") : null;
     }
 
+    // Only checklists and radio items: a dropdown's open menu is a real listbox of options and keeps its roles.
+    const inMenu = function (el) { return !!el.closest(".dash-dropdown-content, .dash-dropdown-options"); };
+
     function optionLists(root) {
         root.querySelectorAll(".dash-options-list[role=listbox]").forEach(function (list) {
+            if (inMenu(list)) { return; }
             const radio = list.classList.contains("dash-radioitems");
             list.setAttribute("role", radio ? "radiogroup" : "group");
             const source = nameSource(list);
@@ -49,10 +53,10 @@
             }
         });
         root.querySelectorAll(".dash-options-list-option[role=option]").forEach(function (opt) {
-            opt.removeAttribute("role");
+            if (!inMenu(opt)) { opt.removeAttribute("role"); }
         });
         root.querySelectorAll(".dash-options-list-option[aria-selected]").forEach(function (opt) {
-            opt.removeAttribute("aria-selected");
+            if (!inMenu(opt)) { opt.removeAttribute("aria-selected"); }
         });
     }
 
