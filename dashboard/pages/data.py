@@ -17,6 +17,7 @@ from dashboard.components.header import data_line
 from dashboard.errors import explain
 from geo.config import DATA_DIR
 from geo.store import IngestReport
+from render.safe import neutralise_csv_text
 from service.errors import HotspotsError
 
 dash.register_page(__name__, path="/data", name="Data", title="Data", order=9)
@@ -261,4 +262,6 @@ def register_callbacks(app: dash.Dash) -> None:
         # Only hand out reject files the store wrote beside itself.
         if p.parent != store_dir or "-rejects-" not in p.name or not p.exists():
             return dash.no_update
-        return dcc.send_file(str(p), filename=p.name)
+        # The cells are the upload's own (hostile until proven otherwise): formulas are neutralised.
+        text = neutralise_csv_text(p.read_text(encoding="utf-8", errors="replace"))
+        return dcc.send_string(text, filename=p.name, type="text/csv")
