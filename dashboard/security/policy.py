@@ -75,6 +75,7 @@ ROUTES: dict[str, Rule] = {
     "/api/public/": Rule("public"),
     "/briefing": Rule("plans", audit="briefing"),
     "/report": Rule("aggregates", audit="report"),
+    "/report.pdf": Rule("aggregates", audit="report"),
     "/report/": Rule("aggregates", audit="report"),
     "/api/report": Rule("aggregates", audit="report"),
     "/admin/": Rule("admin"),
@@ -107,6 +108,8 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "f-error": SHELL,
     "f-hours-note": SHELL,
     "filters-details": SHELL,
+    "filters-aside": SHELL,  # the filter panel is hidden on pages that do not use it
+    "main": SHELL,
     "nav-link": SHELL,
     "_pages_store": SHELL,
     "_pages_dummy": SHELL,  # the Pages router's title update
@@ -179,8 +182,10 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "dep-empty": PLANS,
     "dep-briefing": PLANS,
     "dep-download": Rule("plans", audit="export"),
+    "dep-record-msg": PLANS,
     # Night-time economy page
     "nte-heatmap": AGG,
+    "nte-types-note": AGG,
     "nte-summary": AGG,
     "nte-notes": AGG,
     "nte-empty": AGG,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import MONTH, ROLES
+
+from tests.security.conftest import MONTH, ROLES
 
 #: Route -> the roles that may read it (the others get 403).
 API_ROUTES = {

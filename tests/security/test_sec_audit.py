@@ -5,11 +5,10 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 
-from conftest import MONTH, callback_body, csrf_header, log_in
-
 from geo import audit
 from hotspots_cli.main import main
 from tests.conftest import POLICE_UK
+from tests.security.conftest import MONTH, callback_body, csrf_header, log_in
 
 
 def _since(store, start, **where):
@@ -24,7 +23,7 @@ def test_login_and_failed_login_are_audited(secure_app, secure_store):
     start = _start()
     client = secure_app.server.test_client()
     assert log_in(client, "officer1", "not-the-password", "10.2.0.1").status_code == 401
-    from conftest import password_of
+    from tests.security.conftest import password_of
 
     assert log_in(client, "officer1", password_of("officer"), "10.2.0.1").status_code == 302
     rows = _since(secure_store, start, username="officer1")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import TILE_HOST, password_of
 from playwright.sync_api import expect
+
+from tests.security.conftest import TILE_HOST, password_of
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 60_000

@@ -7,7 +7,8 @@ import urllib.request
 
 import pyogrio
 import pytest
-from conftest import MONTH
+
+from tests.security.conftest import MONTH
 
 GEOJSON_ROUTES = {
     "incidents": f"/api/incidents?{MONTH}",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from conftest import MONTH, TEST_UPLOAD_MB, callback_body, csrf_header, log_in, password_of
 
 from dashboard.security.auth import lock_remaining
 from geo import audit
+from tests.security.conftest import MONTH, TEST_UPLOAD_MB, callback_body, csrf_header, log_in, password_of
 
 
 def test_callback_without_csrf_token_is_refused(secure_app, logged_in):
@@ -100,7 +100,7 @@ def test_session_cookie_flags(anon):
 def test_secure_flag_over_https(secure_app):
     client = secure_app.server.test_client()
     page = client.get("/login", base_url="https://localhost")
-    from conftest import csrf_from
+    from tests.security.conftest import csrf_from
 
     resp = client.post(
         "/login",

@@ -18,6 +18,7 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
 #: Known debt, listed so it stays visible: each file leaves this list when it shrinks.
 ALLOWED_LONG_MODULES = {
+    "dashboard/pages/repeats.py",
     "geo/demo.py",
     "geo/evaluate.py",
     "geo/hotspots/gistar.py",
