@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import os
-import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -299,12 +298,6 @@ class Store(StoreReads):
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot ingest")
         return DuckDBWriter(self)
-
-
-def _progress(enabled: bool, total: int):
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="step", disable=not enabled, file=sys.stderr, leave=False)
 
 
 def _to_sql(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
