@@ -138,16 +138,36 @@ def _tab_walk(page) -> tuple[set[str], list[dict]]:
     return reached, stops
 
 
+_CLEAR_MARKS = "() => document.querySelectorAll('[data-kb]').forEach((e) => e.removeAttribute('data-kb'))"
+_GONE = "(ids) => ids.filter((i) => !document.querySelector(`[data-kb='${i}']`))"
+
+
+def _walk_marked_targets(page, attempts: int = 3) -> tuple[list[str], list[str], list[dict]]:
+    """Mark every target, Tab through the page; the targets, those never reached, and every stop.
+
+    A late re-render (a map layer arriving on a loaded machine) can replace a marked control with an
+    unmarked twin mid-walk; the twin is reachable, so the walk is repeated while a missed mark has left
+    the page. A control that stays in the page and is never reached is a real failure.
+    """
+    for _ in range(attempts):
+        page.evaluate(_CLEAR_MARKS)
+        targets = page.evaluate(_MARK_TARGETS, [REACHABLE, NOT_OWN_STOP])
+        page.locator("body").focus()
+        reached, stops = _tab_walk(page)
+        missed_ids = [str(i) for i in range(len(targets)) if str(i) not in reached]
+        if not page.evaluate(_GONE, missed_ids):
+            break
+        page.wait_for_timeout(500)
+    return targets, [targets[int(i)] for i in missed_ids], stops
+
+
 @pytest.mark.parametrize("name", list(PAGES))
 def test_keyboard_reaches_past_the_filters(page, live_server, console_errors, name):
     """One Tab walk from the top reaches every control, button, link, table and the map, with visible focus."""
     page.goto(live_server + PAGES[name])
     _ready(page)
-    targets = page.evaluate(_MARK_TARGETS, [REACHABLE, NOT_OWN_STOP])
+    targets, missed, stops = _walk_marked_targets(page)
     assert targets, f"nothing to reach on {name}"
-    page.locator("body").focus()
-    reached, stops = _tab_walk(page)
-    missed = [t for i, t in enumerate(targets) if str(i) not in reached]
     assert missed == [], (
         f"Tab never reached on {name}: {missed}; {len(stops)} stops, last {[s['id'] for s in stops[-8:]]}"
     )
