@@ -19,14 +19,17 @@ in staged mode, the side table, which the next ingest drops before it starts.
 from __future__ import annotations
 
 import contextlib
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from geo.backends.frames import to_sql_frame
 from geo.schema import COLUMNS, PRECISION_POINT
 
 if TYPE_CHECKING:
@@ -44,29 +47,26 @@ DIRECT_BYTES = 256 << 20
 MEMORY_LIMIT = "600MB"
 
 
-def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
-    """Canonical + zone columns with times as naive UTC, in store order."""
-    out = pd.DataFrame({c: frame[c] for c in [*COLUMNS, *zone_cols] if c in frame})
-    for col in ("occurred_from", "occurred_to"):
-        out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
-    for col in [*COLUMNS, *zone_cols]:
-        if col not in out:
-            out[col] = PRECISION_POINT if col == "location_precision" else None
-    return out[[*COLUMNS, *zone_cols]]
-
-
 class DuckDBWriter:
     """One ingest into a DuckDB store (see the module docstring).  Use through ``Store.writer()``."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.zone_cols = [z.column for z in store.district.zones]
-        self.con = None
-        self._cm = None
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._cm: AbstractContextManager[duckdb.DuckDBPyConnection] | None = None
+        self.ingest_id = 0
         self._ord = 0
         self._was_empty = False
         self.staged_mode = False
         self._in_transaction = False
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The write connection, open between ``__enter__`` and ``__exit__``."""
+        if self._con is None:
+            raise RuntimeError("the DuckDB writer is used outside its with block")
+        return self._con
 
     def expect(self, input_bytes: int) -> None:
         """Told the input's size before the first batch: large inputs are staged (bounded memory)."""
@@ -77,7 +77,7 @@ class DuckDBWriter:
         if not Path(self.store.path).exists():
             self.store._init_schema()
         self._cm = self.store._connect(write=True)
-        self.con = con = self._cm.__enter__()
+        self._con = con = self._cm.__enter__()
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"DROP TABLE IF EXISTS {_STAGING}")  # left by an ingest that was killed
         self._migrate()
@@ -207,8 +207,9 @@ class DuckDBWriter:
         if exc_type is not None:
             self.abort()
         empty_after_failure = exc_type is not None and self._was_empty
-        self._cm.__exit__(None, None, None)
-        self.con = None
+        if self._cm is not None:
+            self._cm.__exit__(None, None, None)
+        self._cm = self._con = None
         if empty_after_failure:
             # a failed first ingest leaves nothing: no empty store, log or lock file
             for path in (Path(self.store.path), Path(f"{self.store.path}.wal"), Path(f"{self.store.path}.lock")):

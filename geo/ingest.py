@@ -18,18 +18,24 @@ import os
 import sys
 import tempfile
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import pandas as pd
 
 from geo.areas import attach_areas
 from geo.errors import HotspotsError
-from geo.readers import FileFormatError, expand_inputs, iter_batches
+from geo.readers import FileFormatError, RawBatch, Source, expand_inputs, iter_batches
 from geo.readers.force_csv import check_mapping
 from geo.validate import REJECT_COLUMNS, YEAR_RANGE, RepeatCounter, validate_batch
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from geo.config import District
 
 #: Rejects kept in memory on the report (all of them go to the rejects file).
 REPORT_REJECTS = 1000
@@ -57,6 +63,7 @@ class IngestReport:
     staged: int = 0
 
     def summary_line(self) -> str:
+        """One line of counts for the command line and logs."""
         return f"read {self.read:,}  stored {self.stored:,}  duplicates {self.duplicates:,}  rejected {self.rejected:,}"
 
 
@@ -96,11 +103,25 @@ class IngestWriter(Protocol):
         """Stage one batch: canonical columns + zone columns, tz-aware times."""
 
     def finish(self, report: IngestReport) -> None:
-        """Insert staged rows whose incident_id is not stored yet (the first staged copy wins), set
-        ``report.stored`` and ``report.duplicates``, append the ``ingests`` log row and commit."""
+        """Insert staged rows whose incident_id is not stored yet (the first staged copy wins), and commit.
+
+        Sets ``report.stored`` and ``report.duplicates`` and appends the ``ingests`` log row, in the
+        same transaction.
+        """
 
     def abort(self) -> None:
         """Roll back: the store is exactly as before."""
+
+
+class IngestTarget(Protocol):
+    """What :func:`ingest_files` needs of a store: its district, its location and a writer."""
+
+    district: District
+    path: Path
+
+    def writer(self) -> AbstractContextManager[IngestWriter]:
+        """A writer for one ingest (see :class:`IngestWriter`)."""
+        ...
 
 
 class _RejectSink:
@@ -149,12 +170,12 @@ class _RejectSink:
             self.file = None
 
 
-def _rejects_folder(store) -> Path:
+def _rejects_folder(store: IngestTarget) -> Path:
     folder = getattr(store, "rejects_dir", None)
     return Path(folder) if folder else Path(store.path).parent
 
 
-def _progress(enabled: bool, total: int):
+def _progress(enabled: bool, total: int) -> tqdm:
     from tqdm import tqdm
 
     return tqdm(total=None, unit=" rows", unit_scale=True, disable=not enabled, file=sys.stderr, leave=False)
@@ -172,7 +193,7 @@ def _summarise_reasons(report: IngestReport, rejects: pd.DataFrame) -> None:
 
 
 def ingest_files(
-    store,
+    store: IngestTarget,
     paths: list[str | Path],
     fmt: str = "auto",
     mapping: Mapping[str, str] | None = None,
@@ -246,7 +267,18 @@ def ingest_files(
     return report
 
 
-def _read_all(sources, fmt, mapping, synthetic, limits, writer, report, sink, bar, district) -> None:
+def _read_all(
+    sources: list[Source],
+    fmt: str,
+    mapping: Mapping[str, str],
+    synthetic: bool,
+    limits: IngestLimits,
+    writer: IngestWriter,
+    report: IngestReport,
+    sink: _RejectSink,
+    bar: tqdm,
+    district: District,
+) -> None:
     """Stream every source's batches through validation and area joins into the writer."""
     for src in sources:
         report.files.append(src.label)
@@ -256,7 +288,16 @@ def _read_all(sources, fmt, mapping, synthetic, limits, writer, report, sink, ba
             bar.update(batch.n_read)
 
 
-def _one_batch(batch, notes, counter, limits, writer, report, sink, district) -> None:
+def _one_batch(
+    batch: RawBatch,
+    notes: list[str],
+    counter: RepeatCounter,
+    limits: IngestLimits,
+    writer: IngestWriter,
+    report: IngestReport,
+    sink: _RejectSink,
+    district: District,
+) -> None:
     accepted, rejects, vnotes = validate_batch(batch, district, years=limits.years, repeats=counter)
     report.read += batch.n_read
     if limits.max_rows is not None and report.read > limits.max_rows:
@@ -277,6 +318,7 @@ __all__ = [
     "IngestError",
     "IngestLimits",
     "IngestReport",
+    "IngestTarget",
     "IngestWriter",
     "REPORT_REJECTS",
     "ingest_files",

@@ -20,19 +20,20 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from geo.backends.duckdb_file import check_same_file, identity, open_connection
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
+from geo.backends.frames import is_present, to_local
 from geo.backends.lock import lock_holder, write_lock
 from geo.backends.reads import StoreReads
 from geo.config import DEFAULT_DISTRICT, District, load_district
-from geo.ingest import IngestLimits, IngestReport, ingest_files
-from geo.schema import COLUMNS, LOCAL_TZ
+from geo.ingest import IngestLimits, IngestReport, IngestWriter, ingest_files
 from geo.sql_selection import DUCKDB
 
 #: Default store file, relative to the working directory.
@@ -57,7 +58,7 @@ def is_database_url(location: str | Path | None) -> bool:
 def default_store_location() -> str | Path:
     """``$HOTSPOTS_STORE`` if set (a path or a ``postgresql://`` URL), else ``var/hotspots.duckdb``."""
     value = os.environ.get("HOTSPOTS_STORE")
-    if is_database_url(value):
+    if value is not None and is_database_url(value):
         return value
     return Path(value or DEFAULT_STORE)
 
@@ -152,7 +153,7 @@ class Store(StoreReads):
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot write beside the store ({exc.strerror})") from None
 
-    def ingest_in_progress(self) -> dict | None:
+    def ingest_in_progress(self) -> dict[str, Any] | None:
         """Who is writing to the store right now (``{"pid", "since", "what"}``), or None."""
         return lock_holder(self.path)
 
@@ -175,7 +176,7 @@ class Store(StoreReads):
     def _zone_columns(self) -> list[str]:
         return [z.column for z in self.district.zones]
 
-    def _frame(self, sql: str, args: list | None = None) -> pd.DataFrame:
+    def _frame(self, sql: str, args: list[Any] | None = None) -> pd.DataFrame:
         # Through Arrow: 1.5-2x faster than .df() on wide text columns, and strings arrive typed.
         with self._connect() as con:
             return con.sql(sql, params=args or None).to_arrow_table().to_pandas()
@@ -215,9 +216,16 @@ class Store(StoreReads):
         """Number of ingests so far: changes whenever the incidents change (use it as a cache key)."""
         return int(self._frame("SELECT count(*) AS n FROM ingests")["n"].iloc[0])
 
-    def summary(self) -> dict:
-        """What the store holds: totals, sources, date range (and ``dated_to``, the latest incident
-        with a day rather than only a month), counts per crime type and sector."""
+    def summary(self) -> dict[str, Any]:
+        """What the store holds: totals, sources, date range, counts per crime type and sector.
+
+        Returns
+        -------
+        dict
+            ``total``, ``sources`` (DataFrame), ``date_from``, ``date_to``, ``dated_to`` (the latest
+            incident with a day rather than only a month), ``by_crime_type``, ``by_sector``,
+            ``by_precision`` (Series of counts), ``synthetic`` (count) and ``ingests`` (the log).
+        """
         q, text = self._frame, self.dialect.text_order
         total = q("SELECT count(*) AS n FROM incidents")["n"].iloc[0]
         sources = q(
@@ -232,16 +240,16 @@ class Store(StoreReads):
         dated = q("SELECT max(occurred_to) AS d FROM incidents WHERE time_precision <> 'month'")["d"].iloc[0]
         ingests = q("SELECT * FROM ingests ORDER BY ingest_id")
         for col in ("first", "last"):
-            sources[col] = _to_local(sources[col])
+            sources[col] = to_local(sources[col])
         sources["incidents"] = sources["incidents"].astype("int64")
-        lo, hi = (_to_local(pd.Series([v]))[0] if _present(v) else None for v in rng)
+        lo, hi = (to_local(pd.Series([v]))[0] if is_present(v) else None for v in rng)
         return {
             "total": int(total),
             "sources": sources,
             "date_from": lo,
             "date_to": hi,
             # the latest incident with a day: weekend and 28-day picks count back from it
-            "dated_to": _to_local(pd.Series([dated]))[0] if _present(dated) else None,
+            "dated_to": to_local(pd.Series([dated]))[0] if is_present(dated) else None,
             "by_crime_type": by_type.set_index("crime_type")["n"].astype("int64"),
             "by_sector": by_sector.set_index("sector")["n"].astype("int64"),
             "by_precision": by_prec.set_index("time_precision")["n"].astype("int64"),
@@ -291,49 +299,10 @@ class Store(StoreReads):
             self, paths, fmt=fmt, mapping=mapping, synthetic=synthetic, progress=progress, limits=limits
         )
 
-    def writer(self):
+    def writer(self) -> AbstractContextManager[IngestWriter]:
         """The ingest writer for this store: a context manager that rolls back on an exception."""
         from geo._duckdb_writer import DuckDBWriter
 
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot ingest")
         return DuckDBWriter(self)
-
-
-def _to_sql(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
-    out = pd.DataFrame({c: frame[c] for c in [*COLUMNS, *zone_cols] if c in frame})
-    for col in ("occurred_from", "occurred_to"):
-        out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
-    for col in COLUMNS:
-        if col not in out:
-            out[col] = None
-    return out
-
-
-def _present(value) -> bool:
-    return value is not None and not pd.isna(value)
-
-
-def _to_local(col: pd.Series) -> pd.Series:
-    return pd.to_datetime(col).dt.tz_localize("UTC").dt.tz_convert(LOCAL_TZ)
-
-
-def _from_sql(df: pd.DataFrame) -> pd.DataFrame:
-    for col in ("occurred_from", "occurred_to"):
-        df[col] = _to_local(df[col]).astype(f"datetime64[ns, {LOCAL_TZ}]")
-    for col in (
-        "incident_id",
-        "source",
-        "crime_type",
-        "ho_category",
-        "time_precision",
-        "location",
-        "lsoa_code",
-        "outcome",
-        "ward_code",
-        "ward_name",
-        "sector",
-        "location_precision",
-    ):
-        df[col] = df[col].astype("string")
-    return df

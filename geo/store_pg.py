@@ -29,10 +29,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from geo.backends.frames import to_sql_frame
 from geo.config import District
 from geo.schema import CANONICAL_COLUMNS, COLUMNS
 from geo.sql_selection import POSTGRES
-from geo.store import WRITE_WAIT_S, IngestReport, Store, StoreBusy, StoreError, StoreUnavailable, _to_sql
+from geo.store import WRITE_WAIT_S, IngestReport, Store, StoreBusy, StoreError, StoreUnavailable
 
 if TYPE_CHECKING:
     import psycopg
@@ -252,7 +253,7 @@ class PgWriter:
         """COPY one batch of canonical rows (tz-aware times, zone columns) into the staging table."""
         if frame is None or not len(frame):
             return
-        rows = _to_sql(frame, self.store._zone_columns())[self.columns]
+        rows = to_sql_frame(frame, self.store._zone_columns())
         # One CSV block per batch, written by Arrow: about 10x faster than row-by-row COPY.  Arrow
         # quotes every string and leaves missing values bare, which is how PostgreSQL's CSV tells an
         # empty string from NULL.

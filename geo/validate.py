@@ -19,7 +19,8 @@ one.  Both are counted in the notes.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from pyproj import Transformer
 
 from geo.config import District
 from geo.geocode import geocode
-from geo.readers._common import RawBatch
+from geo.readers import RawBatch
 from geo.schema import (
     CRIME_TYPES,
     LOCAL_TZ,
@@ -39,11 +40,12 @@ from geo.schema import (
     PRECISION_POSTCODE,
     PRECISION_TIME,
 )
+from geo.validate_ids import RepeatCounter, content_ids
 
 REJECT_COLUMNS = ["file", "row", "field", "reason", "raw"]
 #: Years an incident may fall in; anything outside is a data error (and would break time arithmetic).
 YEAR_RANGE = (1900, 2100)
-_AREAS: dict[int, tuple[object, object]] = {}
+_AREAS: dict[int, tuple[District, shapely.Geometry]] = {}
 _TO_BNG = Transformer.from_crs(4326, 27700, always_xy=True)
 _TO_WGS = Transformer.from_crs(27700, 4326, always_xy=True)
 
@@ -110,7 +112,7 @@ def _crime(batch: RawBatch, district: District, rj: _Rejector) -> tuple[pd.Serie
     return ctype.where(known), ho
 
 
-def _search_area(district: District):
+def _search_area(district: District) -> shapely.Geometry:
     """The district boundary buffered by the outside tolerance, prepared once per district."""
     cached = _AREAS.get(id(district))
     if cached is None or cached[0] is not district:
@@ -120,7 +122,7 @@ def _search_area(district: District):
     return cached[1]
 
 
-def _postcodes(batch: RawBatch, district: District, rj: _Rejector, x, y) -> np.ndarray:
+def _postcodes(batch: RawBatch, district: District, rj: _Rejector, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Fill missing coordinates from postcodes (in the batch's coordinate system); returns the mask."""
     f = batch.frame
     placed = np.zeros(len(f), dtype=bool)
@@ -149,13 +151,17 @@ def _spread(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _distinct_points(fn, x: np.ndarray, y: np.ndarray):
-    """``fn(x, y)`` computed once per distinct point (data.police.uk snap points repeat a lot)."""
+def _distinct_points(
+    fn: Callable[[np.ndarray, np.ndarray], Any], x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """``fn(x, y)`` computed once per distinct point (data.police.uk snap points repeat a lot).
+
+    Returns each of ``fn``'s outputs (one array, or each item of a tuple) spread back to every point.
+    """
     codes, distinct = pd.factorize(x + 1j * y)
     out = fn(distinct.real.copy(), distinct.imag.copy())
-    if isinstance(out, tuple):
-        return tuple(np.asarray(o)[codes] for o in out)
-    return np.asarray(out)[codes]
+    outputs = out if isinstance(out, tuple) else (out,)
+    return tuple(np.asarray(o)[codes] for o in outputs)
 
 
 def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndarray, ...]:
@@ -185,7 +191,7 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
         e, n = x, y
         lon, lat = _TO_WGS.transform(np.nan_to_num(e), np.nan_to_num(n))
     area = _search_area(district)
-    inside = _distinct_points(lambda a, b: shapely.contains_xy(area, a, b), np.nan_to_num(e), np.nan_to_num(n))
+    (inside,) = _distinct_points(lambda a, b: shapely.contains_xy(area, a, b), np.nan_to_num(e), np.nan_to_num(n))
     rj.reject(~inside, xname, f"outside {district.name} district by more than {district.outside_tolerance_m:g} m")
     return np.asarray(lon), np.asarray(lat), np.asarray(e), np.asarray(n), placed
 
@@ -258,7 +264,7 @@ def _times(
     return t_from, t_to, prec
 
 
-def _reject_out_of_years(parsed: pd.Series, text: pd.Series, field: str, rj: _Rejector, years) -> None:
+def _reject_out_of_years(parsed: pd.Series, text: pd.Series, field: str, rj: _Rejector, years: tuple[int, int]) -> None:
     """A date that failed to parse because its four-digit year is absurd gets that reason."""
     failed = parsed.isna() & (text != "")
     if not failed.any():
@@ -287,76 +293,6 @@ def _parse_datetime(dates: pd.Series, times: pd.Series, date_format: str | None)
         aware = pd.to_datetime(text[todo], utc=True, errors="coerce", format="ISO8601")
         out.loc[todo] = aware.dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).astype("datetime64[us]")
     return out
-
-
-class RepeatCounter:
-    """How often each row content has been seen so far in one file, across its batches.
-
-    Keys are 64-bit hashes of the content kept in a sorted array (16 bytes per distinct content),
-    so a national file's millions of ASB rows cost tens of megabytes, not a Python dict's hundreds.
-    """
-
-    def __init__(self) -> None:
-        self.keys = np.empty(0, dtype=np.uint64)
-        self.counts = np.empty(0, dtype=np.int64)
-
-    def take(self, key: pd.Series) -> np.ndarray:
-        """Repeat number of each row of ``key`` (0 for the first time a content is seen)."""
-        h = pd.util.hash_pandas_object(key, index=False).to_numpy()
-        uniq, inverse, counts = np.unique(h, return_inverse=True, return_counts=True)
-        pos = np.searchsorted(self.keys, uniq)
-        found = np.zeros(len(uniq), dtype=bool)
-        inside = pos < len(self.keys)
-        found[inside] = self.keys[pos[inside]] == uniq[inside]
-        prior = np.zeros(len(uniq), dtype=np.int64)
-        prior[found] = self.counts[pos[found]]
-        self.counts[pos[found]] += counts[found]
-        new = ~found
-        self.keys = np.insert(self.keys, pos[new], uniq[new])
-        self.counts = np.insert(self.counts, pos[new], counts[new])
-        within = pd.Series(inverse).groupby(inverse).cumcount().to_numpy()
-        return prior[inverse] + within
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """``values.astype(str)``, formatting each distinct value once."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    text = pd.Series(distinct).astype(str).to_numpy()
-    return pd.Series(text[codes], index=values.index, dtype=str)
-
-
-def content_ids(frame: pd.DataFrame, prefix: str, repeats: RepeatCounter | None = None) -> pd.Series:
-    """Stable ids for rows without one: a hash of the row's content and its repeat number.
-
-    Two identical rows in one file (two ASB reports at the same snap point in the same month) are
-    two incidents, so the n-th repeat of a content gets its own id; re-reading the file gives the
-    same ids, so re-ingesting it adds nothing.  ``repeats`` carries the count across a file's
-    batches.
-    """
-    # Times as epoch integers: formatting a million datetimes as text takes seconds.  Numbers are
-    # formatted once per distinct value (months and snap points repeat), then spread.
-    key = (
-        frame["crime_type"].astype(str)
-        + "|"
-        + _as_text(frame["occurred_from"].astype("int64"))
-        + "|"
-        + _as_text(frame["occurred_to"].astype("int64"))
-        + "|"
-        + _as_text(frame["longitude"].round(6))
-        + "|"
-        + _as_text(frame["latitude"].round(6))
-        + "|"
-        + frame["location"].astype(str)
-        + "|"
-        + frame["lsoa_code"].astype(str)
-    )
-    repeat = (repeats or RepeatCounter()).take(key)
-    blake = hashlib.blake2b
-    ids = [
-        f"{prefix}-{blake(f'{k}#{r}'.encode(), digest_size=12).hexdigest()}"
-        for k, r in zip(key.tolist(), repeat.tolist(), strict=True)
-    ]
-    return pd.Series(ids, index=frame.index, dtype=str)
 
 
 def validate_batch(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from geo.backends.frames import from_sql_frame
 from geo.schema import COLUMNS
 from geo.selection import Selection, SelectionResult, selection_notes
 from geo.sql_selection import (
@@ -68,14 +69,12 @@ class StoreReads:
         sel : Selection, optional
             Default: everything.
         """
-        from geo.store import _from_sql
-
         sel, comp = self._compiled(sel)
         cols = ", ".join(self._stored_columns())
         df = self._run(f"SELECT {cols} FROM incidents WHERE {{where}}{self._order()}", comp.where)
         partial, imprecise = self._left_out(comp)
         return SelectionResult(
-            incidents=_from_sql(df),
+            incidents=from_sql_frame(df),
             selection=sel,
             excluded_imprecise=imprecise,
             excluded_partial_month=partial,

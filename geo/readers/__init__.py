@@ -107,8 +107,11 @@ def iter_batches(
         raise FileFormatError(f"unknown format '{fmt}': choose from {', '.join(FORMATS)}")
     mapping = dict(mapping or {})
     sources = [p for p in paths if isinstance(p, Source)]
-    if len(sources) != len(paths):
-        sources = expand_inputs(paths)
+    named = [p for p in paths if not isinstance(p, Source)]
+    if named:
+        if sources:
+            raise TypeError("iter_batches takes paths or sources, not both")
+        sources = expand_inputs(named)
     for src in sources:
         suffix = Path(src.name).suffix.lower()
         if fmt == "vector" or (fmt == "auto" and suffix in VECTOR_SUFFIXES):

@@ -28,6 +28,10 @@ RAW_FIELDS = (
 )
 
 
+#: Row numbers -> the original text of those rows (for the rejects file).
+RowText = Callable[[np.ndarray], list[str]]
+
+
 class FileFormatError(HotspotsError, ValueError):
     """A whole file cannot be read as the format it claims (wrong columns, junk, empty)."""
 
@@ -51,10 +55,10 @@ class RawBatch:
     date_format: str | None = None
     synthetic: bool = False
     rows_rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows the reader itself refused
-    raw_of: Callable[[np.ndarray], list[str]] | None = None  # row numbers -> original text
+    raw_of: RowText | None = None  # row numbers -> original text
     postcode_only: bool = False  # the mapping names a postcode and no coordinates
 
-    def raw_text(self, mask) -> list[str]:
+    def raw_text(self, mask: np.ndarray) -> list[str]:
         """Original text of the rows selected by a boolean mask (for the rejects file)."""
         if "_raw" in self.frame:
             return list(self.frame["_raw"].to_numpy()[mask])

@@ -16,11 +16,23 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 
 from geo.readers._common import FileFormatError
 
 INPUT_SUFFIXES = (".csv", ".zip")
+
+
+class ByteStream(Protocol):
+    """What the readers need of an open input: ``read(n)`` bytes until empty, and ``close()``."""
+
+    def read(self, n: int = -1, /) -> bytes:
+        """Up to ``n`` bytes (all that is left when ``n`` is -1); empty at the end."""
+        ...
+
+    def close(self) -> None:
+        """Release the file (and the zip it belongs to)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,7 @@ def expand_sources(paths: list, vector_suffixes: tuple[str, ...], max_members: i
 class _Guarded(io.RawIOBase):
     """A zip member stream whose decompression errors become one clear FileFormatError."""
 
-    def __init__(self, zf: zipfile.ZipFile, inner: BinaryIO, label: str) -> None:
+    def __init__(self, zf: zipfile.ZipFile, inner: ByteStream, label: str) -> None:
         self.zf, self.inner, self.label = zf, inner, label
 
     def readable(self) -> bool:
@@ -118,7 +130,7 @@ class _Guarded(io.RawIOBase):
 class _Utf16ToUtf8(io.RawIOBase):
     """Transcode a UTF-16 byte stream to UTF-8, incrementally."""
 
-    def __init__(self, inner: BinaryIO, encoding: str, head: bytes) -> None:
+    def __init__(self, inner: ByteStream, encoding: str, head: bytes) -> None:
         self.inner = inner
         self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
         self.head = head
@@ -136,7 +148,7 @@ class _Utf16ToUtf8(io.RawIOBase):
         super().close()
 
 
-def _open_raw(src: Source) -> BinaryIO:
+def _open_raw(src: Source) -> ByteStream:
     if src.member is None:
         try:
             return open(src.path, "rb")  # noqa: SIM115 - closed by the caller
@@ -162,7 +174,7 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def open_utf8(src: Source) -> tuple[BinaryIO, str | None]:
+def open_utf8(src: Source) -> tuple[ByteStream, str | None]:
     """Open a source as a UTF-8 byte stream; returns (stream, note about the encoding or None).
 
     Raises
@@ -181,9 +193,9 @@ def open_utf8(src: Source) -> tuple[BinaryIO, str | None]:
     if head.startswith(codecs.BOM_UTF8):
         head = head[3:]
     if b"\x00" in head:
-        enc = _utf16_without_bom(head)
-        if enc:
-            return _Utf16ToUtf8(raw, enc, head), f"{src.label}: read as UTF-16 (no byte-order mark)"
+        guessed = _utf16_without_bom(head)
+        if guessed:
+            return _Utf16ToUtf8(raw, guessed, head), f"{src.label}: read as UTF-16 (no byte-order mark)"
         raw.close()
         raise FileFormatError(f"{src.label}: this is not a text CSV file (binary content)")
     control = sum(head.count(bytes([c])) for c in (*range(1, 9), 11, 12, *range(14, 27), *range(28, 32)))
@@ -196,7 +208,7 @@ def open_utf8(src: Source) -> tuple[BinaryIO, str | None]:
 class _Prefixed(io.RawIOBase):
     """A stream with bytes already read put back in front."""
 
-    def __init__(self, inner: BinaryIO, head: bytes) -> None:
+    def __init__(self, inner: ByteStream, head: bytes) -> None:
         self.inner, self.head = inner, head
 
     def readable(self) -> bool:

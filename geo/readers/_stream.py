@@ -23,7 +23,6 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -31,6 +30,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from geo.readers._common import FileFormatError
+from geo.readers._lines import LineIndex, MergedRaw, RawView, decode_line, ends_in_quote
+from geo.readers._source import ByteStream
 
 #: Largest field (and so largest single line) accepted, in bytes.
 MAX_FIELD_BYTES = 128 * 1024
@@ -47,7 +48,7 @@ class CsvChunk:
 
     frame: pd.DataFrame
     refused: pd.DataFrame
-    raw: dict[int, str] = field(default_factory=dict)  # row -> original text, for every row
+    raw: dict[int, str] | MergedRaw = field(default_factory=dict)  # row -> original text, for every row
     notes: list[str] = field(default_factory=list)
 
     def raw_text(self, rows: np.ndarray) -> list[str]:
@@ -57,65 +58,6 @@ class CsvChunk:
 
 def _refusal(row: int, raw: str, reason: str) -> dict:
     return {"_row": row, "_raw": raw[:2000], "field": "(row)", "reason": reason}
-
-
-def _ends_in_quote(text: str, in_quote: bool = False) -> bool:
-    """Whether a CSV line ends inside a quoted field (quotes only open at a field's start)."""
-    at_start = not in_quote
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if in_quote:
-            if c == '"':
-                if i + 1 < n and text[i + 1] == '"':
-                    i += 2
-                    continue
-                in_quote = False
-        elif c == '"' and at_start:
-            in_quote = True
-        at_start = not in_quote and c == ","
-        i += 1
-    return in_quote
-
-
-class _Lines:
-    """Line boundaries and per-line counts of one chunk, found with numpy."""
-
-    def __init__(self, buf: bytes) -> None:
-        arr = np.frombuffer(buf, dtype=np.uint8)
-        self.ends = np.flatnonzero(arr == 10)
-        self.starts = np.concatenate([[0], self.ends[:-1] + 1]).astype(np.int64)
-        stop = self.ends.copy()
-        if len(stop):
-            cr = arr[np.maximum(stop - 1, 0)] == 13
-            stop[cr & (stop > self.starts)] -= 1
-        self.stops = stop  # end of the line's text, before any \r\n
-        self.lengths = self.stops - self.starts
-
-        def per_line(positions: np.ndarray) -> np.ndarray:
-            return np.searchsorted(positions, self.stops) - np.searchsorted(positions, self.starts)
-
-        self.quotes = per_line(np.flatnonzero(arr == 34))
-        self.commas = per_line(np.flatnonzero(arr == 44))
-        self.high = per_line(np.flatnonzero(arr >= 128)) > 0
-
-    def __len__(self) -> int:
-        return len(self.ends)
-
-
-def _decode_line(data: bytes) -> tuple[str | None, bool]:
-    """(text, was_cp1252); text is None when the bytes are neither UTF-8 nor Windows-1252."""
-    try:
-        return data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return None, False
-    if any(ord(c) < 32 and c != "\t" for c in text):
-        return None, False
-    return text, True
 
 
 class CsvStreamReader:
@@ -134,8 +76,8 @@ class CsvStreamReader:
     """
 
     def __init__(
-        self, stream: BinaryIO, label: str, chunk_bytes: int = 16 << 20, max_field_bytes: int = MAX_FIELD_BYTES
-    ):
+        self, stream: ByteStream, label: str, chunk_bytes: int = 16 << 20, max_field_bytes: int = MAX_FIELD_BYTES
+    ) -> None:
         self.stream = stream
         self.label = label
         self.chunk_bytes = chunk_bytes
@@ -159,7 +101,7 @@ class CsvStreamReader:
         self._pending = rest
         if not line.strip() and not rest.strip():
             raise FileFormatError(f"{self.label}: the file is empty")
-        text, _ = _decode_line(line.rstrip(b"\r"))
+        text, _ = decode_line(line.rstrip(b"\r"))
         header = next(csv.reader([text])) if text else []
         header = [h.strip() for h in header]
         if len(header) < 2 or len(set(header)) != len(header) or len(line) > self.max_field:
@@ -187,7 +129,7 @@ class CsvStreamReader:
                     return
                 continue
             chunk, buf = buf[:cut], buf[cut:]
-            lines = _Lines(chunk)
+            lines = LineIndex(chunk)
             keep = len(lines) if eof and not buf else self._carry_from(chunk, lines)
             if keep < len(lines):
                 buf = chunk[int(lines.starts[keep]) :] + buf
@@ -197,7 +139,7 @@ class CsvStreamReader:
             if eof and not buf:
                 return
 
-    def _carry_from(self, chunk: bytes, lines: _Lines) -> int:
+    def _carry_from(self, chunk: bytes, lines: LineIndex) -> int:
         """Number of lines to parse now: a quote still open near the end waits for the next chunk."""
         n = len(lines)
         tail = range(max(0, n - MAX_JOIN_LINES), n)
@@ -206,7 +148,7 @@ class CsvStreamReader:
                 return i if i > 0 else n
         return n
 
-    def _parse(self, chunk: bytes, n: int, lines: _Lines) -> CsvChunk:
+    def _parse(self, chunk: bytes, n: int, lines: LineIndex) -> CsvChunk:
         starts, stops = lines.starts[:n], lines.stops[:n]
         blank = lines.lengths[:n] == 0
         clean = ~blank & (lines.quotes[:n] % 2 == 0) & (lines.lengths[:n] <= self.max_field)
@@ -228,15 +170,15 @@ class CsvStreamReader:
             slow = pd.concat([slow, more], ignore_index=True)
             refused += more_refused
             raw.update(more_raw)
-        raw_fast = {}
+        raw_fast = None
         if len(fast):
             idx = np.flatnonzero(clean)
-            raw_fast = _RawView(chunk, starts[idx], stops[idx], rows[idx])
+            raw_fast = RawView(chunk, starts[idx], stops[idx], rows[idx])
         frame = pd.concat([fast, slow], ignore_index=True) if len(slow) else fast
         if len(slow) and len(fast):
             frame = frame.sort_values("_row", kind="stable").reset_index(drop=True)
         out = CsvChunk(frame=frame, refused=pd.DataFrame(refused, columns=_REFUSED_COLUMNS))
-        out.raw = _MergedRaw(raw_fast, raw)
+        out.raw = MergedRaw(raw_fast, raw)
         if self._cp1252_rows:
             out.notes.append(
                 f"{self.label}: {self._cp1252_rows} row(s) not valid UTF-8 (rows {self._cp1252_first}...): "
@@ -245,7 +187,9 @@ class CsvStreamReader:
             self._cp1252_rows = 0
         return out
 
-    def _fast(self, chunk: bytes, starts, stops, clean: np.ndarray, rows: np.ndarray) -> tuple[pd.DataFrame, bool]:
+    def _fast(
+        self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, clean: np.ndarray, rows: np.ndarray
+    ) -> tuple[pd.DataFrame, bool]:
         idx = np.flatnonzero(clean)
         if not len(idx):
             return pd.DataFrame({**{h: pd.Series(dtype="str") for h in self.header}, "_row": []}), False
@@ -259,12 +203,15 @@ class CsvStreamReader:
             data = b"\n".join(chunk[int(starts[a]) : int(stops[b])] for a, b in zip(run_first, run_last, strict=True))
             data += b"\n"
         ragged = []
+
+        def skip_ragged(row: object) -> str:
+            ragged.append(1)
+            return "skip"
+
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(self.ncols)], block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=False, invalid_row_handler=lambda r: ragged.append(1) or "skip"
-            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=skip_ragged),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"c{i}": pa.string() for i in range(self.ncols)},
                 strings_can_be_null=False,
@@ -277,7 +224,9 @@ class CsvStreamReader:
         frame["_row"] = rows[idx]
         return frame, False
 
-    def _careful(self, chunk: bytes, starts, stops, todo: np.ndarray, rows: np.ndarray, join: bool = True):
+    def _careful(
+        self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, todo: np.ndarray, rows: np.ndarray, join: bool = True
+    ) -> tuple[pd.DataFrame, list[dict[str, object]], dict[int, str], np.ndarray]:
         """Parse the lines the fast path cannot take, one by one, re-synchronising after a bad one.
 
         Returns the rows, the refusals, the raw text per row and the continuation lines consumed
@@ -289,12 +238,12 @@ class CsvStreamReader:
         raw: dict[int, str] = {}
         idx = np.flatnonzero(todo)
         consumed = -1
-        for i in idx:
+        for i in idx.tolist():
             if i <= consumed:
                 continue
             row = int(rows[i])
             data = chunk[int(starts[i]) : int(stops[i])]
-            text, cp1252 = _decode_line(data)
+            text, cp1252 = decode_line(data)
             if text is None:
                 shown = data.decode("utf-8", errors="replace")
                 refused.append(_refusal(row, shown, "row is neither UTF-8 nor Windows-1252 text (undecodable bytes)"))
@@ -307,7 +256,7 @@ class CsvStreamReader:
                 )
                 continue
             end = i
-            if _ends_in_quote(text):
+            if ends_in_quote(text):
                 whole, end = self._join(chunk, starts, stops, i, text, len(rows)) if join else (None, i)
                 if whole is None:
                     refused.append(
@@ -351,47 +300,24 @@ class CsvStreamReader:
         frame["_row"] = frame["_row"].astype(np.int64)
         return frame, refused, raw, np.asarray(joined, dtype=np.int64)
 
-    def _join(self, chunk: bytes, starts, stops, i: int, text: str, n: int) -> tuple[str | None, int]:
+    def _join(
+        self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, i: int, text: str, n: int
+    ) -> tuple[str | None, int]:
         """Close a quote opened on line ``i`` with the following lines, if that makes one row."""
         parts = [text]
         size = len(text)
         for j in range(i + 1, min(n, i + MAX_JOIN_LINES)):
-            nxt, _ = _decode_line(chunk[int(starts[j]) : int(stops[j])])
+            nxt, _ = decode_line(chunk[int(starts[j]) : int(stops[j])])
             if nxt is None:
                 return None, i
             parts.append(nxt)
             size += len(nxt)
             if size > self.max_field * self.ncols:
                 return None, i
-            if not _ends_in_quote(nxt, in_quote=True):
+            if not ends_in_quote(nxt, in_quote=True):
                 joined = "\n".join(parts)
-                if _ends_in_quote(joined):
+                if ends_in_quote(joined):
                     return None, i
                 fields = next(csv.reader(io.StringIO(joined)), [])
                 return (joined, j) if len(fields) == self.ncols else (None, i)
         return None, i
-
-
-class _RawView(dict):
-    """Row -> raw text for fast-path rows, sliced from the chunk on demand (no copy per row)."""
-
-    def __init__(self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, rows: np.ndarray) -> None:
-        super().__init__()
-        self.chunk, self.starts, self.stops, self.rows = chunk, starts, stops, rows
-
-    def get(self, row, default=""):
-        k = np.searchsorted(self.rows, row)
-        if k < len(self.rows) and self.rows[k] == row:
-            return self.chunk[int(self.starts[k]) : int(self.stops[k])].decode("utf-8", errors="replace")
-        return default
-
-
-class _MergedRaw(dict):
-    def __init__(self, fast, slow: dict) -> None:
-        super().__init__()
-        self.fast, self.slow = fast, slow
-
-    def get(self, row, default=""):
-        if row in self.slow:
-            return self.slow[row]
-        return self.fast.get(row, default) if self.fast else default

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.readers._common import FileFormatError, RawBatch, require_columns
+from geo.readers._common import FileFormatError, RawBatch, RowText, require_columns
 
 #: Fields a mapping may name, besides ``date_format``.
 MAPPABLE = (
@@ -74,7 +74,7 @@ def force_csv_batch(
     label: str,
     mapping: Mapping[str, str],
     synthetic: bool = False,
-    raw_of=None,
+    raw_of: RowText | None = None,
 ) -> RawBatch:
     """Turn one chunk of a force extract (header columns as str) into a :class:`RawBatch`."""
     out = frame[["_row", *(["_raw"] if "_raw" in frame else [])]].copy()

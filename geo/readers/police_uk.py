@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.readers._common import RawBatch, require_columns
+from geo.readers._common import RawBatch, RowText, require_columns
 
 #: Header of a data.police.uk street file (``Context`` is often empty; all are required but it).
 POLICE_UK_COLUMNS = [
@@ -40,7 +40,7 @@ def looks_like_police_uk(header: list[str]) -> bool:
 
 
 def police_uk_batch(
-    frame: pd.DataFrame, refused: pd.DataFrame, label: str, synthetic: bool = False, raw_of=None
+    frame: pd.DataFrame, refused: pd.DataFrame, label: str, synthetic: bool = False, raw_of: RowText | None = None
 ) -> RawBatch:
     """Turn one chunk of a data.police.uk street CSV (header columns as str) into a :class:`RawBatch`.
 

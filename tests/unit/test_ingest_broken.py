@@ -114,6 +114,19 @@ def test_quoted_line_break_keeps_the_text_and_the_row_numbers(store):
     assert "On or near\nHigh Street" in set(store.all()["location"])
 
 
+def test_rejects_file_keeps_the_original_text_of_rows_read_on_the_fast_path(store, tmp_path):
+    # Clean lines (no quotes, the header's field count) are parsed in bulk; a row refused later by
+    # validation, here for its crime type, must still carry its own text into the rejects file.
+    _, rows = _lines()
+    r = list(rows[:10])
+    r[4] = _with_field(r[4], 9, b"Nonsense type")
+    report = store.ingest([_csv(tmp_path / "unknown_type.csv", r)])
+    rejects = _rejects(report)
+    assert list(rejects.index) == [6]
+    assert rejects.loc[6, "raw"] == r[4].decode()
+    assert "unknown crime type 'Nonsense type'" in rejects.loc[6, "reason"]
+
+
 def test_undecodable_row_rejected_while_windows_1252_row_is_read(store):
     report = store.ingest([BROKEN / "undecodable_row.csv"])
     assert "On or near Café Rouge" in set(store.all()["location"])

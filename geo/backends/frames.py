@@ -1,0 +1,86 @@
+"""Incident frames to and from the store's tables, the same way on every backend.
+
+The tables keep times as naive UTC; pandas frames carry them tz-aware in Europe/London.  Both
+backends (the DuckDB file and PostgreSQL) write and read through these helpers, so a row comes
+back from either exactly as it went in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from geo.schema import COLUMNS, LOCAL_TZ, PRECISION_POINT
+
+#: Canonical text columns, typed as pandas ``string`` when read back.
+STRING_COLUMNS = (
+    "incident_id",
+    "source",
+    "crime_type",
+    "ho_category",
+    "time_precision",
+    "location",
+    "lsoa_code",
+    "outcome",
+    "ward_code",
+    "ward_name",
+    "sector",
+    "location_precision",
+)
+_TIME_COLUMNS = ("occurred_from", "occurred_to")
+
+
+def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
+    """Canonical and zone columns, in store order, with times as naive UTC.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Canonical incidents with tz-aware ``occurred_from`` / ``occurred_to``.
+    zone_cols : list of str
+        The district's ``in_zone_<key>`` columns.
+
+    Returns
+    -------
+    DataFrame
+        :data:`geo.schema.COLUMNS` then ``zone_cols``; a column the frame lacks is missing (None),
+        except ``location_precision``, which defaults to a point.
+    """
+    out = pd.DataFrame({c: frame[c] for c in [*COLUMNS, *zone_cols] if c in frame})
+    for col in _TIME_COLUMNS:
+        out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
+    for col in [*COLUMNS, *zone_cols]:
+        if col not in out:
+            out[col] = PRECISION_POINT if col == "location_precision" else None
+    return out[[*COLUMNS, *zone_cols]]
+
+
+def to_local(col: pd.Series) -> pd.Series:
+    """Naive UTC times (as stored) -> tz-aware Europe/London times."""
+    return pd.to_datetime(col).dt.tz_localize("UTC").dt.tz_convert(LOCAL_TZ)
+
+
+def from_sql_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows read from ``incidents`` -> canonical dtypes (local times, ``string`` text), in place.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The stored columns as a backend returns them (times as naive UTC).
+
+    Returns
+    -------
+    DataFrame
+        ``df`` itself, converted.
+    """
+    for col in _TIME_COLUMNS:
+        df[col] = to_local(df[col]).astype(f"datetime64[ns, {LOCAL_TZ}]")
+    for col in STRING_COLUMNS:
+        df[col] = df[col].astype("string")
+    return df
+
+
+def is_present(value: Any) -> bool:
+    """Whether a scalar read from the database holds a value (not None, NaN or NaT)."""
+    return value is not None and not bool(pd.isna(value))

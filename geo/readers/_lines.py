@@ -1,0 +1,95 @@
+"""Byte-level pieces of the streaming CSV reader: line boundaries, quote state, decoding, raw text.
+
+:mod:`geo.readers._stream` classifies each chunk's lines with :class:`LineIndex` (vectorised
+scans) and keeps the original text of every row it read (:class:`MergedRaw`) for the rejects file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def ends_in_quote(text: str, in_quote: bool = False) -> bool:
+    """Whether a CSV line ends inside a quoted field (quotes only open at a field's start)."""
+    at_start = not in_quote
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if in_quote:
+            if c == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 2
+                    continue
+                in_quote = False
+        elif c == '"' and at_start:
+            in_quote = True
+        at_start = not in_quote and c == ","
+        i += 1
+    return in_quote
+
+
+class LineIndex:
+    """Line boundaries and per-line counts of one chunk, found with numpy."""
+
+    def __init__(self, buf: bytes) -> None:
+        arr = np.frombuffer(buf, dtype=np.uint8)
+        self.ends = np.flatnonzero(arr == 10)
+        self.starts = np.concatenate([[0], self.ends[:-1] + 1]).astype(np.int64)
+        stop = self.ends.copy()
+        if len(stop):
+            cr = arr[np.maximum(stop - 1, 0)] == 13
+            stop[cr & (stop > self.starts)] -= 1
+        self.stops = stop  # end of the line's text, before any \r\n
+        self.lengths = self.stops - self.starts
+
+        def per_line(positions: np.ndarray) -> np.ndarray:
+            return np.searchsorted(positions, self.stops) - np.searchsorted(positions, self.starts)
+
+        self.quotes = per_line(np.flatnonzero(arr == 34))
+        self.commas = per_line(np.flatnonzero(arr == 44))
+        self.high = per_line(np.flatnonzero(arr >= 128)) > 0
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+
+def decode_line(data: bytes) -> tuple[str | None, bool]:
+    """(text, was_cp1252); text is None when the bytes are neither UTF-8 nor Windows-1252."""
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None, False
+    if any(ord(c) < 32 and c != "\t" for c in text):
+        return None, False
+    return text, True
+
+
+class RawView:
+    """Row -> raw text for fast-path rows, sliced from the chunk on demand (no copy per row)."""
+
+    def __init__(self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, rows: np.ndarray) -> None:
+        self.chunk, self.starts, self.stops, self.rows = chunk, starts, stops, rows
+
+    def get(self, row: int, default: str = "") -> str:
+        """The original text of file row ``row``, or ``default`` when the fast path did not read it."""
+        k = np.searchsorted(self.rows, row)
+        if k < len(self.rows) and self.rows[k] == row:
+            return self.chunk[int(self.starts[k]) : int(self.stops[k])].decode("utf-8", errors="replace")
+        return default
+
+
+class MergedRaw:
+    """Row -> raw text over both paths: rows parsed one by one first, then the fast path's view."""
+
+    def __init__(self, fast: RawView | None, slow: dict[int, str]) -> None:
+        self.fast, self.slow = fast, slow
+
+    def get(self, row: int, default: str = "") -> str:
+        """The original text of file row ``row``, or ``default``."""
+        if row in self.slow:
+            return self.slow[row]
+        return self.fast.get(row, default) if self.fast is not None else default
