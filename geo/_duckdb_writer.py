@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from geo.backends.duckdb_file import add_missing_columns
 from geo.backends.frames import to_sql_frame
-from geo.schema import COLUMNS, PRECISION_POINT
+from geo.schema import COLUMNS
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -80,23 +81,12 @@ class DuckDBWriter:
         self._con = con = self._cm.__enter__()
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(f"DROP TABLE IF EXISTS {_STAGING}")  # left by an ingest that was killed
-        self._migrate()
+        add_missing_columns(con)  # a store made by an earlier version
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         ingests = con.execute("SELECT count(*) FROM ingests").fetchall()[0][0]
         self._was_empty = tables <= _BASE_TABLES and ingests == 0
         self.ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchall()[0][0])
         return self
-
-    def _migrate(self) -> None:
-        """Add canonical columns a store made by an earlier version lacks (existing rows: points)."""
-        have = {
-            r[0]
-            for r in self.con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'incidents'"
-            ).fetchall()
-        }
-        if "location_precision" not in have:
-            self.con.execute(f"ALTER TABLE incidents ADD COLUMN location_precision VARCHAR DEFAULT '{PRECISION_POINT}'")
 
     def _arrow(self, frame: pd.DataFrame, extra: str, values: np.ndarray) -> pa.Table:
         table = pa.Table.from_pandas(to_sql_frame(frame, self.zone_cols), preserve_index=False)

@@ -27,7 +27,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from geo.backends.duckdb_file import check_same_file, identity, open_connection
+from geo.backends.duckdb_file import (
+    add_missing_columns,
+    check_same_file,
+    identity,
+    missing_columns,
+    open_connection,
+    view_missing_columns,
+)
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
 from geo.backends.frames import is_present, to_local
 from geo.backends.lock import lock_holder, write_lock
@@ -79,6 +86,8 @@ class Store(StoreReads):
         self.district = district
         self.read_only = read_only
         self._opened_as: tuple[int, int] | None = None
+        # Columns an older store lacks, read through a view until a writer adds them.
+        self._missing_columns: list[str] = []
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -135,6 +144,10 @@ class Store(StoreReads):
                     yield con
         else:
             with open_connection(self.path, False, READ_WAIT_S) as con:
+                if self._missing_columns:  # an older store: has a writer brought it up to date since?
+                    self._missing_columns = missing_columns(con)
+                    if self._missing_columns:
+                        view_missing_columns(con, self._missing_columns)
                 yield con
 
     # -- one writer at a time ------------------------------------------------------------------
@@ -185,8 +198,9 @@ class Store(StoreReads):
         if self.read_only:
             with self._connect() as con:
                 tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-            if "incidents" not in tables:
-                raise StoreUnavailable(f"{self.path}: not a csp-hotspots store (no incidents table)")
+                if "incidents" not in tables:
+                    raise StoreUnavailable(f"{self.path}: not a csp-hotspots store (no incidents table)")
+                self._missing_columns = missing_columns(con)
             return
         from geo.schema import CANONICAL_COLUMNS
 
@@ -199,6 +213,7 @@ class Store(StoreReads):
         cols.append("ingest_id INTEGER")
         with self._connect(write=True) as con:
             con.execute(f"CREATE TABLE IF NOT EXISTS incidents ({', '.join(cols)})")
+            add_missing_columns(con)  # a store made by an earlier version
             con.execute(
                 "CREATE TABLE IF NOT EXISTS ingests (ingest_id INTEGER PRIMARY KEY, finished_at TIMESTAMP, "
                 "files VARCHAR, read BIGINT, stored BIGINT, duplicates BIGINT, rejected BIGINT, "

@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from geo.backends.frames import to_sql_frame
+from geo.backends.frames import ADDED_COLUMNS, to_sql_frame
 from geo.config import District
 from geo.schema import CANONICAL_COLUMNS, COLUMNS
 from geo.sql_selection import POSTGRES
@@ -132,7 +132,9 @@ class PgStore(Store):
                 con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
                 con.execute(f"CREATE TABLE IF NOT EXISTS incidents ({', '.join(f'{n} {t}' for n, t in cols)})")
                 for name, sql_type in cols:  # a column added to the schema later reaches older stores
-                    con.execute(f"ALTER TABLE incidents ADD COLUMN IF NOT EXISTS {name} {sql_type}")
+                    default = ADDED_COLUMNS.get(name)  # the value of rows stored before the column existed
+                    fill = f" DEFAULT '{default}'" if default is not None else ""
+                    con.execute(f"ALTER TABLE incidents ADD COLUMN IF NOT EXISTS {name} {sql_type}{fill}")
                 con.execute("CREATE UNIQUE INDEX IF NOT EXISTS incidents_incident_id ON incidents (incident_id)")
                 con.execute("CREATE INDEX IF NOT EXISTS incidents_occurred_from ON incidents (occurred_from)")
                 con.execute("CREATE INDEX IF NOT EXISTS incidents_geom ON incidents USING gist (geom)")

@@ -1,4 +1,8 @@
-"""Opening the DuckDB store file: DuckDB's own lock waited out briefly, every failure one clear error."""
+"""Opening the DuckDB store file: DuckDB's own lock waited out briefly, every failure one clear error.
+
+Stores made by an earlier version lack columns added since (:data:`geo.backends.frames.ADDED_COLUMNS`):
+a writable open adds them, a read-only one reads them through a temporary view.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
+from geo.backends.frames import ADDED_COLUMNS
 from geo.backends.lock import lock_holder
 
 
@@ -70,3 +75,39 @@ def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.D
         raise StoreUnavailable(f"{path}: the store could not be read ({exc})") from None
     finally:
         con.close()
+
+
+def missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The :data:`~geo.backends.frames.ADDED_COLUMNS` the file's ``incidents`` table lacks (an older store)."""
+    have = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = current_database() "
+            "AND table_schema = 'main' AND table_name = 'incidents'"
+        ).fetchall()
+    }
+    return [c for c in ADDED_COLUMNS if c not in have]
+
+
+def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring an older store's ``incidents`` table up to the schema (a write connection).
+
+    Rows stored before a column existed get its default (:data:`~geo.backends.frames.ADDED_COLUMNS`).
+    """
+    for col in missing_columns(con):
+        con.execute(f"ALTER TABLE incidents ADD COLUMN {col} VARCHAR DEFAULT {_literal(ADDED_COLUMNS[col])}")
+
+
+def view_missing_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
+    """Let a read-only connection query an older store as if it had ``columns`` (their defaults).
+
+    A temporary view named ``incidents`` (searched before the file's own table, and gone when the
+    connection closes) adds the columns; the file itself is not changed.
+    """
+    database = str(con.execute("SELECT current_database()").fetchall()[0][0]).replace('"', '""')
+    extra = ", ".join(f"{_literal(ADDED_COLUMNS[c])} AS {c}" for c in columns)
+    con.execute(f'CREATE TEMP VIEW incidents AS SELECT *, {extra} FROM "{database}".main.incidents')
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

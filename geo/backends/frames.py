@@ -29,6 +29,9 @@ STRING_COLUMNS = (
     "location_precision",
 )
 _TIME_COLUMNS = ("occurred_from", "occurred_to")
+#: Text columns added to the schema after the first stores were made -> the value every row stored
+#: before them holds (a store made before geocoding holds points only).
+ADDED_COLUMNS = {"location_precision": PRECISION_POINT}
 
 
 def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
@@ -45,14 +48,14 @@ def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
     -------
     DataFrame
         :data:`geo.schema.COLUMNS` then ``zone_cols``; a column the frame lacks is missing (None),
-        except ``location_precision``, which defaults to a point.
+        except those of :data:`ADDED_COLUMNS`, which take their default (``location_precision``: a point).
     """
     out = pd.DataFrame({c: frame[c] for c in [*COLUMNS, *zone_cols] if c in frame})
     for col in _TIME_COLUMNS:
         out[col] = out[col].dt.tz_convert("UTC").dt.tz_localize(None)
     for col in [*COLUMNS, *zone_cols]:
         if col not in out:
-            out[col] = PRECISION_POINT if col == "location_precision" else None
+            out[col] = ADDED_COLUMNS.get(col)
     return out[[*COLUMNS, *zone_cols]]
 
 
