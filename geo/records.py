@@ -38,15 +38,21 @@ class _Cursor(Protocol):
     """What a DuckDB or psycopg cursor offers here."""
 
     @property
-    def description(self) -> Sequence[Sequence[Any]]: ...  # noqa: D102
+    def description(self) -> Sequence[Sequence[Any]]:
+        """One entry per result column, its name first."""
+        ...
 
-    def fetchall(self) -> list[Any]: ...  # noqa: D102
+    def fetchall(self) -> list[Any]:
+        """Every remaining result row."""
+        ...
 
 
 class _Connection(Protocol):
     """A DuckDB connection or a psycopg connection."""
 
-    def execute(self, query: str, parameters: list[Any], /) -> _Cursor: ...  # noqa: D102
+    def execute(self, query: str, parameters: list[Any], /) -> _Cursor:
+        """Run one statement with positional parameters."""
+        ...
 
 
 class RecordError(HotspotsError, ValueError):
