@@ -1,0 +1,1 @@
+"""Crime and anti-social-behaviour hotspot analysis: pure functions over (Geo)DataFrames, in BNG metres."""

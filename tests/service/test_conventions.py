@@ -38,8 +38,6 @@ ALLOWED_LONG_FUNCTIONS = {
     "geo/hotspots/emerging.py": {"classify_emerging"},
     "geo/hotspots/kde.py": {"kde_hotspots"},
     "geo/premises.py": {"link_premises"},
-    "geo/targets.py": {"target_table"},
-    "geo/trends.py": {"period_trends"},
 }
 
 
