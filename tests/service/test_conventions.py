@@ -37,7 +37,6 @@ ALLOWED_LONG_FUNCTIONS = {
     "geo/hotspots/gistar.py": {"gistar_hotspots"},
     "geo/hotspots/emerging.py": {"classify_emerging"},
     "geo/hotspots/kde.py": {"kde_hotspots"},
-    "geo/premises.py": {"link_premises"},
 }
 
 
