@@ -23,7 +23,6 @@ ALLOWED_LONG_MODULES = {
     "geo/evaluate.py",
     "geo/hotspots/gistar.py",
     "geo/store.py",
-    "geo/timing.py",
     "geo/validate.py",
 }
 ALLOWED_LONG_FUNCTIONS = {
@@ -31,7 +30,6 @@ ALLOWED_LONG_FUNCTIONS = {
     "geo/briefing.py": {"briefing_html"},
     "geo/briefing_map.py": {"plan_map_svg"},
     "geo/demo.py": {"generate_force_extract"},
-    "geo/deploy.py": {"plan_van_sites"},
     "geo/evaluate.py": {"backtest"},
     "geo/hotspots/__init__.py": {"find_hotspots"},
     "geo/hotspots/gistar.py": {"gistar_hotspots"},
