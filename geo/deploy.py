@@ -50,7 +50,6 @@ from geo._plan import (
     _time_profile,
     _timed_warning,
 )
-from geo._van import MAX_AUTO_SITES, VanSpec, coverage_matrix, plan_notes, solve
 from geo.hotspots._grid import make_grid
 from geo.hotspots._result import dedupe, unwrap
 from geo.patrols import PATROL_COLUMNS, plan_patrols
@@ -58,6 +57,7 @@ from geo.rota import peak_window
 from geo.schema import BNG
 from geo.selection import DEFAULT_NIGHT_CUTOFF
 from geo.streets import places_near, streets_for_groups
+from geo.van_plan import MAX_AUTO_SITES, VanSpec, coverage_matrix, plan_notes, solve
 
 if TYPE_CHECKING:
     from geo.config import District

@@ -1,4 +1,4 @@
-"""Van-site plan parts that need no incident grid: the checked arguments, the covering solve and the notes.
+"""Parts of the van-site plan that need no incident grid: checked arguments, the covering solve, the notes.
 
 Used by :func:`geo.deploy.plan_van_sites` (see :mod:`geo.deploy` for the method).
 """
