@@ -154,13 +154,7 @@ def period_trends(
     last_date = record_dates(incidents, night_cutoff if freq != "month" else None).max()
     if k == max(all_cov) and last_date < period_bounds(k, freq)[1]:
         notes.append(f"the {freq} examined may be incomplete: the data end on {last_date:%d/%m/%Y}")
-    n_flags = int((table["flag"] != "").sum())
-    method = (
-        f"expected = mean of the previous {n_prev} {freq}s covered by {'synthetic' if kind else 'real'} data for "
-        f"each group's crime type; {tested} group(s) tested with a two-sided Poisson test, Benjamini-Hochberg "
-        f"corrected at a false discovery rate of {alpha:g} (of the {n_flags} flag(s), about "
-        f"{alpha * n_flags:.2g} expected false); the expected range is the central {1 - alpha:.0%} Poisson range"
-    )
+    method = _method_text(n_prev, freq, kind, tested, int((table["flag"] != "").sum()), alpha)
     return TrendReport(
         table=table.reset_index(drop=True),
         series=series,
@@ -170,6 +164,16 @@ def period_trends(
         notes=notes,
         groups_tested=tested,
         synthetic_periods=[period_label(p, freq) for p in sorted(cov.any_type.get(True, set()))],
+    )
+
+
+def _method_text(n_prev: int, freq: Freq, kind: bool, tested: int, n_flags: int, alpha: float) -> str:
+    """The rule behind the flags, in words, for captions."""
+    return (
+        f"expected = mean of the previous {n_prev} {freq}s covered by {'synthetic' if kind else 'real'} data for "
+        f"each group's crime type; {tested} group(s) tested with a two-sided Poisson test, Benjamini-Hochberg "
+        f"corrected at a false discovery rate of {alpha:g} (of the {n_flags} flag(s), about "
+        f"{alpha * n_flags:.2g} expected false); the expected range is the central {1 - alpha:.0%} Poisson range"
     )
 
 
