@@ -39,9 +39,11 @@ class PlanResult:
 
     @property
     def empty(self) -> bool:
+        """Whether the plan suggests no site or cell."""
         return self.table.empty
 
     def to_wgs84(self) -> gpd.GeoDataFrame:
+        """The table in WGS84 longitude/latitude, for maps and GeoJSON."""
         return self.table.to_crs(WGS84)
 
 
@@ -49,12 +51,19 @@ class PlanResult:
 
 
 def _timed(df: pd.DataFrame) -> pd.DataFrame:
+    """The incidents with a time of day (precision ``'time'``)."""
     if "time_precision" not in df:
         return df.iloc[0:0]
     return df[df["time_precision"] == PRECISION_TIME]
 
 
 def _time_profile(df: pd.DataFrame, width: int, cutoff: int | None, within: tuple[int, int] | None) -> dict[str, Any]:
+    """When the timed incidents of ``df`` happen: the busiest ``width``-hour window and nights.
+
+    Returns ``timed_incidents``, ``peak_hours`` (e.g. "22:00-01:00", inside ``within`` when given),
+    ``peak_days`` (the one or two busiest nights of week, by the ``cutoff`` night-of convention) and
+    ``window_share`` (share of the timed incidents in the window); blanks without timed incidents.
+    """
     timed = _timed(df)
     if timed.empty:
         return {"timed_incidents": 0, "peak_hours": "", "peak_days": "", "window_share": None}
@@ -84,15 +93,18 @@ def _selection_window(
 
 
 def _reliability(counts: pd.Series, min_count: int) -> tuple[pd.Series, pd.Series]:
+    """``too_few`` (count below ``min_count``) and the matching ``reliability`` text per row."""
     few = counts.astype(int) < min_count
     return few, pd.Series(np.where(few, TOO_FEW, ""), index=counts.index)
 
 
 def _empty(columns: list[str]) -> gpd.GeoDataFrame:
+    """An empty plan table with ``columns`` and a BNG geometry column."""
     return gpd.GeoDataFrame({c: [] for c in columns}, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
 
 
 def _finish_table(table: gpd.GeoDataFrame, columns: list[str], count_col: str, min_count: int) -> gpd.GeoDataFrame:
+    """The plan table with its reliability columns, in ``columns`` order, then the geometry."""
     if table.empty:
         return _empty(columns)
     table["too_few"], table["reliability"] = _reliability(table[count_col], min_count)
@@ -100,4 +112,5 @@ def _finish_table(table: gpd.GeoDataFrame, columns: list[str], count_col: str, m
 
 
 def _timed_warning(df: pd.DataFrame, what: str) -> list[str]:
+    """A warning saying ``what`` is blank when no incident of ``df`` has a time of day."""
     return [f"no incident has a time of day (e.g. data.police.uk): {what}"] if _timed(df).empty else []

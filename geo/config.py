@@ -197,7 +197,8 @@ def _valid(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def _areal(geom):
+def _areal(geom: shapely.Geometry) -> shapely.Geometry:
+    """The polygonal parts of ``geom`` as one geometry (``geom`` itself when it has none)."""
     parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else geom
 

@@ -9,36 +9,8 @@ Community Safety Partnership strategy 2005-08 (``[targets.baseline]`` in ``distr
 ``python -m geo.demo`` regenerates the committed ``data/winchester/demo/force_extract_synthetic.csv``
 byte for byte (seed 2005).
 
-The model
----------
-Each force offence code (``crime_codes.csv``) is a mixture of *components*.  A component has
-
-* a **share** of the code's 2003/04 count and a yearly **trend** factor (``count = base * share *
-  trend ** (financial_year - 2003)``).  Home Office target categories take their 2003/04 count from
-  the district's baseline table; the other codes from :data:`OTHER_BASELINE` (chosen so a year holds
-  about 9,700 records including ASB, plausible for a district of ~110,000 people).  The baseline year
-  reproduces the table exactly; later years carry multiplicative log-normal noise (``noise``, default
-  sd 0.03) so the trend is visible but not ruler-straight.  Trends: woundings about +4 %/yr overall,
-  made of city-centre night-time economy (NTE) violence +8.5 %/yr and elsewhere +1 %/yr; criminal
-  damage about +2 %/yr, centre +6 %/yr; domestic burglary -8 %/yr; theft of and from vehicles
-  -7 %/yr; cycle theft flat; common assault and public order rising in the centre.
-* a **place**: resample the real 2017 points of the same data.police.uk crime type, restricted to the
-  2005 city-centre zone (``zone``), outside it (``outside``: residential burglary, domestic violence),
-  anywhere (``any``), or weighted towards Winchester station and the University of Winchester
-  (``cycle``: weight ``1 + 6 exp(-d / 300 m)`` for each site).  Each point is jittered uniformly in a
-  disc of ``jitter_m`` (default 25 m) so points look like addresses rather than snap points; a jitter
-  that would leave the district or cross the zone edge is dropped (the snap point is kept).
-  ``STREET`` is the resampled point's data.police.uk location text ("On or near ...").
-* a **rhythm**: month-of-year weights (party season and summer for violence, dark evenings for
-  burglary, term time and summer for cycles, Halloween and Bonfire Night for ASB and damage),
-  day-of-week weights and hour-of-day weights.  Days of week refer to the police "night": an hour
-  before 06:00 belongs to the previous day, so Friday-night violence at 01:30 carries Saturday's
-  date.  City-centre violence peaks 23:00-02:00 on Friday and Saturday nights; domestic burglary
-  falls by day on weekdays; shoplifting in shop hours, Saturday highest.
-* an optional **from/to window** instead of an exact time: ``overnight`` (from 17:00-23:30 to
-  06:00-08:30 next morning: cars parked overnight, overnight criminal damage, sheds),
-  ``workday`` (from 07:30-09:30 to 16:30-19:00 the same day: bike locked at the station, house empty
-  while at work) and ``away`` (house empty for 1-7 days).
+The model (components of each force code: share, trend, place, rhythm, from/to window) is described
+and defined in :mod:`geo.demo_model`.
 
 Times are Europe/London wall-clock times.  Reported exact minutes heap on :00 and :30 like real
 recorded times.  A time falling in the spring-forward gap (01:00-01:59 on the last Sunday of March
@@ -49,8 +21,8 @@ ambiguous, as in real extracts, and left for the reader to resolve.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,120 +30,20 @@ import shapely
 from pyproj import Transformer
 
 from geo.config import District, load_district
+from geo.demo_model import (
+    CYCLE_DECAY_M,
+    CYCLE_PULL,
+    MODEL,
+    OTHER_BASELINE,
+    STATION_LONLAT,
+    UNIVERSITY_LONLAT,
+    Component,
+    special_days,
+)
 from geo.schema import LOCAL_TZ
-
-#: Approximate sites that attract cycle theft (WGS84 lon, lat).
-STATION_LONLAT = (-1.3197, 51.0672)
-UNIVERSITY_LONLAT = (-1.3295, 51.0597)
-#: Decay length (m) and peak extra weight of the cycle-theft attraction of each site.
-CYCLE_DECAY_M = 300.0
-CYCLE_PULL = 6.0
-
-#: 2003/04 counts for force codes without a Home Office target category (illustrative).
-OTHER_BASELINE: dict[str, int] = {
-    "VIO-CMA": 760,
-    "VIO-SEX": 70,
-    "PUB-ORD": 380,
-    "WPN-POS": 45,
-    "BUR-OTH": 420,
-    "THF-SHP": 560,
-    "THF-OTH": 1100,
-    "DRG-OFF": 190,
-    "OTH-OFF": 130,
-    "ASB-INC": 2500,
-}
 
 #: Column order of the extract, as keys of ``district.toml`` ``[force_csv]``.
 _CSV_KEYS = ("id", "crime_code", "date", "time", "date_to", "time_to", "easting", "northing", "location")
-
-# Month weights, January..December.
-_FLAT = (1,) * 12
-_NTE_SEASON = (0.9, 0.85, 0.95, 1.0, 1.05, 1.1, 1.15, 1.1, 1.0, 1.0, 0.95, 1.3)
-_DARK = (1.25, 1.1, 1.0, 0.9, 0.85, 0.8, 0.8, 0.85, 0.95, 1.1, 1.2, 1.25)
-_TERM = (0.8, 0.8, 0.95, 1.05, 1.15, 1.2, 1.1, 1.0, 1.2, 1.15, 1.0, 0.7)
-_SUMMER = (0.85, 0.85, 0.95, 1.05, 1.1, 1.15, 1.2, 1.1, 1.0, 1.1, 1.1, 0.85)
-
-# Day-of-week weights, Monday..Sunday (of the night starting at 06:00).
-_WEEK = (1,) * 7
-_WEEKEND_NIGHTS = (0.35, 0.35, 0.5, 0.75, 1.7, 2.1, 0.55)
-_LATE_WEEK = (0.9, 0.9, 0.95, 1.0, 1.2, 1.25, 1.0)
-_WEEKDAYS = (1.15, 1.15, 1.15, 1.15, 1.1, 0.75, 0.55)
-_SHOPPING = (0.9, 0.9, 0.95, 1.0, 1.1, 1.5, 0.7)
-
-# Hour-of-day weights, 00:00..23:00 clock hours.
-_H_NTE = (0.9, 1.0, 0.75, 0.35, 0.12, 0.04, 0.02, 0.02, 0.02, 0.02, 0.02, 0.02, 0.03, 0.03, 0.03,
-          0.03, 0.03, 0.06, 0.08, 0.12, 0.2, 0.35, 0.55, 0.8)
-_H_EVENING = (0.35, 0.25, 0.15, 0.08, 0.05, 0.04, 0.05, 0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.45, 0.5,
-              0.6, 0.7, 0.8, 0.85, 0.9, 0.9, 0.85, 0.7, 0.5)
-_H_DAY = (0.03, 0.02, 0.02, 0.02, 0.02, 0.03, 0.05, 0.15, 0.4, 0.8, 1.0, 1.0, 0.95, 1.0, 1.0, 0.95,
-          0.85, 0.6, 0.45, 0.35, 0.25, 0.15, 0.08, 0.05)
-_H_SHOP = (0,) * 8 + (0.1, 0.5, 0.8, 0.95, 1.0, 1.0, 1.0, 0.95, 0.9, 0.7, 0.35, 0.15, 0.05, 0, 0, 0)
-_H_NIGHT = (0.8, 0.7, 0.6, 0.5, 0.35, 0.2, 0.1, 0.08, 0.08, 0.1, 0.1, 0.12, 0.15, 0.15, 0.15, 0.2,
-            0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85)
-_H_ASB = (0.3, 0.2, 0.1, 0.05, 0.03, 0.02, 0.03, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45, 0.65,
-          0.85, 0.95, 1.0, 1.0, 1.0, 0.9, 0.75, 0.5)
-
-
-@dataclass(frozen=True)
-class _Component:
-    code: str
-    share: float
-    trend: float
-    place: str = "any"  # any | zone | outside | cycle
-    dow: tuple[float, ...] = _WEEK
-    hours: tuple[float, ...] = _H_EVENING
-    season: tuple[float, ...] = _FLAT
-    window: str | None = None  # None | overnight | workday | away
-    special: float = 1.0  # extra weight on the code's special days (see _special_days)
-
-
-#: The model: components per force code (shares of one code sum to 1).
-MODEL: tuple[_Component, ...] = (
-    _Component("VIO-WND", 0.40, 1.085, "zone", _WEEKEND_NIGHTS, _H_NTE, _NTE_SEASON, special=3.0),
-    _Component("VIO-WND", 0.60, 1.010, "outside", _LATE_WEEK, _H_EVENING, _SUMMER),
-    _Component("VIO-CMA", 0.30, 1.070, "zone", _WEEKEND_NIGHTS, _H_NTE, _NTE_SEASON, special=3.0),
-    _Component("VIO-CMA", 0.70, 1.015, "outside", _LATE_WEEK, _H_EVENING, _SUMMER),
-    _Component("VIO-SEX", 1.00, 1.020, "any", _LATE_WEEK, _H_NIGHT, _SUMMER),
-    _Component("PUB-ORD", 0.40, 1.060, "zone", _WEEKEND_NIGHTS, _H_NTE, _NTE_SEASON, special=3.0),
-    _Component("PUB-ORD", 0.60, 1.000, "outside", _LATE_WEEK, _H_EVENING, _SUMMER),
-    _Component("WPN-POS", 0.40, 1.050, "zone", _WEEKEND_NIGHTS, _H_NTE, _NTE_SEASON),
-    _Component("WPN-POS", 0.60, 1.010, "outside", _LATE_WEEK, _H_EVENING),
-    _Component("ROB-PER", 1.00, 1.000, "any", _LATE_WEEK, _H_NIGHT, _DARK),
-    _Component("BUR-DOM", 0.40, 0.920, "outside", _WEEKDAYS, _H_DAY, _DARK),
-    _Component("BUR-DOM", 0.45, 0.920, "outside", _WEEKDAYS, _H_DAY, _DARK, "workday"),
-    _Component("BUR-DOM", 0.15, 0.920, "outside", _SHOPPING, _H_DAY, _SUMMER, "away"),
-    _Component("BUR-OTH", 0.35, 0.950, "any", _WEEK, _H_NIGHT, _DARK),
-    _Component("BUR-OTH", 0.65, 0.950, "any", _WEEK, _H_NIGHT, _DARK, "overnight"),
-    _Component("VEH-TOV", 0.40, 0.930, "any", _LATE_WEEK, _H_NIGHT, _DARK),
-    _Component("VEH-TOV", 0.45, 0.930, "any", _WEEK, _H_NIGHT, _DARK, "overnight"),
-    _Component("VEH-TOV", 0.15, 0.930, "any", _WEEKDAYS, _H_DAY, _DARK, "workday"),
-    _Component("VEH-TFV", 0.35, 0.930, "any", _WEEK, _H_NIGHT, _DARK),
-    _Component("VEH-TFV", 0.45, 0.930, "any", _WEEK, _H_NIGHT, _DARK, "overnight"),
-    _Component("VEH-TFV", 0.20, 0.930, "any", _WEEKDAYS, _H_DAY, _DARK, "workday"),
-    _Component("CYC-THF", 0.50, 1.000, "cycle", _WEEKDAYS, _H_DAY, _TERM),
-    _Component("CYC-THF", 0.35, 1.000, "cycle", _WEEKDAYS, _H_DAY, _TERM, "workday"),
-    _Component("CYC-THF", 0.15, 1.000, "cycle", _WEEK, _H_NIGHT, _TERM, "overnight"),
-    _Component("THF-PER", 0.60, 0.985, "any", _SHOPPING, _H_SHOP, _NTE_SEASON),
-    _Component("THF-PER", 0.40, 0.985, "zone", _WEEKEND_NIGHTS, _H_NTE, _NTE_SEASON),
-    _Component("THF-SHP", 1.00, 1.010, "any", _SHOPPING, _H_SHOP, _NTE_SEASON),
-    _Component("THF-OTH", 0.75, 0.970, "any", _WEEK, _H_DAY, _SUMMER),
-    _Component("THF-OTH", 0.25, 0.970, "any", _WEEK, _H_DAY, _SUMMER, "workday"),
-    _Component("CDA-DMG", 0.25, 1.060, "zone", _WEEKEND_NIGHTS, _H_NTE, _NTE_SEASON, special=2.0),
-    _Component("CDA-DMG", 0.35, 1.007, "outside", _LATE_WEEK, _H_EVENING, _SUMMER, special=3.0),
-    _Component("CDA-DMG", 0.40, 1.007, "outside", _LATE_WEEK, _H_NIGHT, _SUMMER, "overnight", 3.0),
-    _Component("DRG-OFF", 1.00, 1.040, "any", _LATE_WEEK, _H_EVENING),
-    _Component("OTH-OFF", 1.00, 1.000, "any", _WEEKDAYS, _H_DAY),
-    _Component("ASB-INC", 0.30, 1.040, "zone", _WEEKEND_NIGHTS, _H_NTE, _NTE_SEASON, special=2.0),
-    _Component("ASB-INC", 0.70, 1.010, "outside", _LATE_WEEK, _H_ASB, _SUMMER, special=4.0),
-)
-
-
-def _special_days(code: str, days: pd.DatetimeIndex) -> np.ndarray:
-    """Days with extra weight: party season for the NTE, Halloween and Bonfire Night for ASB/damage."""
-    md = days.month * 100 + days.day
-    if code in ("ASB-INC", "CDA-DMG"):
-        return np.isin(md, (1030, 1031, 1104, 1105))
-    return np.isin(md, (1219, 1224, 1231))
 
 
 def _fy_days(fy: int) -> pd.DatetimeIndex:
@@ -184,8 +56,9 @@ def _load_pool(district: District, paths: list[Path]) -> pd.DataFrame:
     raw = pd.concat(frames, ignore_index=True).dropna(subset=["Longitude", "Latitude"])
     tr = Transformer.from_crs(4326, 27700, always_xy=True)
     x, y = tr.transform(raw["Longitude"].to_numpy(), raw["Latitude"].to_numpy())
-    pool = pd.DataFrame({"crime_type": raw["Crime type"].astype(str), "x": x, "y": y,
-                         "location": raw["Location"].astype(str)})
+    pool = pd.DataFrame(
+        {"crime_type": raw["Crime type"].astype(str), "x": x, "y": y, "location": raw["Location"].astype(str)}
+    )
     boundary = district.boundary.union_all()
     pool = pool[shapely.contains_xy(boundary, pool["x"], pool["y"])]
     # Sorting makes the pool independent of file order and pandas internals.
@@ -201,7 +74,7 @@ def _load_pool(district: District, paths: list[Path]) -> pd.DataFrame:
     return pool
 
 
-def _counts(comps: list[_Component], base: int, k: int, rng: np.random.Generator, noise: float) -> list[int]:
+def _counts(comps: list[Component], base: int, k: int, rng: np.random.Generator, noise: float) -> list[int]:
     """Component counts for financial year ``baseline + k``: exact largest-remainder split at k = 0."""
     expected = np.array([base * c.share * c.trend**k for c in comps])
     if k != 0:
@@ -223,16 +96,16 @@ def _minutes(rng: np.random.Generator, n: int, quarter: bool) -> np.ndarray:
     return np.select([u < 0.25, u < 0.33, u < 0.6], [0, 30, five], exact)
 
 
-def _times(c: _Component, days: pd.DatetimeIndex, rng: np.random.Generator):
+def _times(c: Component, days: pd.DatetimeIndex, rng: np.random.Generator) -> tuple[pd.DatetimeIndex, pd.DatetimeIndex]:
     """From and to wall-clock times (naive) for the chosen days; to is NaT without a window."""
     n = len(days)
     if c.window is None:
         hours = rng.choice(24, size=n, p=np.asarray(c.hours) / np.sum(c.hours))
         # Hours before 06:00 belong to the night that started on the chosen day.
         day_off = np.where(hours < 6, 1, 0)
-        start = days + pd.to_timedelta(day_off, "D") + pd.to_timedelta(hours * 60 + _minutes(rng, n, False),
-                                                                         "min")
+        start = days + pd.to_timedelta(day_off, "D") + pd.to_timedelta(hours * 60 + _minutes(rng, n, False), "min")
         return start, pd.DatetimeIndex([pd.NaT] * n)
+    e_day: int | np.ndarray  # days from start to end: fixed by the window, or drawn per incident ("away")
     if c.window == "overnight":
         s_min, s_span, e_day, e_min, e_span = 17 * 60, 390, 1, 6 * 60, 150
     elif c.window == "workday":
@@ -255,8 +128,16 @@ def _fix_gap(t: pd.DatetimeIndex) -> tuple[pd.DatetimeIndex, int]:
     return t + pd.to_timedelta(np.where(gap, 60, 0), "min"), int(gap.sum())
 
 
-def _places(c: _Component, crime_type: str, n: int, pool: pd.DataFrame, zone, boundary,
-            rng: np.random.Generator, jitter_m: float) -> pd.DataFrame:
+def _places(
+    c: Component,
+    crime_type: str,
+    n: int,
+    pool: pd.DataFrame,
+    zone: shapely.Geometry,
+    boundary: shapely.Geometry,
+    rng: np.random.Generator,
+    jitter_m: float,
+) -> pd.DataFrame:
     """Resample ``n`` real points of ``crime_type`` for the component's place, jittered."""
     cand = pool[pool["crime_type"] == crime_type]
     if c.place == "zone":
@@ -274,8 +155,9 @@ def _places(c: _Component, crime_type: str, n: int, pool: pd.DataFrame, zone, bo
     # A jitter that leaves the district or crosses the zone edge would change what the point means.
     same_zone = shapely.contains_xy(zone, x, y) == pick["in_zone"].to_numpy()
     keep = shapely.contains_xy(boundary, x, y) & same_zone
-    return pd.DataFrame({"x": np.where(keep, x, x0), "y": np.where(keep, y, y0),
-                         "location": pick["location"].to_numpy()})
+    return pd.DataFrame(
+        {"x": np.where(keep, x, x0), "y": np.where(keep, y, y0), "location": pick["location"].to_numpy()}
+    )
 
 
 def generate_force_extract(
@@ -328,21 +210,44 @@ def generate_force_extract(
     if not paths:
         raise ValueError("no data.police.uk files to resample locations from")
     pool = _load_pool(district, [Path(p) for p in paths])
-    zone = district.zone_layer("2005").geometry.iloc[0]
-    boundary = district.boundary.union_all()
-    codes = district.crime_codes.set_index("code")
+    rng = np.random.default_rng(seed)
+    fy0 = t0.year if t0.month >= 4 else t0.year - 1
+    fy1 = t1.year if t1.month >= 4 else t1.year - 1
+    df = _simulate(district, pool, range(fy0, fy1 + 1), rng, jitter_m, noise)
+    df["t_from"], n_from = _fix_gap(pd.DatetimeIndex(df["t_from"]))
+    df["t_to"], n_to = _fix_gap(pd.DatetimeIndex(df["t_to"]))
+    df = df[(df["t_from"] >= t0) & (df["t_from"] < t1 + pd.Timedelta(days=1))]
+    out = _extract_columns(df, district)
+    out.attrs["synthetic"] = True
+    out.attrs["shifted_gap_times"] = n_from + n_to
+    return out
+
+
+def _code_baselines(district: District, codes: pd.DataFrame) -> dict[str, int]:
+    """2003/04 count per force code: the district's baseline table where the code has a target category."""
     base = dict(OTHER_BASELINE)
     for code, row in codes.iterrows():
         if pd.notna(row["ho_category"]) and row["ho_category"] in district.targets.baseline:
-            base[code] = district.targets.baseline[row["ho_category"]]
-    rng = np.random.default_rng(seed)
-    by_code: dict[str, list[_Component]] = {}
+            base[str(code)] = district.targets.baseline[row["ho_category"]]
+    return base
+
+
+def _simulate(
+    district: District, pool: pd.DataFrame, years: range, rng: np.random.Generator, jitter_m: float, noise: float
+) -> pd.DataFrame:
+    """Every component's incidents for the financial ``years``: ``x``, ``y``, ``location``, ``code``, times.
+
+    The draws from ``rng`` follow a fixed order (year, code, component), so a seed gives one frame.
+    """
+    zone = district.zone_layer("2005").geometry.iloc[0]
+    boundary = district.boundary.union_all()
+    codes = district.crime_codes.set_index("code")
+    base = _code_baselines(district, codes)
+    by_code: dict[str, list[Component]] = {}
     for c in MODEL:
         by_code.setdefault(c.code, []).append(c)
-    fy0 = t0.year if t0.month >= 4 else t0.year - 1
-    fy1 = t1.year if t1.month >= 4 else t1.year - 1
     parts = []
-    for fy in range(fy0, fy1 + 1):
+    for fy in years:
         days = _fy_days(fy)
         for code, comps in by_code.items():
             if code not in base or code not in codes.index:
@@ -351,17 +256,22 @@ def generate_force_extract(
             for c, n in zip(comps, counts, strict=True):
                 if n <= 0:
                     continue
-                w = (np.asarray(c.season)[days.month - 1] * np.asarray(c.dow)[days.day_of_week]
-                     * np.where(_special_days(code, days), c.special, 1.0))
+                w = (
+                    np.asarray(c.season)[days.month - 1]
+                    * np.asarray(c.dow)[days.day_of_week]
+                    * np.where(special_days(code, days), c.special, 1.0)
+                )
                 chosen = days[rng.choice(len(days), size=n, p=w / w.sum())]
                 t_from, t_to = _times(c, chosen, rng)
                 place = _places(c, codes.at[code, "crime_type"], n, pool, zone, boundary, rng, jitter_m)
                 place["code"], place["t_from"], place["t_to"] = code, t_from, t_to
                 parts.append(place)
-    df = pd.concat(parts, ignore_index=True)
-    df["t_from"], n_from = _fix_gap(pd.DatetimeIndex(df["t_from"]))
-    df["t_to"], n_to = _fix_gap(pd.DatetimeIndex(df["t_to"]))
-    df = df[(df["t_from"] >= t0) & (df["t_from"] < t1 + pd.Timedelta(days=1))]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _extract_columns(df: pd.DataFrame, district: District) -> pd.DataFrame:
+    """The simulated incidents as the force CSV: whole metres, sorted, numbered, columns named by the config."""
+    df = df.copy()
     df["x"], df["y"] = np.rint(df["x"]).astype(int), np.rint(df["y"]).astype(int)
     df = df.sort_values(["t_from", "code", "x", "y", "location"], kind="mergesort").reset_index(drop=True)
     year = df["t_from"].dt.year
@@ -369,20 +279,19 @@ def generate_force_extract(
     cols = dict(zip(_CSV_KEYS, (district.force_csv.get(k, k.upper()) for k in _CSV_KEYS), strict=True))
     fmt = district.force_csv.get("date_format", "%d/%m/%Y")
     has_to = df["t_to"].notna()
-    out = pd.DataFrame({
-        cols["id"]: "SYN-WIN-" + year.astype(str) + "-" + seq.map("{:06d}".format),
-        cols["crime_code"]: df["code"],
-        cols["date"]: df["t_from"].dt.strftime(fmt),
-        cols["time"]: df["t_from"].dt.strftime("%H:%M"),
-        cols["date_to"]: df["t_to"].dt.strftime(fmt).where(has_to, ""),
-        cols["time_to"]: df["t_to"].dt.strftime("%H:%M").where(has_to, ""),
-        cols["easting"]: df["x"],
-        cols["northing"]: df["y"],
-        cols["location"]: df["location"],
-    })
-    out.attrs["synthetic"] = True
-    out.attrs["shifted_gap_times"] = n_from + n_to
-    return out
+    return pd.DataFrame(
+        {
+            cols["id"]: "SYN-WIN-" + year.astype(str) + "-" + seq.map("{:06d}".format),
+            cols["crime_code"]: df["code"],
+            cols["date"]: df["t_from"].dt.strftime(fmt),
+            cols["time"]: df["t_from"].dt.strftime("%H:%M"),
+            cols["date_to"]: df["t_to"].dt.strftime(fmt).where(has_to, ""),
+            cols["time_to"]: df["t_to"].dt.strftime("%H:%M").where(has_to, ""),
+            cols["easting"]: df["x"],
+            cols["northing"]: df["y"],
+            cols["location"]: df["location"],
+        }
+    )
 
 
 def default_path(district: District | None = None) -> Path:
@@ -394,12 +303,12 @@ def default_path(district: District | None = None) -> Path:
     return path
 
 
-def force_extract_bytes(seed: int = 2005, **kwargs) -> bytes:
+def force_extract_bytes(seed: int = 2005, **kwargs: Any) -> bytes:
     """The extract as the exact CSV bytes written by :func:`write_force_extract` (UTF-8, LF)."""
     return generate_force_extract(seed, **kwargs).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def write_force_extract(path: str | Path | None = None, seed: int = 2005, **kwargs) -> Path:
+def write_force_extract(path: str | Path | None = None, seed: int = 2005, **kwargs: Any) -> Path:
     """Write the SYNTHETIC extract CSV (default: the district's ``demo/force_extract_synthetic.csv``).
 
     Returns the path written.  Extra keyword arguments go to :func:`generate_force_extract`.
@@ -417,5 +326,6 @@ def sha256_of(path: str | Path) -> str:
 
 if __name__ == "__main__":
     written = write_force_extract()
-    print(f"wrote SYNTHETIC demo extract {written} ({written.stat().st_size:,} bytes, "
-          f"sha256 {sha256_of(written)[:16]})")
+    print(
+        f"wrote SYNTHETIC demo extract {written} ({written.stat().st_size:,} bytes, sha256 {sha256_of(written)[:16]})"
+    )

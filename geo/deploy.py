@@ -28,16 +28,16 @@ window beat one long stay.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from scipy import sparse
-from scipy.spatial import cKDTree
 
-from geo._mclp import cctv_covered, exact, greedy, order
+from geo._mclp import cctv_covered
 from geo._plan import (
     DEFAULT_MIN_COUNT,
     NO_INCIDENTS,
@@ -57,12 +57,14 @@ from geo.rota import peak_window
 from geo.schema import BNG
 from geo.selection import DEFAULT_NIGHT_CUTOFF
 from geo.streets import places_near, streets_for_groups
+from geo.van_plan import MAX_AUTO_SITES, VanSpec, coverage_matrix, plan_notes, solve
+
+if TYPE_CHECKING:
+    from geo.config import District
+    from geo.selection import SelectionResult
 
 # ---- van sites ----------------------------------------------------------------------------
 
-
-#: Most sites ``plan_van_sites(k=None)`` suggests.
-MAX_AUTO_SITES = 20
 
 VAN_COLUMNS = [
     "rank",
@@ -81,7 +83,10 @@ VAN_COLUMNS = [
 ]
 
 
-def _candidates(ux, uy, dw, candidates: str, cell: float) -> tuple[np.ndarray, np.ndarray]:
+def _candidates(
+    ux: np.ndarray, uy: np.ndarray, dw: np.ndarray, candidates: str, cell: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate sites: the distinct locations with uncovered demand, or their weighted ``cell`` centres."""
     live = dw > 0
     if not live.any():
         return np.zeros(0), np.zeros(0)
@@ -93,45 +98,23 @@ def _candidates(ux, uy, dw, candidates: str, cell: float) -> tuple[np.ndarray, n
     return np.bincount(cinv, weights=(dw * ux)[live]) / sw, np.bincount(cinv, weights=(dw * uy)[live]) / sw
 
 
-def _solve(cover, dw, k: int, solver: str, time_limit: float, exact_max_pairs: int, min_gain: int = 1) -> dict:
-    """Greedy, then CBC when asked or small enough; the number of sites never exceeds what adds incidents.
-
-    With ``min_gain`` above 1 (``k=None``: as many sites as the data support) the greedy sites are
-    kept while each adds at least ``min_gain`` incidents (always at least one site).
-    """
-    chosen = greedy(cover, dw, k)
-    if min_gain > 1 and chosen:
-        remaining, keep = dw.astype(float).copy(), []
-        for site in chosen:
-            gain = remaining[cover[site].indices].sum()
-            if keep and gain < min_gain:
-                break
-            keep.append(site)
-            remaining[cover[site].indices] = 0.0
-        chosen = keep
-    k_used = len(chosen)
-    greedy_obj = float(dw[np.unique(cover[chosen].indices)].sum()) if chosen else 0.0
-    used, optimal, exact_obj = "greedy", None, None
-    if k_used and (solver == "exact" or (solver == "auto" and cover.nnz <= exact_max_pairs)):
-        ex, optimal = exact(cover, dw, k_used, time_limit)
-        if len(ex) == k_used:
-            exact_obj = float(dw[np.unique(cover[ex].indices)].sum())
-            if exact_obj >= greedy_obj:
-                chosen, used = ex, "exact (CBC)"
-    return {
-        "chosen": order(chosen, cover, dw) if chosen else [],
-        "solver": used,
-        "optimal": optimal,
-        "greedy_covered": int(greedy_obj),
-        "exact_covered": None if exact_obj is None else int(exact_obj),
-    }
-
-
-def _site_rows(df, inverse, cover, chosen, cx, cy, pre, radius, profile) -> list[dict[str, Any]]:
+def _site_rows(
+    df: pd.DataFrame,
+    inverse: np.ndarray,
+    cover: sparse.csr_matrix,
+    chosen: list[int],
+    cx: np.ndarray,
+    cy: np.ndarray,
+    pre: np.ndarray,
+    radius: float,
+    profile: Callable[[pd.DataFrame], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """One row per chosen site that adds incidents: coverage, cumulative share, time profile, street."""
     covered = pre.copy()
     total = len(df)
     cum = int(np.bincount(inverse, minlength=len(pre))[pre].sum())
-    out, members = [], []
+    out: list[dict[str, Any]] = []
+    members: list[np.ndarray] = []
     for site in chosen:
         locs = cover[site].indices
         new = locs[~covered[locs]]
@@ -163,11 +146,11 @@ def _site_rows(df, inverse, cover, chosen, cx, cy, pre, radius, profile) -> list
 
 
 def plan_van_sites(
-    incidents,
+    incidents: pd.DataFrame | SelectionResult,
     k: int | None = 5,
     radius: float = 100.0,
     *,
-    district=None,
+    district: District | None = None,
     cctv: gpd.GeoDataFrame | None = None,
     candidates: str = "cells",
     candidate_cell: float = 50.0,
@@ -226,14 +209,24 @@ def plan_van_sites(
         ``timed_incidents``, ``peak_hours``, ``peak_days``, ``street`` (best named street, see
         :mod:`geo.streets`), point ``geometry``.  ``places``: named snap points near the sites.
     """
-    auto_k = k is None
-    k = MAX_AUTO_SITES if auto_k else k
-    _check_van(k, radius, solver, candidates, candidate_cell, min_count)
+    spec = VanSpec(MAX_AUTO_SITES if k is None else k, k is None, radius, cctv, district,
+                   candidates, candidate_cell, solver, time_limit, exact_max_pairs,
+                   window_hours, night_cutoff, min_count)  # fmt: skip
+    return _plan_sites(incidents, spec, hours, days)
+
+
+def _plan_sites(
+    incidents: pd.DataFrame | SelectionResult,
+    spec: VanSpec,
+    hours: tuple[int, int] | None,
+    days: tuple[int, ...] | None,
+) -> PlanResult:
+    """:func:`plan_van_sites` once its arguments are checked."""
     window, nights_of_week = _selection_window(incidents, hours, days)
     df, notes = unwrap(incidents)
     base = {
-        "k": None if auto_k else k,
-        "radius_m": float(radius),
+        "k": None if spec.auto_k else spec.k,
+        "radius_m": float(spec.radius),
         "hours_window": window,
         "nights_of_week": nights_of_week,
     }
@@ -241,47 +234,34 @@ def plan_van_sites(
         return PlanResult("van", _empty(VAN_COLUMNS), base | {"sites_found": 0}, [NO_INCIDENTS], notes, 0)
     x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
     ux, uy, w, inverse = dedupe(x, y, resolution=1.0)
-    if cctv is None and district is not None:
-        cctv = district.cctv
-    pre = cctv_covered(ux, uy, cctv, radius)
+    cctv = spec.district.cctv if spec.cctv is None and spec.district is not None else spec.cctv
+    pre = cctv_covered(ux, uy, cctv, spec.radius)
     n_pre = int(w[pre].sum())
     dw = np.where(pre, 0.0, w)
-    cx, cy = _candidates(ux, uy, dw, candidates, candidate_cell)
-    lists = cKDTree(np.c_[ux, uy]).query_ball_point(np.c_[cx, cy], radius) if len(cx) else []
-    rows = np.repeat(np.arange(len(cx)), [len(li) for li in lists])
-    colidx = np.fromiter((j for li in lists for j in li), dtype=np.int64, count=len(rows))
-    cover = sparse.csr_matrix((np.ones(len(rows)), (rows, colidx)), shape=(len(cx), len(ux)))
-    solved = _solve(cover, dw, k, solver, time_limit, exact_max_pairs, min_count if auto_k else 1)
+    cx, cy = _candidates(ux, uy, dw, spec.candidates, spec.candidate_cell)
+    cover = coverage_matrix(ux, uy, cx, cy, spec.radius)
+    min_gain = spec.min_count if spec.auto_k else 1
+    solved = solve(cover, dw, spec.k, spec.solver, spec.time_limit, spec.exact_max_pairs, min_gain)
 
     def profile(sub: pd.DataFrame) -> dict[str, Any]:
-        prof = _time_profile(sub, window_hours, night_cutoff, window)
+        prof = _time_profile(sub, spec.window_hours, spec.night_cutoff, window)
         return {k_: prof[k_] for k_ in ("timed_incidents", "peak_hours", "peak_days")}
 
-    out = _site_rows(df, inverse, cover, solved["chosen"], cx, cy, pre, radius, profile)
+    out = _site_rows(df, inverse, cover, solved["chosen"], cx, cy, pre, spec.radius, profile)
     table = gpd.GeoDataFrame(
         out, geometry=shapely.points([r["easting"] for r in out], [r["northing"] for r in out]), crs=BNG
     )
-    table = _finish_table(table, VAN_COLUMNS, "incidents_covered", min_count)
+    table = _finish_table(table, VAN_COLUMNS, "incidents_covered", spec.min_count)
     cum = int(out[-1]["cumulative_covered"]) if out else n_pre
     warnings = _timed_warning(df, "peak hours and days are blank")
-    if auto_k:
-        notes.append(
-            f"number of sites chosen from the data: {len(out)}, each adding at least {min_count} incidents "
-            f"(at most {MAX_AUTO_SITES})"
-            if len(out) and int(table["incidents_covered"].min()) >= min_count
-            else f"number of sites chosen from the data: {len(out)}"
-        )
-    else:
-        notes += _van_notes(k, len(out), len(cx), n_pre, len(df), radius, table, min_count, cum >= len(df))
-    if auto_k and not out:
-        notes += _van_notes(1, 0, len(cx), n_pre, len(df), radius, table, min_count, cum >= len(df))
-    if solved["solver"] == "greedy" and solver != "greedy" and out:
+    notes += plan_notes(spec, table, len(cx), n_pre, len(df), cum)
+    if solved["solver"] == "greedy" and spec.solver != "greedy" and out:
         notes.append(f"greedy solution (coverage matrix of {cover.nnz:,} pairs is above the exact-solver limit)")
     params = base | {
         "sites_found": len(out),
-        "min_count": min_count,
-        "candidates": candidates,
-        "candidate_cell_m": candidate_cell if candidates == "cells" else None,
+        "min_count": spec.min_count,
+        "candidates": spec.candidates,
+        "candidate_cell_m": spec.candidate_cell if spec.candidates == "cells" else None,
         "candidate_sites": int(len(cx)),
         "demand_points": int(len(ux)),
         "already_covered_by_cctv": n_pre,
@@ -290,49 +270,8 @@ def plan_van_sites(
         "covered_total": cum,
         "covered_share": round(cum / len(df), 4),
     }
-    places = places_near(df, table[["easting", "northing"]].to_numpy(float), 2 * radius) if out else None
+    places = places_near(df, table[["easting", "northing"]].to_numpy(float), 2 * spec.radius) if out else None
     return PlanResult("van", table, params, warnings, notes, len(df), places)
-
-
-def _check_van(k, radius, solver, candidates, candidate_cell, min_count) -> None:
-    if not radius > 0:
-        raise PlanError(f"radius must be a positive number of metres, got {radius}")
-    if k < 1:
-        raise PlanError(f"the number of van sites must be at least 1, got {k}")
-    if solver not in {"auto", "exact", "greedy"}:
-        raise PlanError(f"solver must be auto, exact or greedy, got '{solver}'")
-    if candidates not in {"cells", "incidents"}:
-        raise PlanError(f"candidates must be 'cells' or 'incidents', got '{candidates}'")
-    if not candidate_cell > 0:
-        raise PlanError(f"candidate cell must be positive, got {candidate_cell}")
-    if min_count < 1:
-        raise PlanError(f"the minimum count must be at least 1, got {min_count}")
-
-
-def _van_notes(k, found, n_cand, n_pre, total, radius, table, min_count, all_covered) -> list[str]:
-    notes = []
-    if found == 0:
-        why = (
-            f"all {total:,} selected incidents are already within a fixed camera's reach"
-            if n_pre >= total
-            else "no incident is left to cover"
-        )
-        notes.append(f"no van site suggested: {why}")
-    elif found < k:
-        sites = f"{found} site{'s' if found != 1 else ''}"
-        limit = (
-            f"{sites}{' and the fixed cameras' if n_pre else ''} already cover every selected incident within "
-            f"{radius:g} m"
-            if all_covered
-            else f"only {n_cand} candidate site{'s' if n_cand != 1 else ''} hold incidents not already covered"
-        )
-        notes.append(f"{found} van site{'s' if found != 1 else ''} suggested, not {k}: {limit}; no site is invented")
-    n_few = int(table["too_few"].sum()) if found else 0
-    if n_few:
-        notes.append(
-            f"{n_few} of {found} site{'s' if found != 1 else ''} add fewer than {min_count} incidents: {TOO_FEW}"
-        )
-    return notes
 
 
 __all__ = [

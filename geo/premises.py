@@ -17,7 +17,9 @@ Rules (reported back in :attr:`PremisesLinks.rule`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +28,9 @@ from scipy.spatial import cKDTree
 
 from geo.schema import BNG
 from geo.selection import DAY_NAMES, DEFAULT_NIGHT_CUTOFF, night_of, reference_time
+
+if TYPE_CHECKING:
+    from geo.config import District
 
 #: Default linking radius in metres.
 DEFAULT_RADIUS_M = 50.0
@@ -80,7 +85,7 @@ def _premises_xy(premises: gpd.GeoDataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return p, xy
 
 
-def premises_zones(premises: gpd.GeoDataFrame, district) -> pd.Series:
+def premises_zones(premises: gpd.GeoDataFrame, district: District) -> pd.Series:
     """Zone band of each premises' location (same banding as :func:`geo.timing.zone_bands`).
 
     Returns
@@ -139,31 +144,13 @@ def link_premises(
     located = incidents["easting"].notna().to_numpy() & incidents["northing"].notna().to_numpy()
     inc = incidents.loc[located]
     ixy = np.column_stack([inc["easting"].to_numpy(float), inc["northing"].to_numpy(float)])
-    tree = cKDTree(pxy)
-    k = min(2, len(p))
-    reach = radius_m + RADIUS_SLACK_M  # inclusive radius, robust to float rounding of BNG metres
-    # query() keeps only neighbours strictly closer than its bound: widen it, then apply the rule.
-    dist, idx = tree.query(ixy, k=k, distance_upper_bound=reach * (1 + 1e-9) + 1e-9)
-    dist, idx = dist.reshape(len(ixy), k), idx.reshape(len(ixy), k)
-    dist = np.where(dist <= reach, dist, np.inf)
-    idx = np.where(np.isfinite(dist), idx, len(p))
-    near = np.isfinite(dist[:, 0])
-    n_within = np.asarray(tree.query_ball_point(ixy, r=reach, return_length=True), dtype=int)
-    best = np.where(near, idx[:, 0], -1)
-    tied = np.zeros(len(ixy), dtype=bool)
-    if k == 2:
-        with np.errstate(invalid="ignore"):  # inf - inf where neither neighbour is in range
-            tied = near & np.isfinite(dist[:, 1]) & (dist[:, 1] - dist[:, 0] <= tie_tolerance_m)
-        # The tree returns tied neighbours in no promised order: pick the lowest index (= lowest id).
-        ti = np.flatnonzero(tied)
-        if ti.size:
-            cands = tree.query_ball_point(ixy[ti], r=dist[ti, 0] + tie_tolerance_m)
-            best[ti] = [min(c) for c in cands]
+    distance, best, n_within, tied = _nearest_premises(pxy, ixy, radius_m, tie_tolerance_m)
+    near = np.isfinite(distance)
     links = pd.DataFrame(
         {
             "incident_id": inc["incident_id"].to_numpy(),
             "premises_id": pd.Series(np.where(near, p["premises_id"].to_numpy()[best.clip(0)], None), dtype="string"),
-            "distance_m": np.where(near, dist[:, 0], np.nan).round(1),
+            "distance_m": np.where(near, distance, np.nan).round(1),
             "n_within": n_within,
             "tied": tied,
         }
@@ -177,17 +164,6 @@ def link_premises(
         f"(within {tie_tolerance_m:g} m) go to the lowest premises_id; 'shared' counts incidents that had "
         "other premises within the radius too"
     )
-    notes = []
-    if (~located).any():
-        notes.append(f"{int((~located).sum()):,} incidents without coordinates left out")
-    notes.append(f"{n_linked:,} of {len(inc):,} located incidents within {radius_m:g} m of a licensed premises")
-    n_few = int(table["too_few"].sum())
-    if n_few:
-        notes.append(f"{n_few:,} premises with fewer than {min_count} linked incidents: their shares are {TOO_FEW}")
-    if tied.any():
-        notes.append(f"{int(tied.sum()):,} incidents equidistant from two or more premises (tie rule applied)")
-    if "source" in inc and inc["source"].astype(str).str.startswith("police_uk").any():
-        notes.append("data.police.uk locations are snapped to anonymous map points: a link means near, not at")
     return PremisesLinks(
         links=links,
         table=table,
@@ -196,8 +172,67 @@ def link_premises(
         n_unlocated=int((~located).sum()),
         radius_m=float(radius_m),
         rule=rule,
-        notes=notes,
+        notes=_link_notes(inc, int((~located).sum()), n_linked, radius_m, table, min_count, int(tied.sum())),
     )
+
+
+def _link_notes(
+    inc: pd.DataFrame,
+    n_unlocated: int,
+    n_linked: int,
+    radius_m: float,
+    table: pd.DataFrame,
+    min_count: int,
+    n_tied: int,
+) -> list[str]:
+    """What was left out, how much was linked, which shares are too few to rely on, ties, snapped points."""
+    notes = []
+    if n_unlocated:
+        notes.append(f"{n_unlocated:,} incidents without coordinates left out")
+    notes.append(f"{n_linked:,} of {len(inc):,} located incidents within {radius_m:g} m of a licensed premises")
+    n_few = int(table["too_few"].sum())
+    if n_few:
+        notes.append(f"{n_few:,} premises with fewer than {min_count} linked incidents: their shares are {TOO_FEW}")
+    if n_tied:
+        notes.append(f"{n_tied:,} incidents equidistant from two or more premises (tie rule applied)")
+    if "source" in inc and inc["source"].astype(str).str.startswith("police_uk").any():
+        notes.append("data.police.uk locations are snapped to anonymous map points: a link means near, not at")
+    return notes
+
+
+def _nearest_premises(
+    pxy: np.ndarray, ixy: np.ndarray, radius_m: float, tie_tolerance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each incident's nearest premises within the radius, by the rules in the module notes.
+
+    Returns
+    -------
+    (distance, best, n_within, tied)
+        Distance to the nearest premises (inf when none is within the radius), its row in ``pxy``
+        (-1 when none; ties go to the lowest row), the number of premises within the radius, and
+        whether another premises is equally near.
+    """
+    tree = cKDTree(pxy)
+    k = min(2, len(pxy))
+    reach = radius_m + RADIUS_SLACK_M  # inclusive radius, robust to float rounding of BNG metres
+    # query() keeps only neighbours strictly closer than its bound: widen it, then apply the rule.
+    dist, idx = tree.query(ixy, k=k, distance_upper_bound=reach * (1 + 1e-9) + 1e-9)
+    dist, idx = dist.reshape(len(ixy), k), idx.reshape(len(ixy), k)
+    dist = np.where(dist <= reach, dist, np.inf)
+    idx = np.where(np.isfinite(dist), idx, len(pxy))
+    near = np.isfinite(dist[:, 0])
+    n_within = np.asarray(tree.query_ball_point(ixy, r=reach, return_length=True), dtype=int)
+    best = np.where(near, idx[:, 0], -1)
+    tied = np.zeros(len(ixy), dtype=bool)
+    if k == 2:
+        with np.errstate(invalid="ignore"):  # inf - inf where neither neighbour is in range
+            tied = near & np.isfinite(dist[:, 1]) & (dist[:, 1] - dist[:, 0] <= tie_tolerance_m)
+        # The tree returns tied neighbours in no promised order: pick the lowest index (= lowest id).
+        ti = np.flatnonzero(tied)
+        if ti.size:
+            cands = tree.query_ball_point(ixy[ti], r=dist[ti, 0] + tie_tolerance_m)
+            best[ti] = [min(c) for c in cands]
+    return dist[:, 0], best, n_within, tied
 
 
 def _rank(
@@ -232,7 +267,7 @@ def _rank(
     return table[[*cols, "peak_night", "peak_hour", "zone"]].reset_index(drop=True)
 
 
-def _peak(linked: pd.DataFrame, col: str, fmt) -> pd.Series:
+def _peak(linked: pd.DataFrame, col: str, fmt: Callable[[int], str]) -> pd.Series:
     """Most frequent timed value per premises; ties go to the earliest (Monday, 00:00)."""
     timed = linked[linked[col] >= 0]
     if timed.empty:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,6 +76,7 @@ class Selection:
     sources: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        """Refuse impossible parameters with a :class:`SelectionError` naming the field."""
         if self.date_from and self.date_to and self.date_to < self.date_from:
             raise SelectionError(f"date range reversed: {self.date_from:%d/%m/%Y} is after {self.date_to:%d/%m/%Y}")
         bad = [t for t in self.crime_types if t not in CRIME_TYPES]
@@ -101,11 +103,11 @@ class Selection:
 
     def effective_cutoff(self) -> int | None:
         """The hour before which times count towards the previous night, as actually applied."""
-        if self.crosses_midnight:
+        if self.hours is not None and self.crosses_midnight:
             return max(self.night_cutoff or 0, self.hours[1])
         return self.night_cutoff
 
-    def replace(self, **changes) -> Selection:
+    def replace(self, **changes: Any) -> Selection:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
@@ -142,10 +144,12 @@ class SelectionResult:
     notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
+        """The number of incidents selected."""
         return len(self.incidents)
 
     @property
     def empty(self) -> bool:
+        """Whether no incident matches the selection."""
         return self.incidents.empty
 
 

@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -169,34 +170,72 @@ def target_table(incidents: pd.DataFrame, targets: Targets, *, as_of: date | str
     -------
     TargetReport
     """
-    if not targets.baseline or not targets.reductions:
-        raise ValueError("the district config has no targets (targets.baseline and targets.reductions)")
+    _check_targets(targets)
     b, t_year = targets.baseline_year, targets.target_year
-    if t_year <= b:
-        raise ValueError(f"target year {t_year} must be after the baseline year {b}")
     dates = _record_dates(incidents)
     fy = financial_year(dates)
     cats = list(targets.baseline)
-    notes: list[str] = []
     if not len(dates):
         raise ValueError("no incidents to count against the targets")
-    if as_of is None:
-        end_target = pd.Timestamp(year=t_year + 1, month=3, day=31)
-        in_scope = dates[(fy <= t_year).to_numpy()]
-        last = (in_scope if len(in_scope) else dates).max() + pd.offsets.MonthEnd(0)
-        as_of_ts = min(last, end_target) if len(in_scope) else last
-    else:
-        as_of_ts = pd.Timestamp(as_of)
+    as_of_ts = _default_as_of(dates, fy, t_year) if as_of is None else pd.Timestamp(as_of)
     eval_year = int(as_of_ts.year - (as_of_ts.month < 4))
     months = (as_of_ts.year - eval_year) * 12 + as_of_ts.month - 3
     months = max(1, min(12, months))
-    counted = (dates <= as_of_ts) | (fy != eval_year)
+    counted = ((dates <= as_of_ts) | (fy != eval_year)).to_numpy()
     cat = incidents["ho_category"].astype(object)
-    sub = pd.DataFrame({"fy": fy, "cat": cat})[counted.to_numpy() & cat.isin(cats).to_numpy()]
+    in_cats = cat.isin(cats).to_numpy()
+    sub = pd.DataFrame({"fy": fy, "cat": cat})[counted & in_cats]
     pivot = sub.groupby(["cat", "fy"]).size().unstack("fy")
-    years = sorted(set(int(y) for y in fy[counted.to_numpy()].dropna().unique()))
+    years = sorted(set(int(y) for y in fy[counted].dropna().unique()))
     pivot = pivot.reindex(index=cats, columns=years)  # NaN = no record of that category that year
-    coverage = _coverage(incidents, dates, fy, counted.to_numpy(), years, cats)
+    coverage = _coverage(incidents, dates, fy, counted, years, cats)
+    status_r = min(targets.reductions)
+    table = pd.DataFrame(_target_rows(targets, pivot, years, months, eval_year))
+    for y in years:
+        table[fy_label(y)] = table[fy_label(y)].astype("Int64")
+    table["to_date"] = table["to_date"].astype("Int64")
+    baseline_sum = sum(targets.baseline.values())
+    synthetic = bool(incidents.loc[counted & in_cats, "synthetic"].fillna(False).any())
+    return TargetReport(
+        table=table,
+        years=[fy_label(y) for y in years],
+        evaluated_year=fy_label(eval_year),
+        as_of=as_of_ts.date(),
+        months_elapsed=months,
+        coverage=coverage,
+        baseline_sum=baseline_sum,
+        published_total=targets.published_total,
+        totals_agree=targets.published_total is None or int(targets.published_total) == baseline_sum,
+        status_rule=_status_rule(eval_year, b, t_year, status_r),
+        rounding_rule="maximum = floor(baseline × (1 − reduction)): the largest whole number not above the target",
+        synthetic=synthetic,
+        targets=targets,
+        notes=_target_notes(targets, coverage, len(cats), months, eval_year, as_of_ts),
+    )
+
+
+def _check_targets(targets: Targets) -> None:
+    """Raise a ValueError when the district's targets cannot be tracked."""
+    if not targets.baseline or not targets.reductions:
+        raise ValueError("the district config has no targets (targets.baseline and targets.reductions)")
+    if targets.target_year <= targets.baseline_year:
+        raise ValueError(f"target year {targets.target_year} must be after the baseline year {targets.baseline_year}")
+
+
+def _default_as_of(dates: pd.Series, fy: pd.Series, target_year: int) -> pd.Timestamp:
+    """The month end of the last record, but not later than the end of the target year."""
+    end_target = pd.Timestamp(year=target_year + 1, month=3, day=31)
+    in_scope = dates[(fy <= target_year).to_numpy()]
+    last = (in_scope if len(in_scope) else dates).max() + pd.offsets.MonthEnd(0)
+    return min(last, end_target) if len(in_scope) else last
+
+
+def _target_rows(
+    targets: Targets, pivot: pd.DataFrame, years: list[int], months: int, eval_year: int
+) -> list[dict[str, Any]]:
+    """One row per category, then the categories' total and (when published) the published total."""
+    cats = list(targets.baseline)
+    b, t_year = targets.baseline_year, targets.target_year
     reds = sorted(targets.reductions)
     status_r = reds[0]
     rows = []
@@ -212,7 +251,7 @@ def target_table(incidents: pd.DataFrame, targets: Targets, *, as_of: date | str
         else:
             base = int(targets.baseline[c])
             actual = pivot.loc[c]
-        row = {"category": c, "baseline": base}
+        row: dict[str, Any] = {"category": c, "baseline": base}
         row |= {reduction_label(r): max_offences(base, r) for r in reds}
         row |= {fy_label(y): actual.get(y, np.nan) for y in years}
         if c == PUBLISHED_TOTAL:
@@ -224,13 +263,16 @@ def target_table(incidents: pd.DataFrame, targets: Targets, *, as_of: date | str
                 base, actual.get(eval_year, np.nan), months, eval_year, b, t_year, max_offences(base, status_r)
             )
         rows.append(row)
-    table = pd.DataFrame(rows)
-    for y in years:
-        table[fy_label(y)] = table[fy_label(y)].astype("Int64")
-    table["to_date"] = table["to_date"].astype("Int64")
+    return rows
+
+
+def _target_notes(
+    targets: Targets, coverage: pd.DataFrame, n_cats: int, months: int, eval_year: int, as_of: pd.Timestamp
+) -> list[str]:
+    """What a reader must know: totals that disagree, partial years, unrecorded categories, projection."""
+    notes: list[str] = []
     baseline_sum = sum(targets.baseline.values())
-    agree = targets.published_total is None or int(targets.published_total) == baseline_sum
-    if not agree:
+    if targets.published_total is not None and int(targets.published_total) != baseline_sum:
         diff = int(targets.published_total) - baseline_sum
         notes.append(
             f"The categories' baselines sum to {baseline_sum:,} but the published total is "
@@ -246,7 +288,7 @@ def target_table(incidents: pd.DataFrame, targets: Targets, *, as_of: date | str
                 for r in partial.itertuples()
             )
         )
-    thin = coverage[coverage["categories_recorded"] < len(cats)]
+    thin = coverage[coverage["categories_recorded"] < n_cats]
     if len(thin):
         notes.append(
             "Categories not recorded in "
@@ -256,33 +298,21 @@ def target_table(incidents: pd.DataFrame, targets: Targets, *, as_of: date | str
         )
     if months < 12:
         notes.append(
-            f"{fy_label(eval_year)} is counted to {as_of_ts:%d/%m/%Y} ({months} of 12 months) and projected "
+            f"{fy_label(eval_year)} is counted to {as_of:%d/%m/%Y} ({months} of 12 months) and projected "
             f"pro rata to a full year (seasonality ignored)"
         )
-    synthetic = bool(incidents.loc[counted.to_numpy() & cat.isin(cats).to_numpy(), "synthetic"].fillna(False).any())
-    status_rule = (
+    return notes
+
+
+def _status_rule(eval_year: int, baseline_year: int, target_year: int, reduction: float) -> str:
+    """The status rule in words, for captions."""
+    b, t_year = baseline_year, target_year
+    return (
         f"projected {fy_label(eval_year)} count against a straight line from the {fy_label(b)} baseline to the "
-        f"{fy_label(t_year)} maximum at {status_r * 100:g}%: met = at or below that maximum once {fy_label(t_year)} "
+        f"{fy_label(t_year)} maximum at {reduction * 100:g}%: met = at or below that maximum once {fy_label(t_year)} "
         f"is complete (missed = above it), on track to meet = at or below it before then; on track = at or "
         f"below the line; at risk = above the line but below the baseline; off track = at or above the baseline; "
         f"once the {fy_label(t_year)} target year is complete: met or missed"
-    )
-    rounding_rule = "maximum = floor(baseline × (1 − reduction)): the largest whole number not above the target"
-    return TargetReport(
-        table=table,
-        years=[fy_label(y) for y in years],
-        evaluated_year=fy_label(eval_year),
-        as_of=as_of_ts.date(),
-        months_elapsed=months,
-        coverage=coverage,
-        baseline_sum=baseline_sum,
-        published_total=targets.published_total,
-        totals_agree=agree,
-        status_rule=status_rule,
-        rounding_rule=rounding_rule,
-        synthetic=synthetic,
-        targets=targets,
-        notes=notes,
     )
 
 
@@ -292,7 +322,8 @@ def trajectory(baseline: int, final_max: int, year: int, baseline_year: int, tar
     return baseline - (baseline - final_max) * frac
 
 
-def _status(base, to_date, months, year, b, t_year, final_max) -> dict:
+def _status(base: int, to_date: float, months: int, year: int, b: int, t_year: int, final_max: int) -> dict[str, Any]:
+    """``to_date``, ``projected``, ``trajectory``, ``change``, ``change_pct`` and ``status`` of one row."""
     out = {"to_date": to_date, "projected": np.nan, "trajectory": np.nan, "change": np.nan, "change_pct": np.nan}
     if year <= b:
         return out | {"status": "baseline year" if year == b else "before baseline"}
@@ -321,7 +352,15 @@ def _status(base, to_date, months, year, b, t_year, final_max) -> dict:
     return out | {"status": status}
 
 
-def _coverage(incidents, dates, fy, counted, years, cats) -> pd.DataFrame:
+def _coverage(
+    incidents: pd.DataFrame,
+    dates: pd.Series,
+    fy: pd.Series,
+    counted: np.ndarray,
+    years: list[int],
+    cats: list[str],
+) -> pd.DataFrame:
+    """Per financial year: months with data, last day, categories recorded and whether any is synthetic."""
     frame = pd.DataFrame(
         {
             "fy": fy,

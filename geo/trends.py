@@ -28,9 +28,10 @@ Conventions:
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -44,14 +45,9 @@ from geo.compare import (
     poisson_change_test,
     same_period_last_year,
 )
-from geo.coverage import DEFAULT_MIN_COUNT, TOO_FEW, feeds, record_dates, source_coverage
-from geo.schema import PRECISION_MONTH
+from geo.coverage import DEFAULT_MIN_COUNT, TOO_FEW, Coverage, feeds, record_dates, source_coverage
 from geo.selection import DEFAULT_NIGHT_CUTOFF
-
-Freq = Literal["month", "week", "weekend"]
-
-_LAST_YEAR = {"month": 12, "week": 52, "weekend": 52}
-_MONDAY0 = pd.Timestamp("1970-01-05")  # a Monday: week numbers count from here
+from geo.trends_periods import PERIODS_PER_YEAR, Freq, parse_period, period_bounds, period_keys, period_label
 
 
 @dataclass
@@ -95,40 +91,6 @@ class TrendReport:
         return self.table[self.table["flag"] != ""]
 
 
-def _period_keys(incidents: pd.DataFrame, freq: Freq, night_cutoff: int | None) -> tuple[pd.Series, int]:
-    """Integer period key per incident (NA when it cannot be placed) and how many were left out."""
-    if freq not in _LAST_YEAR:
-        raise ValueError(f"freq must be one of {list(_LAST_YEAR)}, got {freq!r}")
-    is_month = (incidents["time_precision"] == PRECISION_MONTH).fillna(False).to_numpy()
-    if freq == "month":
-        d = record_dates(incidents, None)
-        return pd.Series(d.dt.year * 12 + d.dt.month - 1, index=incidents.index), 0
-    d = record_dates(incidents, night_cutoff)
-    key = ((d - _MONDAY0).dt.days // 7).astype("Int64")
-    if freq == "weekend":
-        key = key.where(d.dt.day_of_week.isin([4, 5]))
-    key = key.where(~is_month)
-    return key, int(is_month.sum())
-
-
-def _label(key: int, freq: Freq) -> str:
-    if freq == "month":
-        return f"{key // 12}-{key % 12 + 1:02d}"
-    monday = _MONDAY0 + pd.Timedelta(weeks=int(key))
-    if freq == "weekend":
-        return f"weekend of {(monday + pd.Timedelta(days=4)):%d/%m/%Y}"
-    return f"week of {monday:%d/%m/%Y}"
-
-
-def _parse_at(at: str | date | None, freq: Freq) -> int | None:
-    if at is None or at == "":
-        return None
-    ts = pd.Timestamp(at)
-    if freq == "month":
-        return ts.year * 12 + ts.month - 1
-    return int((ts.normalize() - _MONDAY0).days // 7)
-
-
 def period_trends(
     incidents: pd.DataFrame,
     *,
@@ -167,20 +129,72 @@ def period_trends(
     -------
     TrendReport
     """
-    by = (by,) if isinstance(by, str) else tuple(by)
-    missing = [c for c in by if c not in incidents]
-    if missing:
-        raise ValueError(f"cannot group by {missing}: no such column")
-    if not 0 < alpha < 1 or baseline < 1:
-        raise ValueError("alpha must be in (0, 1) and baseline at least 1")
-    keys, n_left = _period_keys(incidents, freq, night_cutoff)
+    by = _group_columns(incidents, by, alpha, baseline)
+    keys, n_left = period_keys(incidents, freq, night_cutoff)
     notes = [f"{n_left:,} month-only records left out (a {freq} needs a date)"] if n_left else []
     usable = keys.notna().to_numpy()
     inc = incidents.loc[usable]
     if inc.empty:
         raise ValueError("no incidents to count in this selection")
     ikeys = keys[usable].astype(int)
-    cov = source_coverage(inc, ikeys, lambda key: _period_bounds(key, freq))
+    cov = source_coverage(inc, ikeys, lambda key: period_bounds(key, freq))
+    frame = _covered_frame(inc, ikeys, by, cov, freq, notes)
+    all_cov = cov.any_type.get(False, set()) | cov.any_type.get(True, set())
+    k = parse_period(at, freq)
+    k = max(all_cov) if k is None else k
+    if k not in all_cov:
+        raise ValueError(f"no data in the {freq} {period_label(k, freq)}")
+    kind = bool(cov.kind_of(k))
+    counts = _counts(frame, by, cov, all_cov)
+    same = _counts(frame[frame["_syn"] == kind], by, cov, all_cov, kind=kind)
+    table, n_prev, tested = _flag_table(same, counts, k, freq, by, cov, kind, baseline, alpha, min_count)
+    notes += _baseline_notes(frame, counts, table, k, freq, kind, baseline, n_prev, min_count)
+    series = counts.copy()
+    series.index = [period_label(p, freq) for p in counts.index]
+    last_date = record_dates(incidents, night_cutoff if freq != "month" else None).max()
+    if k == max(all_cov) and last_date < period_bounds(k, freq)[1]:
+        notes.append(f"the {freq} examined may be incomplete: the data end on {last_date:%d/%m/%Y}")
+    method = _method_text(n_prev, freq, kind, tested, int((table["flag"] != "").sum()), alpha)
+    return TrendReport(
+        table=table.reset_index(drop=True),
+        series=series,
+        period=period_label(k, freq),
+        freq=freq,
+        method=method,
+        notes=notes,
+        groups_tested=tested,
+        synthetic_periods=[period_label(p, freq) for p in sorted(cov.any_type.get(True, set()))],
+    )
+
+
+def _method_text(n_prev: int, freq: Freq, kind: bool, tested: int, n_flags: int, alpha: float) -> str:
+    """The rule behind the flags, in words, for captions."""
+    return (
+        f"expected = mean of the previous {n_prev} {freq}s covered by {'synthetic' if kind else 'real'} data for "
+        f"each group's crime type; {tested} group(s) tested with a two-sided Poisson test, Benjamini-Hochberg "
+        f"corrected at a false discovery rate of {alpha:g} (of the {n_flags} flag(s), about "
+        f"{alpha * n_flags:.2g} expected false); the expected range is the central {1 - alpha:.0%} Poisson range"
+    )
+
+
+def _group_columns(incidents: pd.DataFrame, by: tuple[str, ...] | str, alpha: float, baseline: int) -> tuple[str, ...]:
+    """The grouping columns as a tuple, after checking them and the test's parameters."""
+    by = (by,) if isinstance(by, str) else tuple(by)
+    missing = [c for c in by if c not in incidents]
+    if missing:
+        raise ValueError(f"cannot group by {missing}: no such column")
+    if not 0 < alpha < 1 or baseline < 1:
+        raise ValueError("alpha must be in (0, 1) and baseline at least 1")
+    return by
+
+
+def _covered_frame(
+    inc: pd.DataFrame, ikeys: pd.Series, by: tuple[str, ...], cov: Coverage, freq: Freq, notes: list[str]
+) -> pd.DataFrame:
+    """Group columns, period key (``_key``) and kind (``_syn``) of the records their source covers.
+
+    Records whose source covers less than half of their period are left out, and counted in ``notes``.
+    """
     _, _, syn = feeds(inc)
     frame = inc[list(by)].astype(object).where(inc[list(by)].notna(), "(none)")
     frame["_key"], frame["_syn"] = ikeys.to_numpy(), syn.to_numpy()
@@ -197,15 +211,22 @@ def period_trends(
     frame = frame[in_cov]
     if frame.empty:
         raise ValueError("no incidents in a period their source covers")
-    all_cov = cov.any_type.get(False, set()) | cov.any_type.get(True, set())
-    k = _parse_at(at, freq)
-    k = max(all_cov) if k is None else k
-    if k not in all_cov:
-        raise ValueError(f"no data in the {freq} {_label(k, freq)}")
-    kind = bool(cov.kind_of(k))
-    counts = _counts(frame, by, cov, all_cov)
-    same = _counts(frame[frame["_syn"] == kind], by, cov, all_cov, kind=kind)
-    table, n_prev, tested = _flag_table(same, counts, k, freq, by, cov, kind, baseline, alpha, min_count)
+    return frame
+
+
+def _baseline_notes(
+    frame: pd.DataFrame,
+    counts: pd.DataFrame,
+    table: pd.DataFrame,
+    k: int,
+    freq: Freq,
+    kind: bool,
+    baseline: int,
+    n_prev: int,
+    min_count: int,
+) -> list[str]:
+    """What the flags rest on: one kind of data, a short baseline, groups left out, small numbers."""
+    notes = []
     other = "synthetic" if not kind else "real"
     if (frame["_syn"] != kind).any():
         notes.append(
@@ -213,47 +234,30 @@ def period_trends(
         )
     if n_prev < baseline:
         notes.append(
-            f"only {n_prev} {freq}s with data among the {2 * baseline} before {_label(k, freq)} for the baseline "
+            f"only {n_prev} {freq}s with data among the {2 * baseline} before {period_label(k, freq)} for the baseline "
             f"(asked {baseline})" + ("; nothing is flagged without a baseline" if n_prev == 0 else "")
         )
     not_covered = len(counts.columns) - len(table)
     if not_covered:
-        notes.append(f"{not_covered} group(s) left out: no source of their crime type covers {_label(k, freq)}")
+        notes.append(f"{not_covered} group(s) left out: no source of their crime type covers {period_label(k, freq)}")
     n_few = int(table["too_few"].sum())
     if n_few:
         notes.append(f"{n_few} group(s) with fewer than {min_count} incidents now and on average: {TOO_FEW}")
-    series = counts.copy()
-    series.index = [_label(p, freq) for p in counts.index]
-    last_date = record_dates(incidents, night_cutoff if freq != "month" else None).max()
-    if k == max(all_cov) and last_date < _period_end(k, freq):
-        notes.append(f"the {freq} examined may be incomplete: the data end on {last_date:%d/%m/%Y}")
-    n_flags = int((table["flag"] != "").sum())
-    method = (
-        f"expected = mean of the previous {n_prev} {freq}s covered by {'synthetic' if kind else 'real'} data for "
-        f"each group's crime type; {tested} group(s) tested with a two-sided Poisson test, Benjamini-Hochberg "
-        f"corrected at a false discovery rate of {alpha:g} (of the {n_flags} flag(s), about "
-        f"{alpha * n_flags:.2g} expected false); the expected range is the central {1 - alpha:.0%} Poisson range"
-    )
-    return TrendReport(
-        table=table.reset_index(drop=True),
-        series=series,
-        period=_label(k, freq),
-        freq=freq,
-        method=method,
-        notes=notes,
-        groups_tested=tested,
-        synthetic_periods=[_label(p, freq) for p in sorted(cov.any_type.get(True, set()))],
-    )
+    return notes
 
 
-def _group_type(col, by: tuple[str, ...]) -> str | None:
+def _group_type(col: Hashable, by: tuple[str, ...]) -> str | None:
     """The crime type of a count column, or None when the grouping has no crime type."""
     if "crime_type" not in by:
         return None
-    return str(col[by.index("crime_type")] if len(by) > 1 else col)
+    if len(by) > 1:
+        return str(cast("tuple[Hashable, ...]", col)[by.index("crime_type")])
+    return str(col)
 
 
-def _counts(frame, by, cov, all_cov, kind: bool | None = None) -> pd.DataFrame:
+def _counts(
+    frame: pd.DataFrame, by: tuple[str, ...], cov: Coverage, all_cov: set[int], kind: bool | None = None
+) -> pd.DataFrame:
     """Counts per period (rows: every period between the first and last covered) and group.
 
     NaN where the group's crime type is not covered (by ``kind`` when given, else by either kind).
@@ -272,9 +276,24 @@ def _counts(frame, by, cov, all_cov, kind: bool | None = None) -> pd.DataFrame:
     return counts
 
 
-def _flag_table(same, counts, k, freq, by, cov, kind, baseline, alpha, min_count):
-    """One row per group covered at ``k``: count, last year, baseline, range, BH-corrected flag."""
-    rows, n_prev = [], 0
+def _flag_table(
+    same: pd.DataFrame,
+    counts: pd.DataFrame,
+    k: int,
+    freq: Freq,
+    by: tuple[str, ...],
+    cov: Coverage,
+    kind: bool,
+    baseline: int,
+    alpha: float,
+    min_count: int,
+) -> tuple[pd.DataFrame, int, int]:
+    """One row per group covered at ``k``: count, last year, baseline, range, BH-corrected flag.
+
+    Returns the table, the most previous periods any group's baseline rests on, and the groups tested.
+    """
+    cols = [*(by or ("group",))]
+    records, n_prev = [], 0
     for col in counts.columns:
         if pd.isna(same.at[k, col]):
             continue
@@ -284,14 +303,11 @@ def _flag_table(same, counts, k, freq, by, cov, kind, baseline, alpha, min_count
         n_prev = max(n_prev, len(prev))
         mean = float(same.loc[prev, col].mean()) if prev else np.nan
         now = int(same.at[k, col])
-        ly_key = k - _LAST_YEAR[freq]
+        ly_key = k - PERIODS_PER_YEAR[freq]
         last_year = same.at[ly_key, col] if ly_key in same.index else np.nan
-        rows.append((col, now, last_year, mean, _poisson_p(now, mean)))
-    cols = [*(by or ("group",))]
-    records = []
-    for col, now, ly, mean, p in rows:
         key = dict(zip(cols, col if len(cols) > 1 else (col,), strict=True))
-        records.append({**key, "count": now, "last_year": ly, "baseline_mean": mean, "p_value": p})
+        p_value = _poisson_p(now, mean)
+        records.append({**key, "count": now, "last_year": last_year, "baseline_mean": mean, "p_value": p_value})
     table = pd.DataFrame(records, columns=[*cols, "count", "last_year", "baseline_mean", "p_value"])
     mean = table["baseline_mean"].to_numpy(float)
     tested = int(np.isfinite(mean).sum())
@@ -305,7 +321,7 @@ def _flag_table(same, counts, k, freq, by, cov, kind, baseline, alpha, min_count
         flag = np.where(q <= alpha, np.where(now > mean, "high", "low"), "")
     few = (now < min_count) & ~(mean >= min_count)
     table = table.assign(
-        period=_label(k, freq),
+        period=period_label(k, freq),
         change_vs_last_year=table["count"] - table["last_year"],
         baseline_mean=table["baseline_mean"].round(2),
         change_vs_baseline=(table["count"] - table["baseline_mean"]).round(2),
@@ -330,24 +346,6 @@ def _poisson_p(count: int, mean: float) -> float:
     if mean <= 0:
         return 1.0 if count == 0 else 0.0
     return float(min(1.0, 2 * min(stats.poisson.cdf(count, mean), stats.poisson.sf(count - 1, mean))))
-
-
-def _period_bounds(key: int, freq: Freq) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last (night-of) day of a period."""
-    if freq == "month":
-        first = pd.Timestamp(year=key // 12, month=key % 12 + 1, day=1)
-        return first, first + pd.offsets.MonthEnd(0)
-    monday = _MONDAY0 + pd.Timedelta(weeks=int(key))
-    if freq == "weekend":
-        return monday + pd.Timedelta(days=4), monday + pd.Timedelta(days=5)
-    return monday, monday + pd.Timedelta(days=6)
-
-
-def _period_end(key: int, freq: Freq) -> pd.Timestamp:
-    if freq == "month":
-        return pd.Timestamp(year=key // 12, month=key % 12 + 1, day=1) + pd.offsets.MonthEnd(0)
-    monday = _MONDAY0 + pd.Timedelta(weeks=int(key))
-    return monday + pd.Timedelta(days=5 if freq == "weekend" else 6)
 
 
 def monthly_trends(

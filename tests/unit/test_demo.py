@@ -172,8 +172,7 @@ def test_windows_never_end_before_they_start(extract, times):
 def test_no_nonexistent_local_times(times):
     for t in times[:2]:
         t = t.dropna()
-        local = pd.DatetimeIndex(t).tz_localize("Europe/London", ambiguous=np.ones(len(t), bool),
-                                                  nonexistent="NaT")
+        local = pd.DatetimeIndex(t).tz_localize("Europe/London", ambiguous=np.ones(len(t), bool), nonexistent="NaT")
         assert not local.isna().any()
 
 
