@@ -22,7 +22,7 @@ from dashboard.security.auth import (
     ANONYMOUS_PUBLIC,
     SecurityState,
     bearer_token,
-    proxy_account,
+    proxy_user_name,
     session_account,
 )
 from dashboard.security.policy import Rule
@@ -111,6 +111,8 @@ def _check_callback(state: SecurityState, role: str) -> Response | None:
         rule = policy.page_rule(path) or Rule(policy.DEFAULT_CAPABILITY)
         if not policy.allowed(role, rule):
             text = f"The page {path} is not available to the {role} role. Ask an analyst if you need it."
+            if g.user is ANONYMOUS_PUBLIC:
+                text = f"The page {path} needs a login: log in at /login, or stay on the Public view (/public)."
             return _dash_response({policy.PAGES_CONTENT: {"children": _notice(text)}})
         g.audit = [(rule.audit, f"page {path}")] if rule.audit and rule.audit != "upload" else []
         return None
@@ -172,7 +174,14 @@ def _identify(state: SecurityState, path: str) -> Response | None:
             return _error(path, 401, "the API token is not valid (ask an analyst for a new one)")
         g.user, g.via_token = user, True
         return None
-    g.user = proxy_account(state) or session_account(state)
+    named = proxy_user_name(state)
+    if named:
+        user = state.account(named)
+        if user is None or user.role == "public":
+            return _error(path, 403, f"the user '{named}' named by the proxy has no account here (ask an analyst)")
+        g.user = user
+        return None
+    g.user = session_account(state)
     return None
 
 
