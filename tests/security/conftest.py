@@ -228,7 +228,7 @@ def planted_district(tmp_path_factory):
 
     Its crime-code table gives the force code VIO-SEX the Home Office category "Sexual offences" (the
     bundled table leaves it blank), and adds a code whose Home Office category is markup (crime types
-    are the closed list of data.police.uk categories: the config refuses any other).
+    are the closed list of data.police.uk categories: the config refuses any other) and is a target.
     """
     import csv
     import json
@@ -244,6 +244,10 @@ def planted_district(tmp_path_factory):
     codes.append([HOSTILE_CODE, "Hostile", "Other crime", HOSTILE_HO])
     with (folder / "crime_codes.csv").open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(codes)
+    # ... and makes that category a target, so that the quarterly report shows it
+    toml = (folder / "district.toml").read_text(encoding="utf-8")
+    toml = toml.replace("[targets.baseline]\n", f'[targets.baseline]\n"{HOSTILE_HO}" = 20\n', 1)
+    (folder / "district.toml").write_text(toml, encoding="utf-8")
     premises = json.loads((folder / "premises.geojson").read_text(encoding="utf-8"))
     premises["features"][0]["properties"]["name"] = HOSTILE_PREMISES
     (folder / "premises.geojson").write_text(json.dumps(premises), encoding="utf-8")
