@@ -17,6 +17,22 @@ from tests.security.conftest import HOSTILE, SECRET, TILE_HOST
 pytestmark = pytest.mark.browser
 TIMEOUT = 60_000
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+AXE = Path(__file__).resolve().parents[1] / "browser" / "vendor" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _serious_axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical WCAG 2.2 AA findings (evaluated in the page: the CSP allows eval)."""
+    page.evaluate("src => { (0, eval)(src); return typeof axe; }", AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return [
+        {"rule": v["id"], "nodes": [n["target"] for n in v["nodes"][:5]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.fixture()
@@ -46,6 +62,7 @@ def test_public_view_on(page, public_url, console):
     assert SECRET not in body and HOSTILE not in body and "onerror" not in body
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "public.png"), full_page=True)
+    assert _serious_axe_violations(page) == []
     # the areas control re-asks the server: the sectors table
     page.get_by_label("Police sector").check()
     expect(page.locator("#pub-counts")).to_contain_text("Winchester Town", timeout=TIMEOUT)
