@@ -26,8 +26,9 @@ from dashboard.security.auth import (
     session_account,
 )
 from dashboard.security.policy import Rule
-from dashboard.security.views import forbidden_page
+from dashboard.security.views import forbidden_page, page
 from geo import accounts
+from render.safe import escape_html
 
 if TYPE_CHECKING:
     from dash import html
@@ -163,6 +164,15 @@ def _login_needed(path: str) -> WerkzeugResponse:
     return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&')}")
 
 
+def _no_account(path: str, named: str) -> Response:
+    """The refusal of a user named by the trusted proxy who has no account here (403)."""
+    message = f"the user '{named}' named by the proxy has no account here (ask an analyst)"
+    if _wants_json(path):
+        return _error(path, 403, message)
+    alert = '<div class="alert alert-warning mt-3" role="alert"><h1 class="h4">No account</h1>'
+    return page("No account", f"{alert}<p>{escape_html(message)}.</p></div>", 403)
+
+
 def _identify(state: SecurityState, path: str) -> Response | None:
     """Set ``g.user``; answer 401 for a wrong token."""
     g.via_token = False
@@ -178,7 +188,7 @@ def _identify(state: SecurityState, path: str) -> Response | None:
     if named:
         user = state.account(named)
         if user is None or user.role == "public":
-            return _error(path, 403, f"the user '{named}' named by the proxy has no account here (ask an analyst)")
+            return _no_account(path, named)
         g.user = user
         return None
     g.user = session_account(state)
