@@ -39,7 +39,7 @@ ASSETS_DIR = PACKAGE_DIR.parent / "assets"
 log = logging.getLogger(__name__)
 
 #: Pages that do not use the shared filters: the panel is hidden there (the page says where its options are).
-NO_FILTER_PAGES = ("/data", "/assess")
+NO_FILTER_PAGES = ("/data", "/assess", "/public")
 #: Dash's page template with the document language set (screen readers pick the voice from it; WCAG 3.1.1).
 INDEX_STRING = """<!DOCTYPE html>
 <html lang="en-GB">

@@ -226,3 +226,46 @@ def district_layers(d: District) -> dict[str, dict[str, Any]]:
     cover = gpd.GeoDataFrame(cover, geometry="geometry", crs=BNG)
     layers["cctv_coverage"] = frame_geojson(cover[["camera_id", "tooltip", "geometry"]], 2.0)
     return layers
+
+
+#: The property (and top-level member) that carries the protective marking in every exported GeoJSON.
+MARKING_MEMBER = "marking"
+
+
+def mark_geojson(collection: dict[str, Any], marking: str) -> dict[str, Any]:
+    """``collection`` with the protective marking as a top-level member and on every feature.
+
+    The top-level ``marking`` is a foreign member (RFC 7946 section 6.1) that GIS readers ignore;
+    the feature property is what a GIS layer keeps (QGIS shows it in the attribute table and writes
+    it into a saved layer).  The collection is changed in place and returned.
+    """
+    if not marking:
+        return collection
+    collection[MARKING_MEMBER] = marking
+    for feature in collection.get("features") or []:
+        if isinstance(feature, dict):
+            props = feature.get("properties")
+            if props is None:
+                props = feature["properties"] = {}
+            if isinstance(props, dict):
+                props.setdefault(MARKING_MEMBER, marking)
+    return collection
+
+
+def mark_geojson_text(text: str, marking: str) -> str:
+    """GeoJSON text marked as :func:`mark_geojson` does (unchanged if not a JSON object)."""
+    if not marking:
+        return text
+    try:
+        collection = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(collection, dict) or collection.get("type") not in ("FeatureCollection", "Feature"):
+        return text
+    if collection.get("type") == "Feature":
+        props = collection.get("properties")
+        collection["properties"] = {**(props if isinstance(props, dict) else {}), MARKING_MEMBER: marking}
+        collection[MARKING_MEMBER] = marking
+    else:
+        mark_geojson(collection, marking)
+    return json.dumps(collection, separators=(",", ":"))

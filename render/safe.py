@@ -112,3 +112,62 @@ def neutralise_csv_text(text: str) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(safe_rows)
     return buf.getvalue()
+
+
+#: Name of the column that carries the protective marking in every exported CSV (the last column).
+MARKING_COLUMN = "protective_marking"
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9]+")
+
+
+def mark_csv_text(text: str, marking: str) -> str:
+    r"""CSV text with a last column ``protective_marking`` holding ``marking`` on every row.
+
+    A column rather than a comment line: spreadsheets, pandas and GDAL's CSV driver (QGIS) all read
+    the file as before, and the marking travels with every row copied out of it.
+
+    Parameters
+    ----------
+    text : str
+        A whole CSV document with a header row.
+    marking : str
+        The district's protective marking, e.g. ``OFFICIAL-SENSITIVE``.
+
+    Returns
+    -------
+    str
+        The same rows plus the column (line ends as in ``text``); unchanged when ``text`` is empty,
+        ``marking`` is empty or the column is already there.
+    """
+    if not text.strip() or not marking:
+        return text
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows or MARKING_COLUMN in rows[0]:
+        return text
+    cell = csv_cell(marking)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n" if "\r\n" in text else "\n")
+    writer.writerow([*rows[0], MARKING_COLUMN])
+    writer.writerows([*row, cell] if row else row for row in rows[1:])
+    return buf.getvalue()
+
+
+def marked_filename(name: str, marking: str) -> str:
+    """``hotspots-kde.csv`` -> ``hotspots-kde-OFFICIAL-SENSITIVE.csv`` (unchanged if already marked).
+
+    Parameters
+    ----------
+    name : str
+        A download's file name.
+    marking : str
+        The protective marking; characters other than letters and digits become ``-``.
+
+    Returns
+    -------
+    str
+        The file name with the marking before its extension.
+    """
+    tag = _NAME_UNSAFE.sub("-", marking).strip("-")
+    if not tag or tag.lower() in name.lower():
+        return name
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}-{tag}.{ext}" if dot and stem else f"{name}-{tag}"

@@ -150,12 +150,21 @@ def session_account(state: SecurityState) -> Account | None:
     return acc
 
 
-def proxy_account(state: SecurityState) -> Account | None:
-    """The user named by the trusted proxy header (an account must exist), when configured."""
+def proxy_user_name(state: SecurityState) -> str | None:
+    """The user name in the trusted proxy header, when configured and sent by a trusted proxy address.
+
+    From any other client address the header is ignored (a client talking to the dashboard directly
+    could otherwise name any user).
+    """
     header = state.config.trusted_user_header
-    if not header:
+    if not header or not state.config.is_trusted_proxy(request.remote_addr):
         return None
-    name = (request.headers.get(header) or "").strip()
+    return (request.headers.get(header) or "").strip()[:254] or None
+
+
+def proxy_account(state: SecurityState) -> Account | None:
+    """The account of the user named by the trusted proxy header (``None`` without one or no account)."""
+    name = proxy_user_name(state)
     return state.account(name) if name else None
 
 

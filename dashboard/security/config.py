@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_HOSTS = ("127.0.0.1", "localhost")
+#: Addresses a trusted proxy header is accepted from when ``$HOTSPOTS_TRUSTED_PROXIES`` is unset.
+DEFAULT_TRUSTED_PROXIES = ("127.0.0.1", "::1")
 DEFAULT_MAX_UPLOAD_MB = 200.0
 #: Home Office categories treated as sensitive when the district names none.
 DEFAULT_SENSITIVE_HO = ("Sexual offences",)
@@ -81,6 +83,9 @@ class SecurityConfig:
         A header set by a reverse proxy naming the logged-in user (``$HOTSPOTS_TRUSTED_USER_HEADER``);
         the user must have an account, whose role applies.  Only set it when the proxy strips the
         header from clients' requests.
+    trusted_proxies : tuple of str
+        Addresses or networks (``10.0.0.0/8``) the header is accepted from; from any other client it is
+        ignored (``$HOTSPOTS_TRUSTED_PROXIES``, comma-separated; default ``127.0.0.1`` and ``::1``).
     max_upload_mb : float
         Largest upload accepted (``$HOTSPOTS_MAX_UPLOAD_MB``, default 200).
     secret_key : str or None
@@ -100,6 +105,9 @@ class SecurityConfig:
     trusted_user_header: str | None = field(
         default_factory=lambda: os.environ.get("HOTSPOTS_TRUSTED_USER_HEADER") or None
     )
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: _env_list("HOTSPOTS_TRUSTED_PROXIES") or DEFAULT_TRUSTED_PROXIES
+    )
     max_upload_mb: float = field(
         default_factory=lambda: float(os.environ.get("HOTSPOTS_MAX_UPLOAD_MB") or DEFAULT_MAX_UPLOAD_MB)
     )
@@ -110,6 +118,22 @@ class SecurityConfig:
     lock_after: int = 5
     lock_seconds: int = 60
     public: bool | None = None
+
+    def is_trusted_proxy(self, address: str | None) -> bool:
+        """Whether ``address`` (the client of a request) is one of :attr:`trusted_proxies`."""
+        import ipaddress
+
+        try:
+            ip = ipaddress.ip_address((address or "").strip())
+        except ValueError:
+            return False
+        for entry in self.trusted_proxies:
+            try:
+                if ip in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+        return False
 
     @property
     def max_upload_bytes(self) -> int:

@@ -22,12 +22,13 @@ from dashboard.security.auth import (
     ANONYMOUS_PUBLIC,
     SecurityState,
     bearer_token,
-    proxy_account,
+    proxy_user_name,
     session_account,
 )
 from dashboard.security.policy import Rule
-from dashboard.security.views import forbidden_page
+from dashboard.security.views import forbidden_page, page
 from geo import accounts
+from render.safe import escape_html
 
 if TYPE_CHECKING:
     from dash import html
@@ -111,6 +112,8 @@ def _check_callback(state: SecurityState, role: str) -> Response | None:
         rule = policy.page_rule(path) or Rule(policy.DEFAULT_CAPABILITY)
         if not policy.allowed(role, rule):
             text = f"The page {path} is not available to the {role} role. Ask an analyst if you need it."
+            if g.user is ANONYMOUS_PUBLIC:
+                text = f"The page {path} needs a login: log in at /login, or stay on the Public view (/public)."
             return _dash_response({policy.PAGES_CONTENT: {"children": _notice(text)}})
         g.audit = [(rule.audit, f"page {path}")] if rule.audit and rule.audit != "upload" else []
         return None
@@ -161,6 +164,15 @@ def _login_needed(path: str) -> WerkzeugResponse:
     return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&')}")
 
 
+def _no_account(path: str, named: str) -> Response:
+    """The refusal of a user named by the trusted proxy who has no account here (403)."""
+    message = f"the user '{named}' named by the proxy has no account here (ask an analyst)"
+    if _wants_json(path):
+        return _error(path, 403, message)
+    alert = '<div class="alert alert-warning mt-3" role="alert"><h1 class="h4">No account</h1>'
+    return page("No account", f"{alert}<p>{escape_html(message)}.</p></div>", 403)
+
+
 def _identify(state: SecurityState, path: str) -> Response | None:
     """Set ``g.user``; answer 401 for a wrong token."""
     g.via_token = False
@@ -172,7 +184,14 @@ def _identify(state: SecurityState, path: str) -> Response | None:
             return _error(path, 401, "the API token is not valid (ask an analyst for a new one)")
         g.user, g.via_token = user, True
         return None
-    g.user = proxy_account(state) or session_account(state)
+    named = proxy_user_name(state)
+    if named:
+        user = state.account(named)
+        if user is None or user.role == "public":
+            return _no_account(path, named)
+        g.user = user
+        return None
+    g.user = session_account(state)
     return None
 
 

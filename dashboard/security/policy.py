@@ -14,7 +14,8 @@ Capabilities and the roles that hold them:
 * ``export_aggregates``: downloads of aggregate tables;
 * ``upload``: adding data to the store;
 * ``admin``: user administration and the audit log;
-* ``public``: the suppressed public aggregates (only when the district enables them).
+* ``public``: the suppressed public aggregates (anonymous visitors only when the district enables them;
+  the ``public`` role also holds ``shell``, the page frame, so that the Public view page loads).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     "officer": frozenset({"shell", "aggregates", "points", "plans", "export_aggregates", "public", "account"}),
     "partnership": frozenset({"shell", "aggregates", "export_aggregates", "public", "account"}),
-    "public": frozenset({"public"}),
+    "public": frozenset({"shell", "public"}),
 }
 #: What an unlisted route or output needs.
 DEFAULT_CAPABILITY = "admin"
@@ -60,6 +61,7 @@ class Rule:
 SHELL = Rule("shell")
 AGG = Rule("aggregates")
 PLANS = Rule("plans")
+PUBLIC = Rule("public")
 UPLOAD = Rule("upload", audit="upload")
 
 #: Paths open to anyone, logged in or not (no data: the login page, static files).
@@ -72,7 +74,7 @@ ROUTES: dict[str, Rule] = {
     "/api/plan": Rule("plans", audit="export"),
     "/api/nte": AGG,
     "/api/targets": AGG,
-    "/api/public/": Rule("public"),
+    "/api/public/": PUBLIC,
     "/briefing": Rule("plans", audit="briefing"),
     "/report": Rule("aggregates", audit="report"),
     "/report.pdf": Rule("aggregates", audit="report"),
@@ -98,6 +100,7 @@ PAGES: dict[str, Rule] = {
     "/data": UPLOAD,
     "/repeats": AGG,  # shares, Gini and Knox ratios for everyone; locations and risk zones with "points"
     "/assess": PLANS,  # the deployment log names places and times of operations
+    "/public": PUBLIC,  # suppressed counts per sector or ward, sensitive categories removed
 }
 
 #: Dash callback output component ids -> rule (pattern-matching ids by their "type").
@@ -208,6 +211,10 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "data-holdings": UPLOAD,
     "hdr-data": UPLOAD,
     "data-rejects-download": Rule("upload", audit="export"),
+    # Public view page: suppressed aggregates only (dashboard/security/public.py)
+    "pub-summary": PUBLIC,
+    "pub-chart": PUBLIC,
+    "pub-table": PUBLIC,
 }
 
 #: The Pages router's output: checked against PAGES by the path the browser asks for.

@@ -1,12 +1,18 @@
-"""Public aggregates (``/api/public/counts``): anonymous, suppressed, without sensitive categories.
+"""Public aggregates: anonymous, suppressed, without sensitive categories.
 
-Only served when the district's ``[privacy] public = true`` (off by default).  Counts per sector,
-ward or LSOA for a selection; sensitive categories (see :func:`drop_sensitive`) are removed first and
-every count below ``public_min_count`` is replaced by ``null`` with a notice, so that no victim or
-address can be inferred from a small number.
+Served as ``/api/public/counts`` and on the Public view page (``dashboard/pages/public.py``) only
+when the district's ``[privacy] public = true`` (off by default; logged-in users may always preview
+the page).  Counts per sector, ward or LSOA for a selection; sensitive categories (see
+:func:`drop_sensitive`) are removed first and every count below ``public_min_count`` is withheld
+(``null`` in the API, "fewer than 5" on the page) with a notice, so that no victim or address can be
+inferred from a small number.  Nothing here returns a point, a location text or an incident.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from flask import Flask, Response, current_app, jsonify, request
@@ -16,6 +22,31 @@ from geo.params import flatten_multi, selection_from_mapping
 
 AREAS = {"sector": "sector", "ward": "ward_name", "lsoa": "lsoa_code"}
 SELECTION_KEYS = ("from", "to", "crime", "sector", "zone", "days", "hours", "night_cutoff")
+
+
+@dataclass(frozen=True)
+class PublicCounts:
+    """Suppressed counts of one selection by one kind of area.
+
+    Attributes
+    ----------
+    by : str
+        ``sector``, ``ward`` or ``lsoa``.
+    rows : list of dict
+        ``{"area": name, "count": int or None}`` sorted by area; ``None`` is below the threshold.
+    selection : str
+        The selection in words.
+    notice : str
+        What was withheld and why (shown with every public answer).
+    min_count : int
+        The suppression threshold.
+    """
+
+    by: str
+    rows: list[dict]
+    selection: str
+    notice: str
+    min_count: int
 
 
 def drop_sensitive(df: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
@@ -35,30 +66,71 @@ def suppressed_counts(df: pd.DataFrame, column: str, min_count: int) -> list[dic
     return [{"area": area, "count": int(n) if n >= min_count else None} for area, n in counts.items()]
 
 
+def notice_text(privacy: Privacy) -> str:
+    """The notice shown with every public answer: what is withheld and why."""
+    removed = ", ".join([*privacy.sensitive_ho_categories, *(f"incidents flagged {c}" for c in
+                                                             privacy.sensitive_flag_columns)])  # fmt: skip
+    return (
+        f'Counts below {privacy.public_min_count} are not shown ("fewer than {privacy.public_min_count}") and '
+        f"sensitive categories ({removed or 'none named'}) are removed, so that no victim or address can be "
+        "inferred. No individual incident is shown."
+    )
+
+
+def public_counts(by: str, params: Mapping[str, Any]) -> PublicCounts:
+    """Suppressed counts of the selection ``params`` (the API's names) by ``by``, on the current app.
+
+    Parameters
+    ----------
+    by : str
+        ``sector``, ``ward`` or ``lsoa``.
+    params : mapping
+        Selection parameters (:data:`SELECTION_KEYS`).
+
+    Returns
+    -------
+    PublicCounts
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``by`` or parameter, or a selection that cannot be parsed.
+    """
+    if by not in AREAS:
+        raise ValueError(f"parameter 'by' must be one of {', '.join(AREAS)}")
+    unknown = sorted(set(params) - set(SELECTION_KEYS))
+    if unknown:
+        raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; use by, {', '.join(SELECTION_KEYS)}")
+    from dashboard import data_access
+
+    sel = selection_from_mapping(params)
+    df = data_access.source().query(sel).incidents
+    privacy = current_app.extensions["hotspots_security"].privacy
+    rows = suppressed_counts(drop_sensitive(df, privacy), AREAS[by], privacy.public_min_count)
+    return PublicCounts(by, rows, sel.describe(), notice_text(privacy), privacy.public_min_count)
+
+
+def months_with_data() -> list[str]:
+    """Every calendar month (``YYYY-MM``) holding at least one incident, newest first."""
+    from dashboard import data_access
+    from geo.selection import Selection
+
+    when = data_access.source().query(Selection(night_cutoff=None)).incidents["occurred_from"]
+    return sorted(set(when.dropna().dt.strftime("%Y-%m")), reverse=True)
+
+
 def counts_view() -> Response | tuple[Response, int]:
     """``/api/public/counts?by=sector|ward|lsoa`` plus the shared selection parameters."""
-    state = current_app.extensions["hotspots_security"]
     params = flatten_multi(request.args.items(multi=True))
     by = params.pop("by", "sector")
-    unknown = sorted(set(params) - set(SELECTION_KEYS))
-    if by not in AREAS or isinstance(by, list):
+    if isinstance(by, list):
         return jsonify(error=f"parameter 'by' must be one of {', '.join(AREAS)}"), 400
-    if unknown:
-        return jsonify(error=f"unknown parameter(s) {', '.join(unknown)}; use by, {', '.join(SELECTION_KEYS)}"), 400
     try:
-        sel = selection_from_mapping(params)
-        df = state.call(lambda store: store.query(sel).incidents)
+        found = public_counts(by, params)
     except ValueError as exc:
         return jsonify(error=str(exc)), 400
-    privacy = state.privacy
-    df = drop_sensitive(df, privacy)
-    rows = suppressed_counts(df, AREAS[by], privacy.public_min_count)
-    notice = (
-        f"Counts below {privacy.public_min_count} are not shown and sensitive categories "
-        f"({', '.join(privacy.sensitive_ho_categories) or 'none named'}) are removed, so that no victim or "
-        "address can be inferred."
-    )
-    return jsonify(by=by, selection=sel.describe(), counts=rows, notice=notice, marking=privacy.marking)
+    marking = current_app.extensions["hotspots_security"].privacy.marking
+    return jsonify(by=by, selection=found.selection, counts=found.rows, notice=found.notice, marking=marking)
 
 
 def register(server: Flask) -> None:

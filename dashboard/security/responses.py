@@ -14,7 +14,8 @@ from flask_wtf.csrf import generate_csrf
 
 from dashboard.security import policy
 from dashboard.security.auth import SecurityState
-from render.safe import neutralise_csv_text
+from render.geojson import mark_geojson_text
+from render.safe import mark_csv_text, marked_filename, neutralise_csv_text
 
 log = logging.getLogger(__name__)
 CSRF_COOKIE = "hotspots_csrf"
@@ -162,6 +163,44 @@ def _mark_printable(response: Response, marking: str) -> None:
     response.set_data(html)
 
 
+def _mark_download(value: dict, marking: str) -> None:
+    """Mark one ``dcc.Download`` answer (text content only) and put the marking in its file name."""
+    name = str(value.get("filename") or "")
+    if not isinstance(value.get("content"), str) or value.get("base64"):
+        return
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext == "csv":
+        value["content"] = mark_csv_text(value["content"], marking)
+    elif ext in ("geojson", "json"):
+        value["content"] = mark_geojson_text(value["content"], marking)
+    if name:
+        value["filename"] = marked_filename(name, marking)
+
+
+def _mark_exports(response: Response, marking: str) -> None:
+    """The protective marking on every exported file: API GeoJSON, CSV answers and Dash downloads."""
+    if not marking or response.status_code != 200 or response.is_streamed or response.direct_passthrough:
+        return
+    mimetype = response.mimetype or ""
+    if request.path == "/_dash-update-component" and mimetype == "application/json":
+        data = response.get_data()
+        if b'"filename"' not in data:
+            return
+        body = json.loads(data)
+        for props in (body.get("response") or {}).values():
+            for value in props.values() if isinstance(props, dict) else ():
+                if isinstance(value, dict) and "filename" in value and "content" in value:
+                    _mark_download(value, marking)
+        response.set_data(json.dumps(body))
+    elif mimetype == "application/geo+json":
+        response.set_data(mark_geojson_text(response.get_data(as_text=True), marking))
+        stem = request.path.rstrip("/").rsplit("/", 1)[-1] or "layer"
+        name = marked_filename(f"{stem}.geojson", marking)
+        response.headers.setdefault("Content-Disposition", f'inline; filename="{name}"')
+    elif mimetype == "text/csv":
+        response.set_data(mark_csv_text(response.get_data(as_text=True), marking).encode("utf-8"))
+
+
 def _conditional(response: Response) -> None:
     """ETag, If-None-Match and byte ranges on complete JSON/GeoJSON answers (GDAL reads in ranges)."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
@@ -180,6 +219,7 @@ def make_after_request(state: SecurityState, csp: dict[str, Any]) -> Callable[[R
         strip = getattr(g, "strip", None)
         if strip and request.path == "/_dash-update-component" and response.status_code == 200:
             _strip_outputs(response, strip)
+        _mark_exports(response, state.privacy.marking)
         if not state.config.disabled_for_tests:
             _audit(state, response)
         if any(action in ("briefing", "report") for action, _ in getattr(g, "audit", None) or ()):

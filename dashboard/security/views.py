@@ -78,7 +78,9 @@ def _login_form(message: str = "", username: str = "", status: int = 200) -> Res
         'autocomplete="current-password" required></div>'
         '<button class="btn btn-primary" type="submit">Log in</button></form>'
         '<p class="small text-muted mt-3">Access is logged. Police data shared with the partnership is held '
-        "under its information-sharing agreement.</p></div></div>"
+        "under its information-sharing agreement.</p>"
+        + ('<p class="small"><a href="/public">Public view without a login</a></p>' if state().public_enabled else "")
+        + "</div></div>"
     )
     return page("Log in", body, status)
 

@@ -8,6 +8,7 @@ import re
 import shutil
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
@@ -169,3 +170,139 @@ def callback_body(app, first_output: str, values: dict | None = None) -> dict:
             "changedPropIds": [f"{i['id']}.{i['property']}" for i in spec.get("inputs", [])[:1]],
         }
     raise KeyError(f"no callback has the first output {first_output}")
+
+
+# --- A store with hostile and sensitive rows, added through the real ingest -------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+WINCHESTER = ROOT / "data" / "winchester"
+#: Month of the planted rows: synthetic demo data where one ward (Upper Meon Valley) has 4 incidents.
+PLANTED_MONTH = "2008-03"
+#: Text that runs a script if any output places it in HTML unescaped (the browser test looks for it).
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+#: A spreadsheet formula as location text.
+FORMULA = '=HYPERLINK("http://evil.invalid","x")'
+#: The location of the planted sexual offences: no public output may name it.
+SECRET = "On or near Secret Close"
+HOSTILE_CODE = "ZZZ-HST"
+HOSTILE_HO = "<b onmouseover=alert(3)>Hostile category</b>"
+HOSTILE_PREMISES = HOSTILE + " Tavern"
+#: The upload's file name is shown on the Data page and kept as the rows' source.
+HOSTILE_FILE = "planted <img src=x onerror=alert(4)>.csv"
+#: Ward -> (easting, northing) of a point inside it (representative points of the bundled wards).
+WARD_POINTS = {"St Bartholomew": (448411, 130336), "Sparsholt": (442960, 133030), "St Michael": (448090, 128372)}
+#: Planted rows per ward: (how many, force code, location text).
+PLANTED = {
+    "St Bartholomew": [(40, "PUB-ORD", HOSTILE), (9, "VIO-SEX", SECRET)],
+    "Sparsholt": [(6, "VIO-SEX", SECRET)],
+    "St Michael": [(30, "PUB-ORD", FORMULA), (15, HOSTILE_CODE, HOSTILE)],
+}
+#: Friday and Saturday nights of March 2008.
+NIGHTS = ("07/03/2008", "08/03/2008", "14/03/2008", "15/03/2008", "21/03/2008", "22/03/2008", "28/03/2008")
+
+
+def planted_csv(path: Path) -> Path:
+    """A force extract (the district's column names) of the planted rows, within 20 m of each point."""
+    import csv
+
+    rows = []
+    for ward, groups in PLANTED.items():
+        x0, y0 = WARD_POINTS[ward]
+        for count, code, location in groups:
+            for i in range(count):
+                day = NIGHTS[i % len(NIGHTS)]
+                urn = f"PLANT-{ward[:4].upper()}-{code}-{i:03d}"
+                rows.append([urn, code, day, "23:30", "", "", x0 + (i % 5) * 4, y0 + (i // 5) * 4, location])
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["URN", "HO_CODE", "DATE_FROM", "TIME_FROM", "DATE_TO", "TIME_TO", "EASTING", "NORTHING", "STREET"]
+        )
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="session")
+def planted_district(tmp_path_factory):
+    """A copy of the bundled district whose config names sexual offences and a hostile code and premises.
+
+    Its crime-code table gives the force code VIO-SEX the Home Office category "Sexual offences" (the
+    bundled table leaves it blank), and adds a code whose Home Office category is markup (crime types
+    are the closed list of data.police.uk categories: the config refuses any other) and is a target.
+    """
+    import csv
+    import json
+
+    from geo.config import load_district
+
+    folder = tmp_path_factory.mktemp("planted-district") / "winchester"
+    shutil.copytree(WINCHESTER, folder, ignore=shutil.ignore_patterns("police-uk", "demo"))
+    codes = list(csv.reader((folder / "crime_codes.csv").open(encoding="utf-8")))
+    for row in codes:
+        if row and row[0] == "VIO-SEX":
+            row[3] = "Sexual offences"
+    codes.append([HOSTILE_CODE, "Hostile", "Other crime", HOSTILE_HO])
+    with (folder / "crime_codes.csv").open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(codes)
+    # ... and makes that category a target, so that the quarterly report shows it
+    toml = (folder / "district.toml").read_text(encoding="utf-8")
+    toml = toml.replace("[targets.baseline]\n", f'[targets.baseline]\n"{HOSTILE_HO}" = 20\n', 1)
+    (folder / "district.toml").write_text(toml, encoding="utf-8")
+    premises = json.loads((folder / "premises.geojson").read_text(encoding="utf-8"))
+    premises["features"][0]["properties"]["name"] = HOSTILE_PREMISES
+    (folder / "premises.geojson").write_text(json.dumps(premises), encoding="utf-8")
+    return load_district(folder)
+
+
+@pytest.fixture(scope="session")
+def planted_store_factory(demo_store, planted_district, tmp_path_factory):
+    """``make(name)`` -> a new copy of the demo store plus the planted rows, ingested from HOSTILE_FILE."""
+    source = planted_csv(tmp_path_factory.mktemp("planted-file") / HOSTILE_FILE)
+    expected = sum(n for groups in PLANTED.values() for n, _, _ in groups)
+
+    def make(name: str) -> Path:
+        path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"
+        shutil.copy(demo_store.path, path)
+        store = Store.open(path, district=planted_district, read_only=False)
+        report = store.ingest([source])
+        assert report.stored == expected, report.summary_line()
+        for role in ROLES:
+            accounts.add_user(store, f"{role}1", role, password_of(role))
+        return path
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def public_app(planted_store_factory, planted_district):
+    """The secured dashboard with public access on, over the planted store."""
+    return create_app(
+        planted_store_factory("public"),
+        planted_district.folder,
+        tile_url=f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png",
+        security=SecurityConfig(public=True),
+    )
+
+
+def serve(app):
+    """Serve ``app`` in a thread on a free port; returns (base URL, stop function)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def stop():
+        server.shutdown()
+        thread.join(timeout=10)
+
+    return f"http://127.0.0.1:{port}", stop
+
+
+@pytest.fixture(scope="session")
+def public_url(public_app):
+    """Base URL of the public-access dashboard served in a thread."""
+    url, stop = serve(public_app)
+    yield url
+    stop()

@@ -70,7 +70,7 @@ def test_map_incident_layer_and_export_callbacks_are_audited(secure_app, logged_
     assert read["detail"].startswith("callback map-incidents; selection {")
     assert read["username"] == "officer1"
     (export,) = _since(secure_store, start, action="export")
-    assert "hotspots-dbscan.csv" in export["detail"]
+    assert "hotspots-dbscan-OFFICIAL-SENSITIVE.csv" in export["detail"]  # the file name as sent
     assert export["rows"] == content.count("\n") - 1
 
 

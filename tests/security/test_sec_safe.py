@@ -73,7 +73,8 @@ def test_every_csv_answer_is_neutralised_on_the_server(tmp_path):
     install_security(app, SecurityConfig(disabled_for_tests=True), store_path=tmp_path / "unused.duckdb")
     resp = app.server.test_client().get("/api/export.csv")
     rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True), newline="")))
-    assert rows[0] == ["street", "change"]
+    assert rows[0] == ["street", "change", "protective_marking"]  # the marking column is added last
+    assert [r[2] for r in rows[1:]] == ["OFFICIAL-SENSITIVE"] * 5
     assert [r[0] for r in rows[1:]] == ["'" + a for a in ATTACKS[:5]]
     assert [r[1] for r in rows[1:]] == ["-1", "-2", "-3", "-4", "-5"]
     assert resp.headers["X-Protective-Marking"] == "OFFICIAL-SENSITIVE"
