@@ -14,7 +14,14 @@ import pandas as pd
 from geo.targets import fy_label
 from geo.timing import convention_text
 from hotspots_cli.main import CliError
-from hotspots_cli.options import add_selection_args, add_store_args, params_from_args, source_from_args, write_frame
+from hotspots_cli.options import (
+    add_selection_args,
+    add_store_args,
+    marking_of,
+    params_from_args,
+    source_from_args,
+    write_frame,
+)
 from service.errors import HotspotsError
 from service.nte import NteOptions, run_comparison, run_hour_weekday, run_nte
 from service.nte_types import window_text
@@ -87,11 +94,12 @@ def _print_table(title: str, df: pd.DataFrame, floats: int = 0) -> None:
     print(df.to_string(float_format=lambda v: f"{v:,.{floats}f}"))
 
 
-def _write(df: pd.DataFrame, out: str | None) -> None:
+def _write(df: pd.DataFrame, args: argparse.Namespace) -> None:
+    out = args.out
     if out:
         if Path(out).suffix.lower() != ".csv":
             raise CliError(f"--out {out}: tables are written as .csv")
-        print(f"\nwrote {write_frame(df, out)}")
+        print(f"\nwrote {write_frame(df, out, marking_of(args))}")
 
 
 def _nte(args: argparse.Namespace) -> int:
@@ -113,7 +121,7 @@ def _nte(args: argparse.Namespace) -> int:
         _print_table(title, hw.night_ordered(), 1 if options.aoristic else 0)
         if hw.midnight_flagged and not hw.midnight_included:
             _print_table("stamped 00:00, shown separately", hw.midnight_by_day.to_frame().T)
-        _write(hw.long(), args.out)
+        _write(hw.long(), args)
         return 0
     a = run_nte.__wrapped__(src, options)
     for note in a.selection_notes:
@@ -127,7 +135,7 @@ def _nte(args: argparse.Namespace) -> int:
     digits = 1 if options.aoristic else 0
     _print_table("by night of week", view.by_night, digits)
     _print_table("by hour", view.by_hour, digits)
-    _write(view.table, args.out)
+    _write(view.table, args)
     return 0
 
 
@@ -145,7 +153,7 @@ def _compare(args: argparse.Namespace, options: NteOptions) -> int:
     for note in cmp.notes:
         print(f"note: {note}")
     _print_table("comparison", cmp.table.set_index("band"), 3)
-    _write(cmp.table, args.out)
+    _write(cmp.table, args)
     return 0
 
 
@@ -162,7 +170,7 @@ def _premises(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     cols = ["rank", "name", "incidents", "share_of_linked", "shared", "tied", "peak_night", "peak_hour", "zone"]
     _print_table(f"top {min(args.top, len(res.table))} premises", res.table[cols].head(args.top).set_index("rank"), 3)
-    _write(res.table, args.out)
+    _write(res.table, args)
     return 0
 
 
@@ -175,7 +183,7 @@ def _trends(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     table = rep.flagged if args.flagged_only else rep.table
     _print_table(f"{len(rep.flagged)} flagged of {len(rep.table)} groups", table, 1)
-    _write(rep.table, args.out)
+    _write(rep.table, args)
     return 0
 
 
@@ -202,5 +210,5 @@ def _targets(args: argparse.Namespace) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(run_report(src, options).html, encoding="utf-8")
         print(f"\nwrote {path}")
-    _write(rep.table, args.out)
+    _write(rep.table, args)
     return 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from hotspots_cli.main import CliError
-from hotspots_cli.options import add_selection_args, add_store_args, selection_from_args, write_frame
+from hotspots_cli.options import add_selection_args, add_store_args, marking_of, selection_from_args, write_frame
 from render.repeats import SIGNIFICANT_MARK, gini_text, knox_cells, repeat_rows, shares_rows, zone_rows
 from service.errors import HotspotsError
 from service.nearrepeat import NearRepeatOptions, run_nearrepeat
@@ -89,7 +89,7 @@ def _repeats(args: argparse.Namespace) -> int:
     top = max(1, args.top)
     _print_table(f"repeat locations (top {min(top, rep.n_repeat_locations)})", repeat_rows(rep, top))
     if args.out:
-        print(f"\nwrote {write_frame(repeat_rows(rep), args.out)}")
+        print(f"\nwrote {write_frame(repeat_rows(rep), args.out, marking_of(args))}")
     return 0
 
 
@@ -128,12 +128,12 @@ def _nearrepeat(args: argparse.Namespace) -> int:
         )
         _print_table("risk zones", zone_rows(result.zones).head(20))
     if args.out:
-        print(f"\nwrote {write_frame(k.long(), args.out)}")
+        print(f"\nwrote {write_frame(k.long(), args.out, marking_of(args))}")
     if args.zones_out:
         zones = result.zones.assign(
             occurred=result.zones["occurred"].dt.strftime("%Y-%m-%d"),
             zone_from=result.zones["zone_from"].dt.strftime("%Y-%m-%d"),
             zone_to=result.zones["zone_to"].dt.strftime("%Y-%m-%d"),
         )
-        print(f"wrote {write_frame(zones, args.zones_out)} ({len(zones):,} zones)")
+        print(f"wrote {write_frame(zones, args.zones_out, marking_of(args))} ({len(zones):,} zones)")
     return 0

@@ -13,7 +13,9 @@ import pandas as pd
 from geo.params import selection_from_mapping
 from geo.selection import Selection
 from geo.store import Store
-from render.safe import neutralise_csv
+from render.geojson import MARKING_MEMBER
+from render.report_pdf import protective_marking
+from render.safe import MARKING_COLUMN, neutralise_csv
 from service.errors import OptionsError
 from service.source import Source
 
@@ -88,11 +90,23 @@ def open_store(args: argparse.Namespace, read_only: bool = True) -> Store:
     return Store.open(args.store, district=district, read_only=read_only)
 
 
-def write_frame(df: pd.DataFrame, out: str | Path) -> Path:
+def marking_of(args: argparse.Namespace) -> str:
+    """The protective marking of the district named by ``--district`` (the bundled one by default)."""
+    from geo.config import DEFAULT_DISTRICT
+
+    return protective_marking(getattr(args, "district", None) or DEFAULT_DISTRICT)
+
+
+def write_frame(df: pd.DataFrame, out: str | Path, marking: str | None = None) -> Path:
     """Write a (Geo)DataFrame to ``out``; the format comes from the suffix (.csv, .geojson, .gpkg).
 
-    Geometry columns are written in WGS84 for GeoJSON and GeoPackage, and as WKT for CSV.
+    Geometry columns are written in WGS84 for GeoJSON and GeoPackage, and as WKT for CSV.  Every row
+    carries the protective marking (``marking``, else the bundled district's), as the dashboard's
+    downloads do: a ``protective_marking`` column in CSV, a ``marking`` property on each feature.
     """
+    from geo.config import DEFAULT_DISTRICT
+
+    marking = protective_marking(DEFAULT_DISTRICT) if marking is None else marking
     out = Path(out)
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -102,11 +116,15 @@ def write_frame(df: pd.DataFrame, out: str | Path) -> Path:
             frame["geometry"] = (
                 frame["geometry"].to_wkt() if hasattr(frame["geometry"], "to_wkt") else frame["geometry"].astype(str)
             )
+        if marking:
+            frame[MARKING_COLUMN] = marking
         neutralise_csv(frame).to_csv(out, index=False)
     elif suffix in {".geojson", ".json", ".gpkg"}:
         if not hasattr(df, "geometry"):
             raise OptionsError(f"{out}: this result has no geometry; write it as .csv")
         gdf = df.to_crs(4326)
+        if marking:
+            gdf = gdf.assign(**{MARKING_MEMBER: marking})
         gdf.to_file(out, driver="GeoJSON" if suffix != ".gpkg" else "GPKG")
     else:
         raise OptionsError(f"{out}: unknown output format '{suffix}' (use .csv, .geojson or .gpkg)")

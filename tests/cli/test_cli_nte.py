@@ -19,7 +19,7 @@ def test_nte_by_zone_writes_csv(store_args, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "previous evening" in text and "Zone 2005" in text and "Elsewhere" in text
     df = pd.read_csv(out)
-    assert set(df.columns) == {"band", "night", "hour", "value"} and df["value"].sum() > 0
+    assert set(df.columns) == {"band", "night", "hour", "value", "protective_marking"} and df["value"].sum() > 0
 
 
 def test_nte_matrix_calendar_days_and_compare(store_args, capsys):
