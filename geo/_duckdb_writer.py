@@ -3,24 +3,24 @@
 DuckDB keeps every row appended inside an open transaction in memory until the commit (about
 200 bytes a row here), so the writer has two modes, chosen from the input's size:
 
-* **direct** (inputs up to :data:`DIRECT_BYTES`): each batch is appended to ``incidents`` inside
+* **direct** (inputs up to :data:`DIRECT_BYTES`): batches are appended to ``incidents`` inside
   the ingest's one transaction, tagged with the new ingest id; ``finish`` removes this ingest's
   rows whose id was stored already or appeared earlier in the ingest (the first copy wins), logs
   the ingest and commits.  Each row is written once.
-* **staged** (larger inputs): each batch is committed to a side table, ``ingest_staging``, that
+* **staged** (larger inputs): batches are committed to a side table, ``ingest_staging``, that
   no query reads; ``finish`` copies the new rows over in one transaction (the first staged copy
   of an id that is not stored yet), logs the ingest, commits and drops the side table.
 
-Either way readers see nothing until the one commit, and a failure rolls back.  A process killed
-half way leaves at most an uncommitted transaction (discarded when the file is next opened) and,
-in staged mode, the side table, which the next ingest drops before it starts.
+Either way batches are gathered into inserts of at least :data:`INSERT_ROWS` rows (whole row
+groups, few checkpoints), readers see nothing until the one commit, and a failure rolls back.  A
+process killed half way leaves at most an uncommitted transaction (discarded when the file is
+next opened) and, in staged mode, the side table, which the next ingest drops before it starts.
 """
 
 from __future__ import annotations
 
 import contextlib
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from geo.backends.duckdb_file import add_missing_columns
 from geo.backends.frames import to_sql_frame
+from geo.ingest import record_ingest
 from geo.schema import COLUMNS
 
 if TYPE_CHECKING:
@@ -46,6 +47,11 @@ _BASE_TABLES = {"incidents", "ingests", "meta"}
 DIRECT_BYTES = 256 << 20
 #: DuckDB's own working memory during an ingest (the written rows themselves go to disk).
 MEMORY_LIMIT = "600MB"
+#: Batches are gathered into inserts of at least this many rows (two of DuckDB's row groups, about
+#: 80 MB of Arrow): each insert then fills whole row groups, and a staged ingest checkpoints once per
+#: insert rather than once per batch (per-batch checkpoints rewrote the growing side table's last
+#: row group every time, which made large ingests superlinear).
+INSERT_ROWS = 2 * 122_880
 
 
 class DuckDBWriter:
@@ -61,6 +67,8 @@ class DuckDBWriter:
         self._was_empty = False
         self.staged_mode = False
         self._in_transaction = False
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
@@ -93,7 +101,7 @@ class DuckDBWriter:
         return table.append_column(extra, pa.array(values))
 
     def stage(self, frame: pd.DataFrame) -> None:
-        """Append one batch (in order: the first copy of an id is the one kept)."""
+        """Take one batch (in order: the first copy of an id is the one kept); written in larger inserts."""
         con = self.con
         if self.staged_mode:
             table = self._arrow(frame, "_ord", np.arange(self._ord, self._ord + len(frame), dtype=np.int64))
@@ -103,11 +111,23 @@ class DuckDBWriter:
                 con.execute(f"ALTER TABLE {_STAGING} ADD COLUMN _ord BIGINT")
         else:
             table = self._arrow(frame, "ingest_id", np.full(len(frame), self.ingest_id, dtype=np.int32))
-            if not self._in_transaction:
-                con.begin()
-                self._in_transaction = True
-        target = _STAGING if self.staged_mode else "incidents"
         self._ord += len(frame)
+        self._pending.append(table)
+        self._pending_rows += len(frame)
+        if self._pending_rows >= INSERT_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Insert the gathered batches in one statement (staged mode: committed and checkpointed)."""
+        if not self._pending:
+            return
+        con = self.con
+        table = pa.concat_tables(self._pending, promote_options="permissive")
+        self._pending, self._pending_rows = [], 0
+        if not self.staged_mode and not self._in_transaction:
+            con.begin()
+            self._in_transaction = True
+        target = _STAGING if self.staged_mode else "incidents"
         con.register("ingest_batch", table)
         try:
             cols = ", ".join(table.column_names)
@@ -151,6 +171,7 @@ class DuckDBWriter:
 
     def finish(self, report: IngestReport) -> None:
         """Insert the new incidents, log the ingest, commit (one transaction)."""
+        self._flush()
         con, new = self.con, self.ingest_id
         if not self._in_transaction:
             con.begin()
@@ -160,21 +181,7 @@ class DuckDBWriter:
         elif self._ord:
             self._drop_direct_duplicates()
         stored = con.execute("SELECT count(*) FROM incidents WHERE ingest_id = ?", [new]).fetchall()[0][0]
-        report.stored = int(stored)
-        report.duplicates = int(self._ord) - report.stored
-        con.execute(
-            "INSERT INTO ingests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                new,
-                datetime.now(UTC).replace(tzinfo=None),
-                "; ".join(report.files),
-                report.read,
-                report.stored,
-                report.duplicates,
-                report.rejected,
-                str(report.rejects_path or ""),
-            ],
-        )
+        record_ingest(con, report, new, staged=self._ord, stored=stored)
         con.commit()
         self._in_transaction = False
         if self.staged_mode:
@@ -183,6 +190,7 @@ class DuckDBWriter:
 
     def abort(self) -> None:
         """Roll back (and drop the side table): the store is as before."""
+        self._pending, self._pending_rows = [], 0
         with contextlib.suppress(Exception):
             if self._in_transaction:
                 self.con.rollback()

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 
@@ -90,6 +90,38 @@ class IngestLimits:
     max_rows: int | None = None
     max_bytes: int | None = None
     max_members: int | None = None
+
+
+def record_ingest(con: Any, report: IngestReport, ingest_id: int, staged: int, stored: int, mark: str = "?") -> None:
+    """The shared last step of every writer's ``finish``: settle the counts and log the ingest.
+
+    Sets ``report.stored`` and ``report.duplicates`` (staged rows not stored) and appends the
+    ``ingests`` row, on ``con`` inside the ingest's transaction (the caller commits).
+
+    Parameters
+    ----------
+    con : connection
+        A DuckDB or psycopg connection with the ingest's transaction open.
+    report : IngestReport
+    ingest_id : int
+    staged, stored : int
+        Rows handed to the writer, and rows of them inserted.
+    mark : str, default "?"
+        The driver's parameter placeholder (``"%s"`` for psycopg).
+    """
+    report.stored = int(stored)
+    report.duplicates = int(staged) - report.stored
+    row = [
+        ingest_id,
+        datetime.now(UTC).replace(tzinfo=None),
+        "; ".join(report.files),
+        report.read,
+        report.stored,
+        report.duplicates,
+        report.rejected,
+        str(report.rejects_path or ""),
+    ]
+    con.execute(f"INSERT INTO ingests VALUES ({', '.join([mark] * len(row))})", row)
 
 
 class IngestError(HotspotsError, ValueError):
@@ -322,4 +354,5 @@ __all__ = [
     "IngestWriter",
     "REPORT_REJECTS",
     "ingest_files",
+    "record_ingest",
 ]

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 
 from geo.backends.frames import ADDED_COLUMNS, to_sql_frame
 from geo.config import District
+from geo.ingest import record_ingest
 from geo.schema import CANONICAL_COLUMNS, COLUMNS
 from geo.sql_selection import POSTGRES
 from geo.store import WRITE_WAIT_S, IngestReport, Store, StoreBusy, StoreError, StoreUnavailable
@@ -281,21 +282,7 @@ class PgWriter:
             "(SELECT 1 FROM incidents i WHERE i.incident_id = s.incident_id) ORDER BY incident_id, seq) AS fresh",
             [ingest_id],
         )
-        report.stored = int(cur.rowcount)
-        report.duplicates = self.staged - report.stored
-        self.con.execute(
-            "INSERT INTO ingests VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            [
-                ingest_id,
-                datetime.now(UTC).replace(tzinfo=None),
-                "; ".join(report.files),
-                report.read,
-                report.stored,
-                report.duplicates,
-                report.rejected,
-                str(report.rejects_path or ""),
-            ],
-        )
+        record_ingest(self.con, report, ingest_id, staged=self.staged, stored=cur.rowcount, mark="%s")
         self.con.commit()
         self.finished = True
 

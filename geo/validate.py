@@ -346,7 +346,9 @@ def validate_batch(
             "outcome": _col(f, "outcome").replace("", None),
             "location_precision": np.where(placed, PRECISION_POSTCODE, PRECISION_POINT),
         }
-    ).loc[ok]
+    )
+    if not ok.all():  # most batches have no reject: spare the copy
+        acc = acc.loc[ok]
     no_id = acc["incident_id"].isna()
     if no_id.any():
         acc.loc[no_id, "incident_id"] = content_ids(acc.loc[no_id], batch.kind.replace("_", "")[:4], repeats)

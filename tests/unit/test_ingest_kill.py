@@ -34,6 +34,7 @@ def stage(self, frame):
     print("staged", len(frame), flush=True)
 DuckDBWriter.stage = stage
 geo._duckdb_writer.DIRECT_BYTES = int(sys.argv[2])
+geo._duckdb_writer.INSERT_ROWS = 1  # write each batch as it comes, so the kill meets rows written
 store = Store.open(sys.argv[1], read_only=False)
 store.ingest(sys.argv[3:], limits=IngestLimits(chunk_bytes=4096))
 print("finished", flush=True)
