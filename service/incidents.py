@@ -164,42 +164,57 @@ def _month_end(day: date | None) -> date | None:
 def run_incidents(source: Source, options: IncidentsOptions) -> IncidentsResult:
     """The count, notes, map layer (points or grid counts) and extent of ``options.selection``.
 
-    Every figure is computed in the database (a handful of aggregate queries, at most
-    :data:`MAP_POINT_LIMIT` coordinates read); no incident row is read here.
+    Every figure is computed in the database and no incident row is read here.  A day or hour
+    filter costs a scan of the table per query, so the queries are as few as the answer allows:
+    the count, then the points when the count is within :data:`MAP_POINT_LIMIT` (at most that many
+    coordinates read), else the grid counts (whose total is the located count), plus the per-precision
+    counts behind the notes, which skip the day and hour filter.
     """
     sel = options.selection
     store = source.open_store()
     count = store.count(sel)
-    layer = store.map_layer(sel, max_points=MAP_POINT_LIMIT, cell_m=MAP_GRID_CELL_M)
     imprecise, partial = left_out(store, sel)
     notes = tuple(selection_notes(sel, imprecise, partial))
-    grid, message = None, ""
-    if layer["kind"] == "points":
-        pts = layer["points"]
-        lon, lat = pts["longitude"].to_numpy(float), pts["latitude"].to_numpy(float)
-        bounds = padded_bounds(pts["easting"].to_numpy(float), pts["northing"].to_numpy(float))
-    else:
-        cells = layer["cells"]
+    grid = None
+    if count > MAP_POINT_LIMIT:
+        cells = store.grid_counts(sel, MAP_GRID_CELL_M)
         grid = GridCounts(
-            float(layer["cell_m"]), cells["x"].to_numpy(float), cells["y"].to_numpy(float), cells["n"].to_numpy()
+            MAP_GRID_CELL_M, cells["x"].to_numpy(float), cells["y"].to_numpy(float), cells["n"].to_numpy()
         )
-        lon = lat = np.zeros(0)
-        bounds = grid_bounds(grid)
-        message = (
-            f"{layer['total']:,} located incidents is more than the map draws one by one ({MAP_POINT_LIMIT:,}): "
-            f"it shows counts per {grid.cell_m:g} m square instead; narrow the selection to see each incident"
-        )
+    if grid is None or grid.total <= MAP_POINT_LIMIT:  # within the limit (also when many lack a location)
+        pts = store.points(sel) if count else None
+        return _with_points(sel, count, notes, pts, source)
     return IncidentsResult(
         selection=sel,
         count=count,
         notes=notes,
-        without_location=count - int(layer["total"]),
-        bounds=bounds,
-        longitude=lon,
-        latitude=lat,
+        without_location=count - grid.total,
+        bounds=grid_bounds(grid),
+        longitude=np.zeros(0),
+        latitude=np.zeros(0),
         grid=grid,
-        capped=grid is not None,
-        message=message,
+        capped=True,
+        message=(
+            f"{grid.total:,} located incidents is more than the map draws one by one ({MAP_POINT_LIMIT:,}): "
+            f"it shows counts per {grid.cell_m:g} m square instead; narrow the selection to see each incident"
+        ),
+        source=source,
+    )
+
+
+def _with_points(
+    sel: Selection, count: int, notes: tuple[str, ...], pts: pd.DataFrame | None, source: Source
+) -> IncidentsResult:
+    x = np.zeros(0) if pts is None else pts["easting"].to_numpy(float)
+    y = np.zeros(0) if pts is None else pts["northing"].to_numpy(float)
+    return IncidentsResult(
+        selection=sel,
+        count=count,
+        notes=notes,
+        without_location=count - len(x),
+        bounds=padded_bounds(x, y),
+        longitude=np.zeros(0) if pts is None else pts["longitude"].to_numpy(float),
+        latitude=np.zeros(0) if pts is None else pts["latitude"].to_numpy(float),
         source=source,
     )
 
