@@ -4,7 +4,10 @@ incidents with exact times, driven by headless Debian Chromium (Playwright, neve
 
 Rows: first page load to a drawn map; 50 filter changes (click -> new count and a redrawn cluster
 layer); p95 of 50 requests to ``/api/incidents`` (with a selection) and ``/api/hotspots``.
-The store is built once (seeded) under ``bench/out/``.  Map tiles cannot load offline: the tile
+Service rows at 100k, 1M and 3M incidents (``service_*``): in one fresh process (a worker's life),
+the first map and distinct, uncached day-of-week selections through the functions the map's
+callbacks call (incident layer, hotspots, table), beside the bare pandas path, with the process's
+resident memory.  Each store is built once (seeded) under ``bench/out/``.  Map tiles cannot load offline: the tile
 URL points at a host that never resolves and those requests are aborted.
 """
 

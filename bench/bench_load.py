@@ -79,9 +79,14 @@ def _callback_specs(base: str) -> dict[str, dict]:
     wanted = {"incidents": "map-incidents.data", "hotspots": "map-hotspots.data", "table": "map-table.rowData"}
     out = {}
     for name, marker in wanted.items():
-        (spec,) = [d for d in deps if marker in d["output"].split("...")]
+        (spec,) = [d for d in deps if marker in _outputs(d["output"])]
         out[name] = spec
     return out
+
+
+def _outputs(output: str) -> list[str]:
+    """``id.property`` of each output of a callback (Dash writes several as ``..a.b...c.d..``)."""
+    return output[2:-2].split("...") if output.startswith("..") else [output]
 
 
 def _payload(spec: dict, values: dict[str, object]) -> bytes:
@@ -90,9 +95,7 @@ def _payload(spec: dict, values: dict[str, object]) -> bytes:
     def fill(items: list[dict]) -> list[dict]:
         return [{**i, "value": values.get(f"{i['id']}.{i['property']}")} for i in items]
 
-    outputs = [
-        dict(zip(("id", "property"), o.rsplit(".", 1), strict=True)) for o in spec["output"].strip(".").split("...")
-    ]
+    outputs = [dict(zip(("id", "property"), o.rsplit(".", 1), strict=True)) for o in _outputs(spec["output"])]
     body = {
         "output": spec["output"],
         "outputs": outputs,
