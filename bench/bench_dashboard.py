@@ -4,7 +4,10 @@ incidents with exact times, driven by headless Debian Chromium (Playwright, neve
 
 Rows: first page load to a drawn map; 50 filter changes (click -> new count and a redrawn cluster
 layer); p95 of 50 requests to ``/api/incidents`` (with a selection) and ``/api/hotspots``.
-The store is built once (seeded) under ``bench/out/``.  Map tiles cannot load offline: the tile
+Service rows at 100k, 1M and 3M incidents (``service_*``): in one fresh process (a worker's life),
+the first map and distinct, uncached day-of-week selections through the functions the map's
+callbacks call (incident layer, hotspots, table), beside the bare pandas path, with the process's
+resident memory.  Each store is built once (seeded) under ``bench/out/``.  Map tiles cannot load offline: the tile
 URL points at a host that never resolves and those requests are aborted.
 """
 
@@ -25,7 +28,6 @@ import numpy as np
 from bench._data import OUT, ROOT
 
 N = 100_000
-STORE = OUT / "dashboard_100k.duckdb"
 FORCE_CSV = ROOT / "data" / "winchester" / "demo" / "force_extract_synthetic.csv"
 TILE_HOST = "tiles.invalid"
 CHROMIUM_ARGS = [
@@ -67,13 +69,23 @@ def _build_store(path: Path, n: int = N, seed: int = 0) -> None:
     tmp.rename(path)
 
 
-def ensure_store() -> Path:
-    """Build ``bench/out/dashboard_100k.duckdb`` once, in a separate process (clean peak memory)."""
-    if not STORE.exists():
+def store_path(n: int = N) -> Path:
+    """Where the bench store of ``n`` incidents lives (``dashboard_100k.duckdb``, ``dashboard_1m.duckdb``...)."""
+    return OUT / f"dashboard_{_label(n).lower()}.duckdb"
+
+
+def _label(n: int) -> str:
+    return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
+def ensure_store(n: int = N) -> Path:
+    """Build the bench store of ``n`` incidents once, in a separate process (clean peak memory)."""
+    path = store_path(n)
+    if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
-        code = "from bench.bench_dashboard import _build_store, STORE; _build_store(STORE)"
+        code = f"from bench.bench_dashboard import _build_store, store_path; _build_store(store_path({n}), {n})"
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
-    return STORE
+    return path
 
 
 def _free_port() -> int:
@@ -237,4 +249,120 @@ def api() -> list[dict]:
     return rows
 
 
-ROWS = [browser, api]
+def _rss_mb() -> float:
+    """This process's resident memory now (MB), from /proc."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _pandas_layer(store, sel) -> int:  # noqa: ANN001 - a geo.store.Store
+    """The bare alternative: every selected row into pandas, then points or grid counts in numpy."""
+    from service.incidents import grid_counts
+    from service.limits import MAP_POINT_LIMIT
+
+    df = store.query(sel).incidents
+    x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
+    located = np.isfinite(x) & np.isfinite(y)
+    if located.sum() > MAP_POINT_LIMIT:
+        grid_counts(x, y)
+    else:
+        df["longitude"].to_numpy(float)[located]
+    return len(df)
+
+
+def _day_selections(count: int) -> list:
+    """``count`` distinct day-of-week selections (a Gray code walk: one day toggled per step)."""
+    from geo.selection import Selection
+
+    days: set[int] = set()
+    out = []
+    for day in _gray_toggles(count):
+        days ^= {day}
+        out.append(Selection(days=tuple(sorted(days))))
+    return out
+
+
+def _timed(fn, *args) -> tuple[float, object]:  # noqa: ANN001
+    t0 = time.perf_counter()
+    value = fn(*args)
+    return time.perf_counter() - t0, value
+
+
+def service_rows(n: int, changes: int) -> list[dict]:
+    """First map and distinct filter changes through the functions the map callbacks call, uncached."""
+    from dashboard.app import create_app
+    from dashboard.components.map_views import DISTRICT_FIT, hotspots_view, incidents_view, table_view
+    from dashboard.security import SecurityConfig
+    from geo.selection import Selection
+    from service.hotspots import HotspotsOptions
+
+    path = ensure_store(n)
+    start, app = _timed(lambda: create_app(str(path), None, security=SecurityConfig(disabled_for_tests=True)))
+    label = _label(n)
+    with app.server.app_context():
+        from dashboard import data_access
+
+        store = data_access.source().open_store()
+        t0 = time.perf_counter()
+        first_layer = incidents_view(Selection(), DISTRICT_FIT)
+        first_inc = time.perf_counter() - t0
+        hotspots_view(HotspotsOptions(Selection()), None)
+        first = time.perf_counter() - t0
+        table_view(HotspotsOptions(Selection()), None)
+        first_table = time.perf_counter() - t0
+        layer, full, bare = [], [], []
+        for sel in _day_selections(changes):
+            t_inc, _ = _timed(incidents_view, sel, DISTRICT_FIT)
+            t_hot, _ = _timed(hotspots_view, HotspotsOptions(sel), None)
+            t_tab, _ = _timed(table_view, HotspotsOptions(sel), None)
+            layer.append(t_inc)
+            full.append(t_inc + t_hot + t_tab)
+            bare.append(_timed(_pandas_layer, store, sel)[0])
+    rss = _rss_mb()
+    lp50, lp95, fp50, fp95 = _pct(layer, 50), _pct(layer, 95), _pct(full, 50), _pct(full, 95)
+    bp50 = _pct(bare, 50)
+    return [
+        {
+            "name": f"dashboard service: first map, incidents + hotspots ({label} incidents)",
+            "seconds": first,
+            "target": "<= 3 s",
+            "ok": first <= 3,
+            "note": f"incident layer {first_inc:.3f} s ({first_layer['count']:,} selected); with the table "
+            f"{first_table:.3f} s; app built in {start:.2f} s",
+        },
+        {
+            "name": f"dashboard service: filter change, incident layer p95 ({label})",
+            "seconds": lp95,
+            "target": "p95 <= 0.5 s",
+            "ok": lp95 <= 0.5,
+            "note": f"p50 {lp50:.3f} s; bare pandas path (all selected rows, then bin) p50 {bp50:.3f} s, "
+            f"ratio {lp50 / bp50:.2f}; n={changes} distinct day selections",
+        },
+        {
+            "name": f"dashboard service: filter change, incidents + hotspots + table p95 ({label})",
+            "seconds": fp95,
+            "target": "p95 <= 0.5 s",
+            "ok": fp95 <= 0.5,
+            "note": f"p50 {fp50:.3f} s; RSS after the run {rss:.0f} MB (one worker's share)",
+        },
+    ]
+
+
+def service_100k() -> list[dict]:
+    """Service-layer rows at 100,000 incidents."""
+    return service_rows(100_000, 30)
+
+
+def service_1m() -> list[dict]:
+    """Service-layer rows at 1,000,000 incidents."""
+    return service_rows(1_000_000, 20)
+
+
+def service_3m() -> list[dict]:
+    """Service-layer rows at 3,000,000 incidents."""
+    return service_rows(3_000_000, 10)
+
+
+ROWS = [browser, api, service_100k, service_1m, service_3m]

@@ -5,6 +5,11 @@ returning a dict (or a list of dicts) with keys ``name``, ``seconds``, ``target`
 "<= 20 s"), ``ok`` (bool or None) and optional ``note`` and ``max_mb`` (a peak-memory limit
 that ``ok`` then also checks).  Every function runs in a fresh Python
 process so its peak memory (``peak_mb``, the process's max RSS) is its own.
+
+Scale rows: ``bench_dashboard:service_100k`` / ``service_1m`` / ``service_3m`` (the map's service
+layer per store size) and ``bench_load:load_100k`` / ``load_1m`` (20 clients for 60 s against
+gunicorn; ``peak_mb`` there is the client's, each worker's memory is in the note).  On a shared
+machine run one row at a time, niced: ``nice -n 10 python -m bench.run --only service_1m``.
 """
 
 from __future__ import annotations

@@ -115,6 +115,30 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def cached_recent(keep: int) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """As :func:`cached`, but only the ``keep`` most recently used results of the function stay.
+
+    For large results (the selected rows of a selection): the shared bound counts entries, not bytes.
+    """
+
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
+        inner = cached(fn)
+        name = (fn.__module__, fn.__qualname__)
+
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            value = inner(*args, **kwargs)
+            with _lock:
+                mine = [key for key in _results if isinstance(key, tuple) and key[:2] == name]
+                for key in mine[: max(len(mine) - keep, 0)]:
+                    del _results[key]
+            return value
+
+        return wrapper
+
+    return decorate
+
+
 def memo(key: Hashable, factory: Callable[[], R]) -> R:
     """A value that does not change with the store's version (a district's layers), built once per process."""
     full = ("memo", key)

@@ -57,10 +57,18 @@ class Source:
         return cache.remembered_version(self.store, lambda: self.open_store().state_key)
 
     def query(self, selection: Selection) -> SelectionResult:
-        """The incidents of a selection (cached per store version and selection; do not mutate)."""
+        """The incidents of a selection (cached per store version and selection; do not mutate).
+
+        Only the rows of the :data:`ROWS_KEPT` most recently used selections are kept, so a worker's
+        memory follows what its users look at now, not every selection since it started.
+        """
         return _query(self, selection)
 
 
-@cache.cached
+#: Selections whose rows a process keeps (a filter change, its hotspots, table and backtest share one).
+ROWS_KEPT = 4
+
+
+@cache.cached_recent(ROWS_KEPT)
 def _query(source: Source, selection: Selection) -> SelectionResult:
     return source.open_store().query(selection)
