@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import shapely
@@ -89,7 +89,8 @@ def _rings(geom: BaseGeometry):
             yield from _rings(g)
 
 
-def _esc(text) -> str:
+def escape(text: object) -> str:
+    """``text`` as HTML/SVG-safe text (``&``, ``<``, ``>`` and both quotes escaped)."""
     return html.escape(str(text), quote=True)
 
 
@@ -155,14 +156,16 @@ def plan_map_svg(
     bounds: Sequence[float] | None = None,
     outline: Sequence[float] | None = None,
     title: str | None = None,
+    backdrop: Callable[[Sequence[float], int, int], str | None] | None = None,
+    attribution: str = "",
 ) -> str:
-    """The plan drawn as an inline SVG map from BNG coordinates (no tiles, works offline).
+    """The plan drawn as an inline SVG map from BNG coordinates (works offline).
 
-    Layers, bottom to top: police sectors (faint grey lines), zones (dashed, colour per zone),
-    the district boundary, the fixed CCTV cameras with their coverage circles (illustrative),
-    the named locations of the data near the plan (``result.places``: dots and street labels, so
-    the map shows streets without any tile server), then the plan:
-    van sites as numbered dark-purple markers inside their radius circles, or
+    Layers, bottom to top: map tiles when ``backdrop`` gives them, police sectors (faint grey
+    lines), zones (dashed, colour per zone), the district boundary, the fixed CCTV cameras with
+    their coverage circles (illustrative), the named locations of the data near the plan
+    (``result.places``: dots and street labels, so the map shows streets without any tile server),
+    then the plan: van sites as numbered dark-purple markers inside their radius circles, or
     patrol cells as blue squares with their rank.  A scale bar and a north arrow are included.
 
     Parameters
@@ -179,6 +182,11 @@ def plan_map_svg(
         A box to outline (e.g. the area of a detail panel), labelled "detail".
     title : str, optional
         Accessible title of the drawing.
+    backdrop : callable, optional
+        ``backdrop(bounds, width, height)`` -> an image URI of map tiles for exactly that BNG box
+        (north up), or None when there are none (the offline map is drawn alone).
+    attribution : str
+        Printed in the corner when a backdrop is drawn.
 
     Returns
     -------
@@ -186,16 +194,39 @@ def plan_map_svg(
         An ``<svg>`` element.
     """
     view = _View(bounds if bounds is not None else plan_bounds(result, district), width, height)
-    minx, miny, maxx, maxy = view.bounds
-    box = shapely.box(minx, miny, maxx, maxy)
+    box = shapely.box(*view.bounds)
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'class="plan-map" font-family="Arial, Helvetica, sans-serif">',
-        f"<title>{_esc(title or 'Deployment plan map')}</title>",
+        f"<title>{escape(title or 'Deployment plan map')}</title>",
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
-    sectors = district.sectors.to_crs(BNG)
-    for geom in sectors.geometry:
+    tiles = backdrop(view.bounds, width, height) if backdrop is not None else None
+    if tiles:
+        out.append(
+            f'<image class="tiles" href="{escape(tiles)}" x="0" y="0" width="{width}" height="{height}" '
+            'preserveAspectRatio="none"/>'
+        )
+    out += _district_layer(district, view, box)
+    out += _cameras_layer(district, view, box)
+    if outline is not None:
+        out += _outline(view, outline)
+    out += _places_layer(result, view)
+    out += _plan_layer(result, view)
+    out += _furniture(view)
+    if tiles and attribution:
+        out.append(
+            f'<text class="attribution" x="{width - 4}" y="{height - 4}" font-size="9" text-anchor="end" '
+            f'fill="#333" stroke="#fff" stroke-width="2.5" paint-order="stroke">{escape(attribution)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _district_layer(district, view: _View, box: BaseGeometry) -> list[str]:
+    """Sector lines, dashed zones and the district boundary inside the view."""
+    out: list[str] = []
+    for geom in district.sectors.to_crs(BNG).geometry:
         if geom.intersects(box):
             out.append(f'<path d="{view.path(geom.boundary)}" fill="none" stroke="{SECTOR_LINE}" stroke-width="0.8"/>')
     for i, z in enumerate(district.zones):
@@ -208,8 +239,14 @@ def plan_map_svg(
                 )
     for geom in district.boundary.to_crs(BNG).geometry:
         out.append(f'<path d="{view.path(geom.boundary)}" fill="none" stroke="#000000" stroke-width="2"/>')
+    return out
+
+
+def _cameras_layer(district, view: _View, box: BaseGeometry) -> list[str]:
+    """The fixed cameras (illustrative) with their coverage circles."""
     cams = district.cctv.to_crs(BNG)
     radii = cams["radius_m"].astype(float).to_numpy() if "radius_m" in cams else np.full(len(cams), 100.0)
+    out: list[str] = []
     for geom, r in zip(cams.geometry, radii, strict=True):
         if not box.buffer(r).contains(geom):
             continue
@@ -219,27 +256,26 @@ def plan_map_svg(
             'fill-opacity="0.25" stroke="#555555" stroke-width="0.8"/>'
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.2" fill="#000000" stroke="#ffffff" stroke-width="0.8"/>'
         )
-    if outline is not None:
-        x0, y0 = view.xy(outline[0], outline[3])
-        x1, y1 = view.xy(outline[2], outline[1])
-        out.append(
-            f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
-            'stroke="#000000" stroke-width="1.2" stroke-dasharray="3 3"/>'
-            f'<text x="{x1 + 3:.1f}" y="{y1 + 3:.1f}" font-size="11" fill="#000" stroke="#fff" stroke-width="3" '
-            'paint-order="stroke" dominant-baseline="hanging">detail</text>'
-        )
-    out += _places_layer(result, view)
-    out += _plan_layer(result, view)
-    out += _furniture(view)
-    out.append("</svg>")
-    return "".join(out)
+    return out
+
+
+def _outline(view: _View, outline: Sequence[float]) -> list[str]:
+    """A dashed box labelled "detail" (the area of the detail panel)."""
+    x0, y0 = view.xy(outline[0], outline[3])
+    x1, y1 = view.xy(outline[2], outline[1])
+    return [
+        f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
+        'stroke="#000000" stroke-width="1.2" stroke-dasharray="3 3"/>'
+        f'<text x="{x1 + 3:.1f}" y="{y1 + 3:.1f}" font-size="11" fill="#000" stroke="#fff" stroke-width="3" '
+        'paint-order="stroke" dominant-baseline="hanging">detail</text>'
+    ]
 
 
 def _halo_text(x: float, y: float, text: str, size: int = 12, colour: str = "#000000") -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="700" text-anchor="middle" '
         f'dominant-baseline="central" fill="{colour}" stroke="#ffffff" stroke-width="3" '
-        f'paint-order="stroke">{_esc(text)}</text>'
+        f'paint-order="stroke">{escape(text)}</text>'
     )
 
 
@@ -269,7 +305,8 @@ def _places_layer(result, view: _View, *, max_labels: int = 30) -> list[str]:
         boxes.append(box)
         out.append(
             f'<text class="place" x="{px + 4:.1f}" y="{py:.1f}" font-size="9" fill="{PLACE_COLOUR}" '
-            f'stroke="#ffffff" stroke-width="2.5" paint-order="stroke" dominant-baseline="central">{_esc(name)}</text>'
+            f'stroke="#ffffff" stroke-width="2.5" paint-order="stroke" dominant-baseline="central">'
+            f"{escape(name)}</text>"
         )
     out.append("</g>")
     return out
@@ -329,7 +366,7 @@ def legend_svg(kind: str, district) -> str:
     def item(swatch: str, label: str) -> str:
         return (
             f'<span class="lg"><svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true">{swatch}</svg>'
-            f"{_esc(label)}</span>"
+            f"{escape(label)}</span>"
         )
 
     items = []
@@ -392,6 +429,7 @@ __all__ = [
     "VAN_COLOUR",
     "ZONE_COLOURS",
     "detail_bounds",
+    "escape",
     "legend_svg",
     "plan_bounds",
     "plan_map_svg",
