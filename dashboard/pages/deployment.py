@@ -382,7 +382,10 @@ def _register_record(app: dash.Dash) -> None:
         except Exception as exc:
             return explain(exc, "The plan could not be recorded")
         href = app.get_relative_path(f"/assess?deployment={recorded.id}")
-        return dcc.Link(f"Recorded deployment {recorded.id}: see its assessment", href=href, id="dep-record-link")
+        when = f" (for {recorded.date_from:%d/%m/%Y}–{recorded.date_to:%d/%m/%Y}, the week after the plan's data)"
+        return html.Span(
+            [dcc.Link(f"Recorded deployment {recorded.id}: see its assessment", href=href, id="dep-record-link"), when]
+        )
 
 
 def register_callbacks(app: dash.Dash) -> None:
