@@ -183,6 +183,22 @@ def centroid_count(incidents: pd.DataFrame) -> int:
     return int((~point_precise(incidents)).sum())
 
 
+def centroid_places(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The postcode centroids ``incidents`` are placed at: ``longitude``, ``latitude``, ``incidents``, ``types``.
+
+    One row per centroid (many rows share one), most incidents first; empty when every row has
+    its own point.
+    """
+    cols = ["longitude", "latitude", "incidents", "types"]
+    at = incidents[~point_precise(incidents).to_numpy()].dropna(subset=["longitude", "latitude"])
+    if at.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = at.groupby(["longitude", "latitude"], sort=False)
+    out = grouped.size().rename("incidents").to_frame()
+    out["types"] = grouped["crime_type"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    return out.reset_index().sort_values("incidents", ascending=False, kind="stable")[cols].reset_index(drop=True)
+
+
 def centroid_note(left_out: int, n: int) -> str:
     """What the plan and the briefing say about rows left out for being at a postcode centroid."""
     return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_leaflet as dl
 from dash import dcc, html
 
+from dashboard.components.map_centroids import centroid_legend_rows
 from dashboard.components.map_legend import map_legend
 from dashboard.components.map_repeat_layers import repeat_legend_rows
 from geo.config import District
@@ -26,7 +27,7 @@ def map_block(district: District, layers: list, map_view: dict) -> dcc.Loading:
                     style={"height": "100%", "width": "100%"},
                     preferCanvas=False,
                 ),
-                map_legend(district, extra=repeat_legend_rows()),
+                map_legend(district, extra=[*centroid_legend_rows(), *repeat_legend_rows()]),
                 html.Div(id="map-empty", className="map-empty", style={"display": "none"}, role="status"),
             ],
             className="map-wrap",

@@ -19,6 +19,7 @@ from dashboard.components.district_layers import base_layers
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.hotspot_panel import details_aside, details_panel, pai_short
 from dashboard.components.hotspot_table import ranked_table
+from dashboard.components.map_centroids import centroid_overlay, register_centroid_layer
 from dashboard.components.map_frame import map_block
 from dashboard.components.map_overlays import DENSITY_OVERLAY, EMPTY_GEOJSON, map_overlays
 from dashboard.components.map_repeat_layers import register_repeat_layers, repeat_overlays
@@ -134,7 +135,7 @@ def layout(
             html.Div(layer_error, className="alert alert-danger py-1") if layer_error else None,
             html.Div(
                 [
-                    map_block(district, [*base, *overlays, *repeat_overlays()], map_view),
+                    map_block(district, [*base, *overlays, centroid_overlay(), *repeat_overlays()], map_view),
                     # Outside the map's loading overlay: the panel waits for the backtest, not the map.
                     details_aside(),
                 ],
@@ -165,7 +166,7 @@ def _stat_bar(method_control: html.Div) -> html.Div:
             method_control,
             html.Div(id="map-notes", className="notes w-100", **{"aria-live": "polite"}),
             html.Div(
-                [html.Div(id="map-repeats-note"), html.Div(id="map-risk-note")],
+                [html.Div(id="map-centroid-note"), html.Div(id="map-repeats-note"), html.Div(id="map-risk-note")],
                 className="notes w-100",
                 **{"aria-live": "polite"},
             ),
@@ -377,3 +378,4 @@ def register_callbacks(app: dash.Dash) -> None:
     _register_extras(app)
     _register_view(app)
     register_repeat_layers(app)
+    register_centroid_layer(app)

@@ -150,6 +150,8 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "map-repeats": Rule("points", audit="read_points", strip=True),
     "map-risk-zones": Rule("points", audit="read_points", strip=True),
     "map-repeats-note": AGG,
+    "map-centroids": Rule("points", audit="read_points", strip=True),  # incidents placed at postcode centroids
+    "map-centroid-note": AGG,
     "map-risk-note": AGG,
     # Repeats page: concentration figures are aggregates; the locations themselves are point data
     "rp-empty": AGG,

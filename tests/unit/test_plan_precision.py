@@ -10,7 +10,7 @@ import shapely
 
 from geo.store import Store
 from service.briefing import run_briefing
-from service.plan import PlanOptions, run_plan
+from service.plan import PlanOptions, centroid_places, run_plan
 from service.source import Source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,3 +81,13 @@ def test_the_option_round_trips_and_the_briefing_says_how_many(source):
     assert f"{N_CENTROID} of {N_CENTROID + N_POINT} selected incidents are placed at a postcode centroid" in page.html
     opted = run_briefing(source, PlanOptions(k=2, fixed_cctv=False, centroids=True))
     assert "precision: postcode centroid" in opted.html
+
+
+def test_the_map_gets_one_place_per_centroid_with_its_count(source):
+    from geo.selection import Selection
+
+    places = centroid_places(source.query(Selection()).incidents)
+    assert list(places.columns) == ["longitude", "latitude", "incidents", "types"]
+    assert len(places) == 1 and int(places["incidents"].iloc[0]) == N_CENTROID
+    assert places["types"].iloc[0] == "Anti-social behaviour"
+    assert -1.4 < places["longitude"].iloc[0] < -1.2 and 51.0 < places["latitude"].iloc[0] < 51.1
