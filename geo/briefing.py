@@ -11,14 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from geo.briefing_map import detail_bounds, legend_svg, plan_bounds, plan_map_svg
+from geo.briefing_legend import legend_svg
+from geo.briefing_map import detail_bounds, plan_bounds, plan_map_svg
 from geo.briefing_map import escape as _esc
+from geo.briefing_table import PATROL_COLUMNS, VAN_COLUMNS, plan_summary, table_rows
 from geo.rota import deployment_nights, night_label, nights_text, van_rota
 from geo.selection import DAY_ABBR
+
+if TYPE_CHECKING:
+    from geo.config import District
+    from geo.deploy import PlanResult
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -28,115 +35,10 @@ Backdrop = Callable[[Sequence[float], int, int], "str | None"]
 #: A map wider than this (metres) gets a second, zoomed-in panel around the closest group of sites.
 DETAIL_ABOVE_M = 4000.0
 
-VAN_COLUMNS = (
-    "Rank",
-    "Nearest street",
-    "Grid ref (E, N)",
-    "New incidents",
-    "Cumulative share",
-    "Peak hours",
-    "Peak days",
-    "Reliability",
-)
-PATROL_COLUMNS = ("Rank", "Nearest street", "Incidents", "Share", "Best window", "Suggested visit", "Reliability")
-
-
-# ---- table --------------------------------------------------------------------------------
-
-
-def _dash(text) -> str:
-    """Hour ranges with an en dash (09:00–12:00), blanks as an en dash."""
-    if text is None or (not isinstance(text, str) and pd.isna(text)) or str(text).strip() == "":
-        return "–"
-    return str(text).replace(":00-", ":00–")
-
-
-def _pct(v) -> str:
-    return "–" if v is None or pd.isna(v) else f"{100 * float(v):.1f}%"
-
-
-def _visit(row) -> str:
-    """The suggested visit without repeating the window shown beside it."""
-    text = str(row["suggested_visit"] or "")
-    if row["best_window"] and " visits at varied times" in text:
-        return text.split(" visits at varied times")[0] + " visits at varied times in the window"
-    return _dash(text)
-
-
-def _reliability(row) -> str:
-    """ "too few to rely on" for a site or cell resting on fewer than the minimum, else "–"."""
-    text = row.get("reliability", "") if hasattr(row, "get") else ""
-    return str(text) if isinstance(text, str) and text else "–"
-
-
-def table_rows(result) -> tuple[tuple[str, ...], list[list[str]], tuple[int, ...]]:
-    """Display rows of a plan: (column headings, rows of text, indices of numeric columns).
-
-    Van sites: rank, nearest street, grid reference, incidents newly covered, cumulative share
-    of the selection (fixed CCTV included), peak hours, peak days and reliability ("too few to
-    rely on" below the plan's minimum).  Patrol cells: rank, street, incidents, share, best
-    window, the suggested visit and reliability.  Times are 24-hour.
-    """
-    t = result.table
-    if result.kind == "van":
-        rows = [
-            [
-                str(int(r["rank"])),
-                str(r["street"] or "–"),
-                f"{int(round(r['easting']))}, {int(round(r['northing']))}",
-                f"{int(r['incidents_covered']):,}",
-                _pct(r["cumulative_share"]),
-                _dash(r["peak_hours"]),
-                _dash(r["peak_days"]),
-                _reliability(r),
-            ]
-            for _, r in t.iterrows()
-        ]
-        return VAN_COLUMNS, rows, (3, 4)
-    rows = [
-        [
-            str(int(r["rank"])),
-            str(r["street"] or "–"),
-            f"{int(r['count']):,}",
-            _pct(r["share"]),
-            _dash(r["best_window"]),
-            _visit(r),
-            _reliability(r),
-        ]
-        for _, r in t.iterrows()
-    ]
-    return PATROL_COLUMNS, rows, (2, 3)
-
-
-def plan_summary(result) -> str:
-    """One sentence on what the plan covers, e.g. for a heading or a status line."""
-    p = result.params
-    n = result.n_incidents
-    if result.empty:
-        if n == 0:
-            return "No plan: no incidents match the selection."
-        why = [x for x in result.notes if x.startswith("no van site suggested")]
-        return f"No plan: {why[0][len('no van site suggested: ') :]}." if why else "No plan."
-    if result.kind == "van":
-        pre = int(p.get("already_covered_by_cctv") or 0)
-        text = (
-            f"{len(result.table)} van site{'s' if len(result.table) != 1 else ''} of {p['radius_m']:g} m cover "
-            f"{int(p['covered_total']):,} of {n:,} selected incidents ({_pct(p['covered_share'])})"
-        )
-        if pre:
-            text += f", including {pre:,} already within the fixed CCTV cameras' reach"
-        return text + "."
-    return (
-        f"The top {len(result.table)} patrol cell{'s' if len(result.table) != 1 else ''} of "
-        f"{p['cell_m']:g} m hold {int(round(p['covered_share'] * n)):,} of {n:,} selected incidents "
-        f"({_pct(p['covered_share'])})."
-    )
-
-
 # ---- when: nights, hours and the rota -----------------------------------------------------
 
 
-def _days_from_table(result) -> tuple[int, ...]:
+def _days_from_table(result: PlanResult) -> tuple[int, ...]:
     """Nights of week named by the plan's peak days / best windows (timed data only)."""
     col = "peak_days" if result.kind == "van" else "best_window"
     if result.empty or col not in result.table:
@@ -146,7 +48,7 @@ def _days_from_table(result) -> tuple[int, ...]:
 
 
 def plan_schedule(
-    result, *, start: date | None = None, nights: Sequence[date] | None = None
+    result: PlanResult, *, start: date | None = None, nights: Sequence[date] | None = None
 ) -> tuple[list[date], tuple[int, int] | None, pd.DataFrame, str]:
     """When to deploy: (nights, hour window, van rota, where the nights came from in words).
 
@@ -170,7 +72,7 @@ def plan_schedule(
     return chosen, hours, van_rota(ranks, chosen, hours), why
 
 
-def _when_html(result, start: date, nights: Sequence[date] | None) -> str:
+def _when_html(result: PlanResult, start: date, nights: Sequence[date] | None) -> str:
     if result.empty:
         return ""
     chosen, hours, rota, why = plan_schedule(result, start=start, nights=nights)
@@ -247,7 +149,7 @@ footer { font-size: 7.5pt; color: #555; margin-top: 2mm; border-top: 1px solid #
 """
 
 
-def _setting_text(result) -> str:
+def _setting_text(result: PlanResult) -> str:
     """The plan's settings in words (sites asked and found, radius, solver; or cells and visits)."""
     p = result.params
     if result.kind != "van":
@@ -264,7 +166,7 @@ def _setting_text(result) -> str:
     return setting + (f", solver {p['solver']}" if p.get("solver") else "")
 
 
-def _maps_html(result, district, backdrop: Backdrop | None, attribution: str) -> str:
+def _maps_html(result: PlanResult, district: District, backdrop: Backdrop | None, attribution: str) -> str:
     """One map, or an overview and a detail panel when the sites are spread out; then the legend."""
     if result.empty:
         return ""
@@ -275,7 +177,7 @@ def _maps_html(result, district, backdrop: Backdrop | None, attribution: str) ->
     # a long table gets smaller maps so the briefing stays on one A4 page
     rows_n = len(result.table) + (4 if result.kind == "van" else 0)  # the rota takes room too
     tall = 640 if rows_n <= 5 else 520 if rows_n <= 8 else 380 if rows_n <= 14 else 300
-    tiles = {"backdrop": backdrop, "attribution": attribution}
+    tiles: dict[str, Any] = {"backdrop": backdrop, "attribution": attribution}
     if detail is not None and spread > DETAIL_ABOVE_M:
         a = plan_map_svg(
             result,
@@ -300,7 +202,7 @@ def _maps_html(result, district, backdrop: Backdrop | None, attribution: str) ->
     return html + legend_svg(result.kind, district)
 
 
-def _table_html(result) -> str:
+def _table_html(result: PlanResult) -> str:
     """The plan's table with its summary as caption (or the summary alone when there is no plan)."""
     columns, rows, numeric = table_rows(result)
     if not rows:
@@ -321,7 +223,7 @@ def _table_html(result) -> str:
     )
 
 
-def _footer_text(result, *, synthetic: bool, tiles: bool, when: datetime) -> str:
+def _footer_text(result: PlanResult, *, synthetic: bool, tiles: bool, when: datetime) -> str:
     """What the map and the figures rest on, and when the briefing was made."""
     method = (
         "Van sites maximise incidents within the camera radius not already covered by fixed CCTV; the "
@@ -350,8 +252,8 @@ def _footer_text(result, *, synthetic: bool, tiles: bool, when: datetime) -> str
 
 
 def briefing_html(
-    result,
-    district,
+    result: PlanResult,
+    district: District,
     *,
     selection_text: str,
     generated: datetime | None = None,

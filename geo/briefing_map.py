@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.schema import BNG
+
+if TYPE_CHECKING:
+    from geo.config import District
+    from geo.deploy import PlanResult
 
 #: Colours shared with the dashboard's palette (kept here so geo/ never imports dashboard/).
 VAN_COLOUR = "#440154"
@@ -51,7 +56,7 @@ class _View:
         self.scale = width / (maxx - minx)
         self.width, self.height = width, height
 
-    def xy(self, x, y) -> tuple[float, float]:
+    def xy(self, x: float, y: float) -> tuple[float, float]:
         minx, _, _, maxy = self.bounds
         return (x - minx) * self.scale, (maxy - y) * self.scale
 
@@ -75,7 +80,7 @@ class _View:
         return "".join(parts)
 
 
-def _rings(geom: BaseGeometry):
+def _rings(geom: BaseGeometry) -> Iterator[BaseGeometry]:
     if geom.is_empty:
         return
     kind = geom.geom_type
@@ -94,7 +99,9 @@ def escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def plan_bounds(result, district=None, *, pad: float = 0.15, min_size: float = 1000.0) -> tuple[float, ...]:
+def plan_bounds(
+    result: PlanResult, district: District | None = None, *, pad: float = 0.15, min_size: float = 1000.0
+) -> tuple[float, ...]:
     """Box (BNG) around the plan's sites or cells with their radius, padded; the district if empty."""
     if result.empty:
         if district is None:
@@ -104,7 +111,7 @@ def plan_bounds(result, district=None, *, pad: float = 0.15, min_size: float = 1
     return _padded(shapely.union_all(geoms).bounds, pad, min_size)
 
 
-def _padded(bounds, pad: float, min_size: float) -> tuple[float, ...]:
+def _padded(bounds: Sequence[float], pad: float, min_size: float) -> tuple[float, ...]:
     minx, miny, maxx, maxy = bounds
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     w = max((maxx - minx) * (1 + 2 * pad), min_size)
@@ -112,14 +119,16 @@ def _padded(bounds, pad: float, min_size: float) -> tuple[float, ...]:
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def _plan_shapes(result) -> np.ndarray:
+def _plan_shapes(result: PlanResult) -> np.ndarray:
     t = result.table.to_crs(BNG)
     if result.kind == "van":
         return shapely.buffer(t.geometry.values, t["radius_m"].to_numpy(float), quad_segs=16)
     return np.asarray(t.geometry.values)
 
 
-def detail_bounds(result, *, group_m: float = GROUP_M, pad: float = 0.2, min_size: float = 800.0):
+def detail_bounds(
+    result: PlanResult, *, group_m: float = GROUP_M, pad: float = 0.2, min_size: float = 800.0
+) -> tuple[float, ...] | None:
     """Box around the largest group of sites within ``group_m`` of each other, or None.
 
     None when the plan has fewer than two sites in any group, or when the group is every site
@@ -148,8 +157,8 @@ def _nice_length(metres: float) -> float:
 
 
 def plan_map_svg(
-    result,
-    district,
+    result: PlanResult,
+    district: District,
     *,
     width: int = 720,
     height: int = 460,
@@ -223,7 +232,7 @@ def plan_map_svg(
     return "".join(out)
 
 
-def _district_layer(district, view: _View, box: BaseGeometry) -> list[str]:
+def _district_layer(district: District, view: _View, box: BaseGeometry) -> list[str]:
     """Sector lines, dashed zones and the district boundary inside the view."""
     out: list[str] = []
     for geom in district.sectors.to_crs(BNG).geometry:
@@ -242,7 +251,7 @@ def _district_layer(district, view: _View, box: BaseGeometry) -> list[str]:
     return out
 
 
-def _cameras_layer(district, view: _View, box: BaseGeometry) -> list[str]:
+def _cameras_layer(district: District, view: _View, box: BaseGeometry) -> list[str]:
     """The fixed cameras (illustrative) with their coverage circles."""
     cams = district.cctv.to_crs(BNG)
     radii = cams["radius_m"].astype(float).to_numpy() if "radius_m" in cams else np.full(len(cams), 100.0)
@@ -279,7 +288,7 @@ def _halo_text(x: float, y: float, text: str, size: int = 12, colour: str = "#00
     )
 
 
-def _places_layer(result, view: _View, *, max_labels: int = 30) -> list[str]:
+def _places_layer(result: PlanResult, view: _View, *, max_labels: int = 30) -> list[str]:
     """Named locations of the data (snap points) near the plan: the offline map's streets.
 
     Without tiles the map would show no street at all; the incidents' own location names, drawn at
@@ -312,7 +321,7 @@ def _places_layer(result, view: _View, *, max_labels: int = 30) -> list[str]:
     return out
 
 
-def _plan_layer(result, view: _View) -> list[str]:
+def _plan_layer(result: PlanResult, view: _View) -> list[str]:
     if result.empty:
         return []
     t = result.table.to_crs(BNG)
@@ -360,66 +369,6 @@ def _furniture(view: _View) -> list[str]:
     ]
 
 
-def legend_svg(kind: str, district) -> str:
-    """A one-line legend (inline SVG swatches with labels) for the briefing."""
-
-    def item(swatch: str, label: str) -> str:
-        return (
-            f'<span class="lg"><svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true">{swatch}</svg>'
-            f"{escape(label)}</span>"
-        )
-
-    items = []
-    if kind == "van":
-        items.append(
-            item(
-                f'<circle cx="11" cy="7" r="6.5" fill="{VAN_COLOUR}" stroke="#fff"/>'
-                '<text x="11" y="7" font-size="8" fill="#fff" text-anchor="middle" '
-                'dominant-baseline="central">1</text>',
-                "Van site (rank)",
-            )
-        )
-        items.append(
-            item(
-                f'<circle cx="11" cy="7" r="6" fill="{VAN_COLOUR}" fill-opacity="0.16" stroke="{VAN_COLOUR}"/>',
-                "Van camera radius",
-            )
-        )
-    else:
-        items.append(
-            item(
-                f'<rect x="3" y="1" width="16" height="12" fill="{PATROL_COLOUR}" fill-opacity="0.3" '
-                f'stroke="{PATROL_COLOUR}" stroke-width="1.5"/>',
-                "Patrol cell (rank)",
-            )
-        )
-    items.append(
-        item(
-            f'<circle cx="11" cy="7" r="6" fill="{COVERAGE_FILL}" fill-opacity="0.25" stroke="#555"/>'
-            '<circle cx="11" cy="7" r="2" fill="#000"/>',
-            "Fixed CCTV and coverage (illustrative)",
-        )
-    )
-    for i, z in enumerate(district.zones):
-        c = ZONE_COLOURS[i % len(ZONE_COLOURS)]
-        label = z.label + (" (illustrative)" if z.illustrative else "")
-        items.append(
-            item(f'<rect x="2" y="2" width="18" height="10" fill="none" stroke="{c}" stroke-dasharray="4 2"/>', label)
-        )
-    items.append(
-        item(f'<line x1="1" y1="7" x2="21" y2="7" stroke="{SECTOR_LINE}"/>', "Police sector boundary (illustrative)")
-    )
-    items.append(item('<line x1="1" y1="7" x2="21" y2="7" stroke="#000" stroke-width="2"/>', "District boundary"))
-    items.append(
-        item(
-            f'<circle cx="5" cy="7" r="2" fill="{PLACE_COLOUR}"/><text x="9" y="10" font-size="8" '
-            f'fill="{PLACE_COLOUR}">Ab</text>',
-            "Named location of the data (snap point)",
-        )
-    )
-    return '<div class="legend">' + "".join(items) + "</div>"
-
-
 __all__ = [
     "COVERAGE_FILL",
     "GROUP_M",
@@ -430,7 +379,6 @@ __all__ = [
     "ZONE_COLOURS",
     "detail_bounds",
     "escape",
-    "legend_svg",
     "plan_bounds",
     "plan_map_svg",
 ]
