@@ -1,6 +1,6 @@
 /* Hotspot rank labels never sit on top of each other: labels whose boxes would overlap at the
    current zoom are merged into one label at the best-ranked hotspot ("1–3", or "1, 4" when the
-   ranks are not consecutive); zooming in separates them again.  Runs on the rendered labels (DOM
+   ranks are not consecutive, runs as ranges: "1, 3, 6–9"); zooming in separates them again.  Runs on the rendered labels (DOM
    boxes), whenever the marker pane changes (new labels, zoom, pan).  Each label keeps the ranks it
    stands for in data-ranks; clicking a merged label opens the best-ranked hotspot's details. */
 (function () {
@@ -15,11 +15,17 @@
         return parseInt(el.dataset.rank, 10);
     }
 
+    // "3" for one rank; consecutive runs as ranges: "1–3", "1, 3, 6–9".
     function labelText(ranks) {
         const r = ranks.slice().sort(function (a, b) { return a - b; });
-        if (r.length === 1) { return String(r[0]); }
-        const consecutive = r.every(function (v, i) { return i === 0 || v === r[i - 1] + 1; });
-        return consecutive ? r[0] + "\u2013" + r[r.length - 1] : r.join(", ");
+        const parts = [];
+        for (let i = 0; i < r.length; i++) {
+            let j = i;
+            while (j + 1 < r.length && r[j + 1] === r[j] + 1) { j++; }
+            parts.push(j > i ? r[i] + "\u2013" + r[j] : String(r[i]));
+            i = j;
+        }
+        return parts.join(", ");
     }
 
     function widthOf(text) { return Math.max(BASE, 7 * text.length + 12); }

@@ -299,7 +299,15 @@ def _places_layer(result: PlanResult, view: _View, *, max_labels: int = 30) -> l
     if places is None or len(places) == 0:
         return []
     out: list[str] = ['<g class="places">']
-    boxes: list[tuple[float, float, float, float]] = []
+    # The plan's numbered markers are drawn on top: a label under one would be cut (keep them clear).
+    t = result.table
+    sites = [] if result.empty else list(map(view.xy, t["easting"], t["northing"]))
+    boxes = [(x - 15, y - 15, x + 15, y + 15) for x, y in sites]
+    markers = list(boxes)
+
+    def clashes(box: tuple[float, float, float, float], among: list) -> list:
+        return [b for b in among if not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3])]
+
     for _, r in places.iterrows():
         px, py = view.xy(float(r["easting"]), float(r["northing"]))
         if not (0 <= px <= view.width and 0 <= py <= view.height):
@@ -308,12 +316,15 @@ def _places_layer(result: PlanResult, view: _View, *, max_labels: int = 30) -> l
         name = str(r["name"])
         w, h = 5.2 * len(name) + 4, 12.0
         box = (px + 3, py - h / 2, px + 3 + w, py + h / 2)
-        clash = any(not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3]) for b in boxes)
-        if clash or len(boxes) >= max_labels or box[2] > view.width:
+        under = clashes(box, markers)
+        if under:  # beside the marker it would hide under, not under it
+            x0 = max(b[2] for b in under) + 2
+            box = (x0, py - h / 2, x0 + w, py + h / 2)
+        if clashes(box, boxes) or len(boxes) - len(markers) >= max_labels or box[2] > view.width:
             continue
         boxes.append(box)
         out.append(
-            f'<text class="place" x="{px + 4:.1f}" y="{py:.1f}" font-size="9" fill="{PLACE_COLOUR}" '
+            f'<text class="place" x="{box[0] + 1:.1f}" y="{py:.1f}" font-size="9" fill="{PLACE_COLOUR}" '
             f'stroke="#ffffff" stroke-width="2.5" paint-order="stroke" dominant-baseline="central">'
             f"{escape(name)}</text>"
         )

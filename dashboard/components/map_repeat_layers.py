@@ -118,8 +118,10 @@ def risk_zone_features(selection: dict | None) -> tuple[dict[str, Any], str]:
             f"{p.get('location') or '(no location text)'} – {p.get('crime_type')}: raised risk within "
             f"{p.get('radius_m', 0):g} m from {_dmy(p.get('zone_from'))} to {_dmy(p.get('zone_to'))}"
         )
-    types = ", ".join(r.selection.crime_types or r.selection.ho_categories)
-    note = f"Risk zones: {len(r.zones):,} around the {types.lower()} of the last {opts.last_days} days"
+    types = " and ".join(t.lower() for t in (r.selection.crime_types or r.selection.ho_categories))
+    note = (
+        f"Risk zones: {len(r.zones):,} around the {types} incidents of the last {opts.last_days} days of the selection"
+    )
     return data, note
 
 

@@ -283,7 +283,8 @@ def _register_plan(app: dash.Dash) -> None:
             return _EMPTY, _EMPTY, dash.no_update, table, "No plan", selection_line, msg, {"display": "block"}
         result = run.result
         warnings = [html.Div("Warning: " + w, className="dep-warn") for w in result.warnings if result.n_incidents]
-        notes = [selection_line, *warnings, *[html.Div("Note: " + x) for x in (*result.notes, *run.notes)]]
+        week = f"the plan is for the week from {run.start:%d/%m/%Y}, after the selection's last date"
+        notes = [selection_line, *warnings, *[html.Div("Note: " + x) for x in (*result.notes, *run.notes, week)]]
         if result.n_incidents == 0:
             return (
                 _EMPTY,
