@@ -133,6 +133,7 @@ def shot_upload(page: Page, base: str) -> None:
     page.goto(base + "/data")
     page.locator("#data-upload input[type=file]").set_input_files(str(upload))
     expect(page.locator("#data-report-counts")).to_contain_text("Rejected: 1", timeout=TIMEOUT)
+    page.locator("#data-report-counts").scroll_into_view_if_needed()  # the report, not the holdings above it
     shutil.rmtree(folder)
 
 
