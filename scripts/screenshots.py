@@ -31,6 +31,9 @@ WIDTH, HEIGHT = 1400, 900
 TIMEOUT = 120_000
 CHROMIUM = "/usr/bin/chromium"
 WEEKENDS = "from=2007-06-01&to=2007-08-31&days=fri,sat&hours=20-04"
+#: A plan on July to September 2007 is for the week from 01/10/2007: recorded, it is in the report's quarter.
+SUMMER = "from=2007-07-01&to=2007-09-30&days=fri,sat&hours=20-04"
+REPORT_QUARTER = "2007/08%20Q3"
 
 
 @contextmanager
@@ -104,7 +107,7 @@ def shot_briefing(page: Page, base: str) -> None:
 
 
 def shot_assess(page: Page, base: str) -> None:
-    page.goto(f"{base}/deployment?{WEEKENDS}&k=3")
+    page.goto(f"{base}/deployment?{SUMMER}&k=3")
     expect(page.locator("#dep-plan-table tbody tr")).to_have_count(3, timeout=TIMEOUT)
     page.locator("#dep-record-who").fill("CCTV manager")
     page.locator("#dep-record").click()
@@ -153,7 +156,10 @@ SHOTS: list[tuple[str, Callable[[Page, str], None]]] = [
 
 
 def report_png(base: str, out: Path) -> None:
-    """The quarterly report PDF's page as ``report.png`` (poppler's pdftoppm), when pdftoppm is installed."""
+    """The quarterly report PDF's page as ``report.png`` (poppler's pdftoppm), when pdftoppm is installed.
+
+    The quarter of the deployment the Assessment screenshot records, so the report shows its assessment.
+    """
     import urllib.request
 
     if not shutil.which("pdftoppm"):
@@ -161,7 +167,7 @@ def report_png(base: str, out: Path) -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         pdf = Path(tmp) / "report.pdf"
-        with urllib.request.urlopen(base + "/report.pdf", timeout=120) as answer:  # noqa: S310 (local server)
+        with urllib.request.urlopen(f"{base}/report.pdf?quarter={REPORT_QUARTER}", timeout=120) as answer:  # noqa: S310 (local server)
             pdf.write_bytes(answer.read())
         subprocess.run(["pdftoppm", "-png", "-r", "100", "-singlefile", str(pdf), str(out / "report")], check=True)
     print(f"report: {out / 'report.png'}")
