@@ -36,7 +36,8 @@ def briefing_view() -> Response:
     """``/briefing?...``: the printable one-page briefing for the selection and plan options."""
     try:
         options = PlanOptions.from_params(flatten_multi(request.args.items(multi=True)))
-        page = run_briefing(data_access.source(), options)
+        cfg = data_access.settings()
+        page = run_briefing(data_access.source(), options, tile_url=cfg.tile_url, tile_attribution=cfg.tile_attribution)
     except HotspotsError as exc:
         return _error_page(str(exc), exc.status)
     except Exception:

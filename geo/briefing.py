@@ -1,137 +1,44 @@
 """Printable deployment briefings: a one-page A4 HTML document of a plan (title, selection, map, table).
 
 Pure functions over a :class:`geo.deploy.PlanResult` and a :class:`geo.config.District`; no Dash,
-no map tiles, no internet.  The map comes from :mod:`geo.briefing_map` as inline SVG, so the
-briefing is one self-contained HTML file that prints the same anywhere.  The dashboard's
+no internet.  The map comes from :mod:`geo.briefing_map` as inline SVG (with map tiles when the
+caller passes a ``backdrop`` that fetched them, :mod:`service.briefing`), so the briefing is one
+self-contained HTML file that prints the same anywhere.  The dashboard's
 Deployment page and ``/briefing`` route use it, and so does the CLI's ``--briefing``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from geo.briefing_map import _esc, detail_bounds, legend_svg, plan_bounds, plan_map_svg
+from geo.briefing_legend import legend_svg
+from geo.briefing_map import detail_bounds, plan_bounds, plan_map_svg
+from geo.briefing_map import escape as _esc
+from geo.briefing_table import PATROL_COLUMNS, VAN_COLUMNS, plan_summary, table_rows
 from geo.rota import deployment_nights, night_label, nights_text, van_rota
 from geo.selection import DAY_ABBR
 
+if TYPE_CHECKING:
+    from geo.config import District
+    from geo.deploy import PlanResult
+
 LONDON = ZoneInfo("Europe/London")
+
+#: ``backdrop(bounds, width, height)`` -> an image URI of map tiles for that BNG box, or None.
+Backdrop = Callable[[Sequence[float], int, int], "str | None"]
 
 #: A map wider than this (metres) gets a second, zoomed-in panel around the closest group of sites.
 DETAIL_ABOVE_M = 4000.0
 
-VAN_COLUMNS = (
-    "Rank",
-    "Nearest street",
-    "Grid ref (E, N)",
-    "New incidents",
-    "Cumulative share",
-    "Peak hours",
-    "Peak days",
-    "Reliability",
-)
-PATROL_COLUMNS = ("Rank", "Nearest street", "Incidents", "Share", "Best window", "Suggested visit", "Reliability")
-
-
-# ---- table --------------------------------------------------------------------------------
-
-
-def _dash(text) -> str:
-    """Hour ranges with an en dash (09:00–12:00), blanks as an en dash."""
-    if text is None or (not isinstance(text, str) and pd.isna(text)) or str(text).strip() == "":
-        return "–"
-    return str(text).replace(":00-", ":00–")
-
-
-def _pct(v) -> str:
-    return "–" if v is None or pd.isna(v) else f"{100 * float(v):.1f}%"
-
-
-def _visit(row) -> str:
-    """The suggested visit without repeating the window shown beside it."""
-    text = str(row["suggested_visit"] or "")
-    if row["best_window"] and " visits at varied times" in text:
-        return text.split(" visits at varied times")[0] + " visits at varied times in the window"
-    return _dash(text)
-
-
-def _reliability(row) -> str:
-    """ "too few to rely on" for a site or cell resting on fewer than the minimum, else "–"."""
-    text = row.get("reliability", "") if hasattr(row, "get") else ""
-    return str(text) if isinstance(text, str) and text else "–"
-
-
-def table_rows(result) -> tuple[tuple[str, ...], list[list[str]], tuple[int, ...]]:
-    """Display rows of a plan: (column headings, rows of text, indices of numeric columns).
-
-    Van sites: rank, nearest street, grid reference, incidents newly covered, cumulative share
-    of the selection (fixed CCTV included), peak hours, peak days and reliability ("too few to
-    rely on" below the plan's minimum).  Patrol cells: rank, street, incidents, share, best
-    window, the suggested visit and reliability.  Times are 24-hour.
-    """
-    t = result.table
-    if result.kind == "van":
-        rows = [
-            [
-                str(int(r["rank"])),
-                str(r["street"] or "–"),
-                f"{int(round(r['easting']))}, {int(round(r['northing']))}",
-                f"{int(r['incidents_covered']):,}",
-                _pct(r["cumulative_share"]),
-                _dash(r["peak_hours"]),
-                _dash(r["peak_days"]),
-                _reliability(r),
-            ]
-            for _, r in t.iterrows()
-        ]
-        return VAN_COLUMNS, rows, (3, 4)
-    rows = [
-        [
-            str(int(r["rank"])),
-            str(r["street"] or "–"),
-            f"{int(r['count']):,}",
-            _pct(r["share"]),
-            _dash(r["best_window"]),
-            _visit(r),
-            _reliability(r),
-        ]
-        for _, r in t.iterrows()
-    ]
-    return PATROL_COLUMNS, rows, (2, 3)
-
-
-def plan_summary(result) -> str:
-    """One sentence on what the plan covers, e.g. for a heading or a status line."""
-    p = result.params
-    n = result.n_incidents
-    if result.empty:
-        if n == 0:
-            return "No plan: no incidents match the selection."
-        why = [x for x in result.notes if x.startswith("no van site suggested")]
-        return f"No plan: {why[0][len('no van site suggested: ') :]}." if why else "No plan."
-    if result.kind == "van":
-        pre = int(p.get("already_covered_by_cctv") or 0)
-        text = (
-            f"{len(result.table)} van site{'s' if len(result.table) != 1 else ''} of {p['radius_m']:g} m cover "
-            f"{int(p['covered_total']):,} of {n:,} selected incidents ({_pct(p['covered_share'])})"
-        )
-        if pre:
-            text += f", including {pre:,} already within the fixed CCTV cameras' reach"
-        return text + "."
-    return (
-        f"The top {len(result.table)} patrol cell{'s' if len(result.table) != 1 else ''} of "
-        f"{p['cell_m']:g} m hold {int(round(p['covered_share'] * n)):,} of {n:,} selected incidents "
-        f"({_pct(p['covered_share'])})."
-    )
-
-
 # ---- when: nights, hours and the rota -----------------------------------------------------
 
 
-def _days_from_table(result) -> tuple[int, ...]:
+def _days_from_table(result: PlanResult) -> tuple[int, ...]:
     """Nights of week named by the plan's peak days / best windows (timed data only)."""
     col = "peak_days" if result.kind == "van" else "best_window"
     if result.empty or col not in result.table:
@@ -141,7 +48,7 @@ def _days_from_table(result) -> tuple[int, ...]:
 
 
 def plan_schedule(
-    result, *, start: date | None = None, nights: Sequence[date] | None = None
+    result: PlanResult, *, start: date | None = None, nights: Sequence[date] | None = None
 ) -> tuple[list[date], tuple[int, int] | None, pd.DataFrame, str]:
     """When to deploy: (nights, hour window, van rota, where the nights came from in words).
 
@@ -165,15 +72,15 @@ def plan_schedule(
     return chosen, hours, van_rota(ranks, chosen, hours), why
 
 
-def _when_html(result, when: datetime, nights: Sequence[date] | None) -> str:
+def _when_html(result: PlanResult, start: date, nights: Sequence[date] | None) -> str:
     if result.empty:
         return ""
-    chosen, hours, rota, why = plan_schedule(result, start=when.date(), nights=nights)
+    chosen, hours, rota, why = plan_schedule(result, start=start, nights=nights)
     text = nights_text(chosen, hours)
     hint = "" if hours else " (choose an hour window in the filters to set the hours)"
     out = (
         f'<p class="meta" id="plan-when"><strong>When:</strong> {_esc(text)}{_esc(hint)} '
-        f'<span class="why">– {_esc(why)}, from {when:%d/%m/%Y}</span></p>'
+        f'<span class="why">– {_esc(why)}, the week from {start:%d/%m/%Y}</span></p>'
     )
     if result.kind != "van" or rota.empty:
         return out
@@ -242,9 +149,111 @@ footer { font-size: 7.5pt; color: #555; margin-top: 2mm; border-top: 1px solid #
 """
 
 
+def _setting_text(result: PlanResult) -> str:
+    """The plan's settings in words (sites asked and found, radius, solver; or cells and visits)."""
+    p = result.params
+    if result.kind != "van":
+        n = int(p.get("n") or 0)
+        cells = f"{n} cell{'s' if n != 1 else ''} of {float(p.get('cell_m', 0)):g} m"
+        return f"{cells}, {p.get('visit_minutes', 15)}-minute visits"
+    found = int(p.get("sites_found", len(result.table)))
+    if p.get("k") is None:
+        setting = f"{found} site{'s' if found != 1 else ''} (as many as the data support)"
+    else:
+        k = int(p["k"])
+        setting = f"{k} site{'s' if k != 1 else ''}" + (f" asked, {found} found" if found != k else "")
+    setting += f", camera radius {float(p.get('radius_m', 0)):g} m"
+    return setting + (f", solver {p['solver']}" if p.get("solver") else "")
+
+
+def _maps_html(result: PlanResult, district: District, backdrop: Backdrop | None, attribution: str) -> str:
+    """One map, or an overview and a detail panel when the sites are spread out; then the legend."""
+    if result.empty:
+        return ""
+    kind_title = "CCTV van sites" if result.kind == "van" else "Patrol plan"
+    detail = detail_bounds(result)
+    overview = plan_bounds(result, district)
+    spread = max(overview[2] - overview[0], overview[3] - overview[1])
+    # a long table gets smaller maps so the briefing stays on one A4 page
+    rows_n = len(result.table) + (4 if result.kind == "van" else 0)  # the rota takes room too
+    tall = 640 if rows_n <= 5 else 520 if rows_n <= 8 else 380 if rows_n <= 14 else 300
+    tiles: dict[str, Any] = {"backdrop": backdrop, "attribution": attribution}
+    if detail is not None and spread > DETAIL_ABOVE_M:
+        a = plan_map_svg(
+            result,
+            district,
+            width=470,
+            height=tall,
+            bounds=overview,
+            outline=detail,
+            title=f"{kind_title}: overview",
+            **tiles,
+        )
+        b = plan_map_svg(
+            result, district, width=470, height=tall, bounds=detail, title=f"{kind_title}: detail", **tiles
+        )
+        html = (
+            f'<div class="maps"><figure>{a}<figcaption>Overview</figcaption></figure>'
+            f"<figure>{b}<figcaption>Detail (dashed box on the overview)</figcaption></figure></div>"
+        )
+    else:
+        a = plan_map_svg(result, district, width=960, height=tall + 40, title=kind_title, **tiles)
+        html = f'<div class="maps"><figure>{a}</figure></div>'
+    return html + legend_svg(result.kind, district)
+
+
+def _table_html(result: PlanResult) -> str:
+    """The plan's table with its summary as caption (or the summary alone when there is no plan)."""
+    columns, rows, numeric = table_rows(result)
+    if not rows:
+        return f'<p id="plan-table"><strong>{_esc(plan_summary(result))}</strong></p>'
+    head = "".join(
+        f'<th scope="col"{" class=num" if i in numeric else ""}>{_esc(c)}</th>' for i, c in enumerate(columns)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td{' class=num' if i in numeric else ''}>{_esc(v)}</td>" for i, v in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
+    classes = f"kind-{result.kind}" + (" long" if len(rows) > 14 else "")
+    return (
+        f'<table id="plan-table" class="{classes}"><caption>{_esc(plan_summary(result))}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _footer_text(result: PlanResult, *, synthetic: bool, tiles: bool, when: datetime) -> str:
+    """What the map and the figures rest on, and when the briefing was made."""
+    method = (
+        "Van sites maximise incidents within the camera radius not already covered by fixed CCTV; the "
+        "cumulative share includes the incidents the fixed cameras already cover; "
+        "peak hours and days use only records with a time of day. "
+        if result.kind == "van"
+        else "Short visits at varied times within the window: about 15 minutes of presence deters "
+        "longest after officers leave (the Koper curve). "
+    )
+    streets = (
+        "The map shows tiles from the configured tile server with the named locations of the incidents "
+        "(data.police.uk snap points) on top; "
+        if tiles
+        else "Streets on the map are the named locations of the incidents (data.police.uk snap points), drawn "
+        "without map tiles; "
+    )
+    return (
+        "Fixed CCTV cameras, their coverage circles, police sectors and zone outlines are illustrative. "
+        + method
+        + streets
+        + "'too few to rely on' marks a site or cell resting on fewer than "
+        f"{int(result.params.get('min_count') or 5)} incidents. "
+        + ("Built on synthetic demo records: not real incidents. " if synthetic else "")
+        + f"Generated by csp-hotspots on {when:%d/%m/%Y at %H:%M}."
+    )
+
+
 def briefing_html(
-    result,
-    district,
+    result: PlanResult,
+    district: District,
     *,
     selection_text: str,
     generated: datetime | None = None,
@@ -252,6 +261,9 @@ def briefing_html(
     synthetic: bool = False,
     notes: Sequence[str] = (),
     nights: Sequence[date] | None = None,
+    start: date | None = None,
+    backdrop: Backdrop | None = None,
+    attribution: str = "",
 ) -> str:
     """A self-contained one-page A4 briefing (HTML) of a plan: title, selection, map(s), table.
 
@@ -270,9 +282,14 @@ def briefing_html(
     notes : sequence of str
         Extra notes (shown with the plan's own notes and warnings).
     nights : sequence of date, optional
-        The nights to deploy; default the next week's nights from ``generated`` that the
-        selection asked for (:func:`plan_schedule`).  Shown with dates and hours, and for van
-        plans as a rota.
+        The nights to deploy; default the week's nights from ``start`` that the selection asked
+        for (:func:`plan_schedule`).  Shown with dates and hours, and for van plans as a rota.
+    start : date, optional
+        First day of the week the plan is for (default the day ``generated``).
+    backdrop : callable, optional
+        Map tiles under the map (see :func:`geo.briefing_map.plan_map_svg`); None: the offline map.
+    attribution : str
+        The tiles' attribution, printed on the map when tiles are drawn.
 
     Returns
     -------
@@ -284,85 +301,11 @@ def briefing_html(
     kind_title = "CCTV van sites" if result.kind == "van" else "Patrol plan"
     heading = title or f"{kind_title}: {district.name}"
     badge = '<span class="badge">synthetic demo data</span>' if synthetic else ""
-    p = result.params
-    if result.kind == "van":
-        found = int(p.get("sites_found", len(result.table)))
-        if p.get("k") is None:
-            setting = f"{found} site{'s' if found != 1 else ''} (as many as the data support)"
-        else:
-            k = int(p["k"])
-            setting = f"{k} site{'s' if k != 1 else ''}" + (f" asked, {found} found" if found != k else "")
-        setting += f", camera radius {float(p.get('radius_m', 0)):g} m"
-        if p.get("solver"):
-            setting += f", solver {p['solver']}"
-    else:
-        n = int(p.get("n") or 0)
-        setting = f"{n} cell{'s' if n != 1 else ''} of {float(p.get('cell_m', 0)):g} m"
-        setting += f", {p.get('visit_minutes', 15)}-minute visits"
-    maps_html = ""
-    if not result.empty:
-        detail = detail_bounds(result)
-        overview = plan_bounds(result, district)
-        spread = max(overview[2] - overview[0], overview[3] - overview[1])
-        # a long table gets smaller maps so the briefing stays on one A4 page
-        rows_n = len(result.table) + (4 if result.kind == "van" else 0)  # the rota takes room too
-        tall = 640 if rows_n <= 5 else 520 if rows_n <= 8 else 380 if rows_n <= 14 else 300
-        if detail is not None and spread > DETAIL_ABOVE_M:
-            a = plan_map_svg(
-                result,
-                district,
-                width=470,
-                height=tall,
-                bounds=overview,
-                outline=detail,
-                title=f"{kind_title}: overview",
-            )
-            b = plan_map_svg(result, district, width=470, height=tall, bounds=detail, title=f"{kind_title}: detail")
-            maps_html = (
-                f'<div class="maps"><figure>{a}<figcaption>Overview</figcaption></figure>'
-                f"<figure>{b}<figcaption>Detail (dashed box on the overview)</figcaption></figure></div>"
-            )
-        else:
-            a = plan_map_svg(result, district, width=960, height=tall + 40, title=kind_title)
-            maps_html = f'<div class="maps"><figure>{a}</figure></div>'
-        maps_html += legend_svg(result.kind, district)
-    columns, rows, numeric = table_rows(result)
-    if rows:
-        head = "".join(
-            f'<th scope="col"{" class=num" if i in numeric else ""}>{_esc(c)}</th>' for i, c in enumerate(columns)
-        )
-        body = "".join(
-            "<tr>"
-            + "".join(f"<td{' class=num' if i in numeric else ''}>{_esc(v)}</td>" for i, v in enumerate(row))
-            + "</tr>"
-            for row in rows
-        )
-        classes = f"kind-{result.kind}" + (" long" if len(rows) > 14 else "")
-        table = (
-            f'<table id="plan-table" class="{classes}"><caption>{_esc(plan_summary(result))}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-        )
-    else:
-        table = f'<p id="plan-table"><strong>{_esc(plan_summary(result))}</strong></p>'
+    maps_html = _maps_html(result, district, backdrop, attribution)
     items = [f'<li class="warn">{_esc(w)}</li>' for w in result.warnings]
     items += [f"<li>{_esc(n)}</li>" for n in (*result.notes, *notes)]
     notes_html = f'<ul class="notes">{"".join(items)}</ul>' if items else ""
-    footer = (
-        "Fixed CCTV cameras, their coverage circles, police sectors and zone outlines are illustrative. "
-        + (
-            "Van sites maximise incidents within the camera radius not already covered by fixed CCTV; the "
-            "cumulative share includes the incidents the fixed cameras already cover; "
-            "peak hours and days use only records with a time of day. "
-            if result.kind == "van"
-            else "Short visits at varied times within the window: about 15 minutes of presence deters "
-            "longest after officers leave (the Koper curve). "
-        )
-        + "Streets on the map are the named locations of the incidents (data.police.uk snap points), drawn "
-        "without map tiles; 'too few to rely on' marks a site or cell resting on fewer than "
-        f"{int(p.get('min_count') or 5)} incidents. "
-        + ("Built on synthetic demo records: not real incidents. " if synthetic else "")
-        + f"Generated by csp-hotspots on {when:%d/%m/%Y at %H:%M}."
-    )
+    footer = _footer_text(result, synthetic=synthetic, tiles='class="tiles"' in maps_html, when=when)
     return (
         '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
         f"<title>{_esc(heading)} – briefing {when:%d/%m/%Y}</title>"
@@ -371,9 +314,9 @@ def briefing_html(
         '<div class="toolbar"><button type="button" onclick="window.print()">Print</button></div>'
         f"<header><h1>{_esc(heading)}{badge}</h1>"
         f'<p class="meta"><strong>Selection:</strong> {_esc(selection_text)}</p>'
-        f'<p class="meta"><strong>Plan:</strong> {_esc(setting)}. '
-        f"<strong>Generated:</strong> {when:%d/%m/%Y %H:%M}</p>{_when_html(result, when, nights)}</header>"
-        f"{maps_html}{table}{notes_html}<footer>{_esc(footer)}</footer>"
+        f'<p class="meta"><strong>Plan:</strong> {_esc(_setting_text(result))}. '
+        f"<strong>Generated:</strong> {when:%d/%m/%Y %H:%M}</p>{_when_html(result, start or when.date(), nights)}"
+        f"</header>{maps_html}{_table_html(result)}{notes_html}<footer>{_esc(footer)}</footer>"
         "</div></body></html>"
     )
 

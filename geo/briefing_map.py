@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo.schema import BNG
+
+if TYPE_CHECKING:
+    from geo.config import District
+    from geo.deploy import PlanResult
 
 #: Colours shared with the dashboard's palette (kept here so geo/ never imports dashboard/).
 VAN_COLOUR = "#440154"
@@ -51,7 +56,7 @@ class _View:
         self.scale = width / (maxx - minx)
         self.width, self.height = width, height
 
-    def xy(self, x, y) -> tuple[float, float]:
+    def xy(self, x: float, y: float) -> tuple[float, float]:
         minx, _, _, maxy = self.bounds
         return (x - minx) * self.scale, (maxy - y) * self.scale
 
@@ -75,7 +80,7 @@ class _View:
         return "".join(parts)
 
 
-def _rings(geom: BaseGeometry):
+def _rings(geom: BaseGeometry) -> Iterator[BaseGeometry]:
     if geom.is_empty:
         return
     kind = geom.geom_type
@@ -89,11 +94,14 @@ def _rings(geom: BaseGeometry):
             yield from _rings(g)
 
 
-def _esc(text) -> str:
+def escape(text: object) -> str:
+    """``text`` as HTML/SVG-safe text (``&``, ``<``, ``>`` and both quotes escaped)."""
     return html.escape(str(text), quote=True)
 
 
-def plan_bounds(result, district=None, *, pad: float = 0.15, min_size: float = 1000.0) -> tuple[float, ...]:
+def plan_bounds(
+    result: PlanResult, district: District | None = None, *, pad: float = 0.15, min_size: float = 1000.0
+) -> tuple[float, ...]:
     """Box (BNG) around the plan's sites or cells with their radius, padded; the district if empty."""
     if result.empty:
         if district is None:
@@ -103,7 +111,7 @@ def plan_bounds(result, district=None, *, pad: float = 0.15, min_size: float = 1
     return _padded(shapely.union_all(geoms).bounds, pad, min_size)
 
 
-def _padded(bounds, pad: float, min_size: float) -> tuple[float, ...]:
+def _padded(bounds: Sequence[float], pad: float, min_size: float) -> tuple[float, ...]:
     minx, miny, maxx, maxy = bounds
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     w = max((maxx - minx) * (1 + 2 * pad), min_size)
@@ -111,14 +119,16 @@ def _padded(bounds, pad: float, min_size: float) -> tuple[float, ...]:
     return (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
-def _plan_shapes(result) -> np.ndarray:
+def _plan_shapes(result: PlanResult) -> np.ndarray:
     t = result.table.to_crs(BNG)
     if result.kind == "van":
         return shapely.buffer(t.geometry.values, t["radius_m"].to_numpy(float), quad_segs=16)
     return np.asarray(t.geometry.values)
 
 
-def detail_bounds(result, *, group_m: float = GROUP_M, pad: float = 0.2, min_size: float = 800.0):
+def detail_bounds(
+    result: PlanResult, *, group_m: float = GROUP_M, pad: float = 0.2, min_size: float = 800.0
+) -> tuple[float, ...] | None:
     """Box around the largest group of sites within ``group_m`` of each other, or None.
 
     None when the plan has fewer than two sites in any group, or when the group is every site
@@ -147,22 +157,24 @@ def _nice_length(metres: float) -> float:
 
 
 def plan_map_svg(
-    result,
-    district,
+    result: PlanResult,
+    district: District,
     *,
     width: int = 720,
     height: int = 460,
     bounds: Sequence[float] | None = None,
     outline: Sequence[float] | None = None,
     title: str | None = None,
+    backdrop: Callable[[Sequence[float], int, int], str | None] | None = None,
+    attribution: str = "",
 ) -> str:
-    """The plan drawn as an inline SVG map from BNG coordinates (no tiles, works offline).
+    """The plan drawn as an inline SVG map from BNG coordinates (works offline).
 
-    Layers, bottom to top: police sectors (faint grey lines), zones (dashed, colour per zone),
-    the district boundary, the fixed CCTV cameras with their coverage circles (illustrative),
-    the named locations of the data near the plan (``result.places``: dots and street labels, so
-    the map shows streets without any tile server), then the plan:
-    van sites as numbered dark-purple markers inside their radius circles, or
+    Layers, bottom to top: map tiles when ``backdrop`` gives them, police sectors (faint grey
+    lines), zones (dashed, colour per zone), the district boundary, the fixed CCTV cameras with
+    their coverage circles (illustrative), the named locations of the data near the plan
+    (``result.places``: dots and street labels, so the map shows streets without any tile server),
+    then the plan: van sites as numbered dark-purple markers inside their radius circles, or
     patrol cells as blue squares with their rank.  A scale bar and a north arrow are included.
 
     Parameters
@@ -179,6 +191,11 @@ def plan_map_svg(
         A box to outline (e.g. the area of a detail panel), labelled "detail".
     title : str, optional
         Accessible title of the drawing.
+    backdrop : callable, optional
+        ``backdrop(bounds, width, height)`` -> an image URI of map tiles for exactly that BNG box
+        (north up), or None when there are none (the offline map is drawn alone).
+    attribution : str
+        Printed in the corner when a backdrop is drawn.
 
     Returns
     -------
@@ -186,16 +203,39 @@ def plan_map_svg(
         An ``<svg>`` element.
     """
     view = _View(bounds if bounds is not None else plan_bounds(result, district), width, height)
-    minx, miny, maxx, maxy = view.bounds
-    box = shapely.box(minx, miny, maxx, maxy)
+    box = shapely.box(*view.bounds)
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
         f'class="plan-map" font-family="Arial, Helvetica, sans-serif">',
-        f"<title>{_esc(title or 'Deployment plan map')}</title>",
+        f"<title>{escape(title or 'Deployment plan map')}</title>",
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
-    sectors = district.sectors.to_crs(BNG)
-    for geom in sectors.geometry:
+    tiles = backdrop(view.bounds, width, height) if backdrop is not None else None
+    if tiles:
+        out.append(
+            f'<image class="tiles" href="{escape(tiles)}" x="0" y="0" width="{width}" height="{height}" '
+            'preserveAspectRatio="none"/>'
+        )
+    out += _district_layer(district, view, box)
+    out += _cameras_layer(district, view, box)
+    if outline is not None:
+        out += _outline(view, outline)
+    out += _places_layer(result, view)
+    out += _plan_layer(result, view)
+    out += _furniture(view)
+    if tiles and attribution:
+        out.append(
+            f'<text class="attribution" x="{width - 4}" y="{height - 4}" font-size="9" text-anchor="end" '
+            f'fill="#333" stroke="#fff" stroke-width="2.5" paint-order="stroke">{escape(attribution)}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _district_layer(district: District, view: _View, box: BaseGeometry) -> list[str]:
+    """Sector lines, dashed zones and the district boundary inside the view."""
+    out: list[str] = []
+    for geom in district.sectors.to_crs(BNG).geometry:
         if geom.intersects(box):
             out.append(f'<path d="{view.path(geom.boundary)}" fill="none" stroke="{SECTOR_LINE}" stroke-width="0.8"/>')
     for i, z in enumerate(district.zones):
@@ -208,8 +248,14 @@ def plan_map_svg(
                 )
     for geom in district.boundary.to_crs(BNG).geometry:
         out.append(f'<path d="{view.path(geom.boundary)}" fill="none" stroke="#000000" stroke-width="2"/>')
+    return out
+
+
+def _cameras_layer(district: District, view: _View, box: BaseGeometry) -> list[str]:
+    """The fixed cameras (illustrative) with their coverage circles."""
     cams = district.cctv.to_crs(BNG)
     radii = cams["radius_m"].astype(float).to_numpy() if "radius_m" in cams else np.full(len(cams), 100.0)
+    out: list[str] = []
     for geom, r in zip(cams.geometry, radii, strict=True):
         if not box.buffer(r).contains(geom):
             continue
@@ -219,31 +265,30 @@ def plan_map_svg(
             'fill-opacity="0.25" stroke="#555555" stroke-width="0.8"/>'
             f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="2.2" fill="#000000" stroke="#ffffff" stroke-width="0.8"/>'
         )
-    if outline is not None:
-        x0, y0 = view.xy(outline[0], outline[3])
-        x1, y1 = view.xy(outline[2], outline[1])
-        out.append(
-            f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
-            'stroke="#000000" stroke-width="1.2" stroke-dasharray="3 3"/>'
-            f'<text x="{x1 + 3:.1f}" y="{y1 + 3:.1f}" font-size="11" fill="#000" stroke="#fff" stroke-width="3" '
-            'paint-order="stroke" dominant-baseline="hanging">detail</text>'
-        )
-    out += _places_layer(result, view)
-    out += _plan_layer(result, view)
-    out += _furniture(view)
-    out.append("</svg>")
-    return "".join(out)
+    return out
+
+
+def _outline(view: _View, outline: Sequence[float]) -> list[str]:
+    """A dashed box labelled "detail" (the area of the detail panel)."""
+    x0, y0 = view.xy(outline[0], outline[3])
+    x1, y1 = view.xy(outline[2], outline[1])
+    return [
+        f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{x1 - x0:.1f}" height="{y1 - y0:.1f}" fill="none" '
+        'stroke="#000000" stroke-width="1.2" stroke-dasharray="3 3"/>'
+        f'<text x="{x1 + 3:.1f}" y="{y1 + 3:.1f}" font-size="11" fill="#000" stroke="#fff" stroke-width="3" '
+        'paint-order="stroke" dominant-baseline="hanging">detail</text>'
+    ]
 
 
 def _halo_text(x: float, y: float, text: str, size: int = 12, colour: str = "#000000") -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" font-weight="700" text-anchor="middle" '
         f'dominant-baseline="central" fill="{colour}" stroke="#ffffff" stroke-width="3" '
-        f'paint-order="stroke">{_esc(text)}</text>'
+        f'paint-order="stroke">{escape(text)}</text>'
     )
 
 
-def _places_layer(result, view: _View, *, max_labels: int = 30) -> list[str]:
+def _places_layer(result: PlanResult, view: _View, *, max_labels: int = 30) -> list[str]:
     """Named locations of the data (snap points) near the plan: the offline map's streets.
 
     Without tiles the map would show no street at all; the incidents' own location names, drawn at
@@ -254,7 +299,15 @@ def _places_layer(result, view: _View, *, max_labels: int = 30) -> list[str]:
     if places is None or len(places) == 0:
         return []
     out: list[str] = ['<g class="places">']
-    boxes: list[tuple[float, float, float, float]] = []
+    # The plan's numbered markers are drawn on top: a label under one would be cut (keep them clear).
+    t = result.table
+    sites = [] if result.empty else list(map(view.xy, t["easting"], t["northing"]))
+    boxes = [(x - 15, y - 15, x + 15, y + 15) for x, y in sites]
+    markers = list(boxes)
+
+    def clashes(box: tuple[float, float, float, float], among: list) -> list:
+        return [b for b in among if not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3])]
+
     for _, r in places.iterrows():
         px, py = view.xy(float(r["easting"]), float(r["northing"]))
         if not (0 <= px <= view.width and 0 <= py <= view.height):
@@ -263,19 +316,23 @@ def _places_layer(result, view: _View, *, max_labels: int = 30) -> list[str]:
         name = str(r["name"])
         w, h = 5.2 * len(name) + 4, 12.0
         box = (px + 3, py - h / 2, px + 3 + w, py + h / 2)
-        clash = any(not (box[2] < b[0] or box[0] > b[2] or box[3] < b[1] or box[1] > b[3]) for b in boxes)
-        if clash or len(boxes) >= max_labels or box[2] > view.width:
+        under = clashes(box, markers)
+        if under:  # beside the marker it would hide under, not under it
+            x0 = max(b[2] for b in under) + 2
+            box = (x0, py - h / 2, x0 + w, py + h / 2)
+        if clashes(box, boxes) or len(boxes) - len(markers) >= max_labels or box[2] > view.width:
             continue
         boxes.append(box)
         out.append(
-            f'<text class="place" x="{px + 4:.1f}" y="{py:.1f}" font-size="9" fill="{PLACE_COLOUR}" '
-            f'stroke="#ffffff" stroke-width="2.5" paint-order="stroke" dominant-baseline="central">{_esc(name)}</text>'
+            f'<text class="place" x="{box[0] + 1:.1f}" y="{py:.1f}" font-size="9" fill="{PLACE_COLOUR}" '
+            f'stroke="#ffffff" stroke-width="2.5" paint-order="stroke" dominant-baseline="central">'
+            f"{escape(name)}</text>"
         )
     out.append("</g>")
     return out
 
 
-def _plan_layer(result, view: _View) -> list[str]:
+def _plan_layer(result: PlanResult, view: _View) -> list[str]:
     if result.empty:
         return []
     t = result.table.to_crs(BNG)
@@ -323,66 +380,6 @@ def _furniture(view: _View) -> list[str]:
     ]
 
 
-def legend_svg(kind: str, district) -> str:
-    """A one-line legend (inline SVG swatches with labels) for the briefing."""
-
-    def item(swatch: str, label: str) -> str:
-        return (
-            f'<span class="lg"><svg width="22" height="14" viewBox="0 0 22 14" aria-hidden="true">{swatch}</svg>'
-            f"{_esc(label)}</span>"
-        )
-
-    items = []
-    if kind == "van":
-        items.append(
-            item(
-                f'<circle cx="11" cy="7" r="6.5" fill="{VAN_COLOUR}" stroke="#fff"/>'
-                '<text x="11" y="7" font-size="8" fill="#fff" text-anchor="middle" '
-                'dominant-baseline="central">1</text>',
-                "Van site (rank)",
-            )
-        )
-        items.append(
-            item(
-                f'<circle cx="11" cy="7" r="6" fill="{VAN_COLOUR}" fill-opacity="0.16" stroke="{VAN_COLOUR}"/>',
-                "Van camera radius",
-            )
-        )
-    else:
-        items.append(
-            item(
-                f'<rect x="3" y="1" width="16" height="12" fill="{PATROL_COLOUR}" fill-opacity="0.3" '
-                f'stroke="{PATROL_COLOUR}" stroke-width="1.5"/>',
-                "Patrol cell (rank)",
-            )
-        )
-    items.append(
-        item(
-            f'<circle cx="11" cy="7" r="6" fill="{COVERAGE_FILL}" fill-opacity="0.25" stroke="#555"/>'
-            '<circle cx="11" cy="7" r="2" fill="#000"/>',
-            "Fixed CCTV and coverage (illustrative)",
-        )
-    )
-    for i, z in enumerate(district.zones):
-        c = ZONE_COLOURS[i % len(ZONE_COLOURS)]
-        label = z.label + (" (illustrative)" if z.illustrative else "")
-        items.append(
-            item(f'<rect x="2" y="2" width="18" height="10" fill="none" stroke="{c}" stroke-dasharray="4 2"/>', label)
-        )
-    items.append(
-        item(f'<line x1="1" y1="7" x2="21" y2="7" stroke="{SECTOR_LINE}"/>', "Police sector boundary (illustrative)")
-    )
-    items.append(item('<line x1="1" y1="7" x2="21" y2="7" stroke="#000" stroke-width="2"/>', "District boundary"))
-    items.append(
-        item(
-            f'<circle cx="5" cy="7" r="2" fill="{PLACE_COLOUR}"/><text x="9" y="10" font-size="8" '
-            f'fill="{PLACE_COLOUR}">Ab</text>',
-            "Named location of the data (snap point)",
-        )
-    )
-    return '<div class="legend">' + "".join(items) + "</div>"
-
-
 __all__ = [
     "COVERAGE_FILL",
     "GROUP_M",
@@ -392,7 +389,7 @@ __all__ = [
     "VAN_COLOUR",
     "ZONE_COLOURS",
     "detail_bounds",
-    "legend_svg",
+    "escape",
     "plan_bounds",
     "plan_map_svg",
 ]

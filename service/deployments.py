@@ -16,13 +16,13 @@ import shapely
 
 from geo import deployments as dep
 from geo.deployments import Deployment, DeploymentError
-from geo.params import parse_date, parse_days, parse_hours, selection_from_mapping
+from geo.params import parse_date, parse_days, parse_hours
 from geo.selection import SelectionError
 from service.errors import OptionsError
 from service.limits import check_number, parse_number
 from service.source import Source
 
-#: How long a deployment recorded from a plan lasts when no dates are given.
+#: How long a deployment recorded from a plan lasts when no dates are given (the plan's week).
 PLAN_DEFAULT_DAYS = 7
 
 
@@ -195,62 +195,62 @@ def record_from_plan(
     Parameters
     ----------
     source : Source
-    plan_options : options object with ``to_params()``, or a mapping
+    plan_options : PlanOptions, or a mapping of its parameters
         The plan's parameters as in the page URL: the selection (``from``, ``to``, ``crime``,
         ``days``, ``hours`` ...), ``mode`` (van/patrol), ``k``, ``radius``, ``cell``, ``n``.
     who, notes : str
     date_from, date_to : date, optional
-        When the plan is carried out; default the next :data:`PLAN_DEFAULT_DAYS` days from today.
+        When the plan is carried out; default the week the plan is for
+        (:func:`service.plan.plan_window`: from the day after the selection's last date), the same
+        week the briefing's nights are in.
 
     Returns
     -------
     Deployment
-        The target area is the union of the plan's circles (van) or cells (patrol); the nights and
-        hours are the selection's; the plan parameters are kept in ``plan``.
+        The target area is the union of the plan's circles (van) or cells (patrol), exactly as
+        :func:`service.plan.run_plan` sites them; the nights and hours are the selection's; the
+        plan parameters are kept in ``plan``.
     """
-    from geo.deploy import plan_patrols, plan_van_sites
+    from service.plan import PlanOptions, run_plan
 
-    params = _plan_params(plan_options)
-    mode = str(params.get("mode") or "van").lower()
-    if mode not in ("van", "patrol"):
-        raise OptionsError(f"plan mode must be van or patrol, got '{mode}'")
-    try:
-        sel = selection_from_mapping(params)
-    except SelectionError as exc:
-        raise OptionsError(str(exc)) from None
-    incidents = source.query(sel).incidents
-    district = source.district()
-    if mode == "van":
-        k = cast(int, parse_number("k", params.get("k")))
-        radius = cast(float, parse_number("radius", params.get("radius")))
-        cctv = district.cctv if district.has_layer("cctv") else None
-        plan = plan_van_sites(incidents, k=k, radius=radius, cctv=cctv)
-        shapes = [dep.site_area(r.easting, r.northing, radius) for r in plan.table.itertuples()]
-        label = f"{len(shapes)} van site{'s' if len(shapes) != 1 else ''} of {radius:g} m from the plan"
+    if isinstance(plan_options, PlanOptions):
+        options = plan_options
     else:
-        cell = cast(float, parse_number("cell", params.get("cell")))
-        n = cast(int, parse_number("n", params.get("n")))
-        plan = plan_patrols(incidents, cell=cell, n=n)
-        shapes = list(plan.table.geometry)
-        label = f"{len(shapes)} patrol cell{'s' if len(shapes) != 1 else ''} of {cell:g} m from the plan"
+        params = _plan_params(plan_options)
+        mode = str(params.get("mode") or "van").lower()
+        if mode not in ("van", "patrol"):
+            raise OptionsError(f"plan mode must be van or patrol, got '{mode}'")
+        options = PlanOptions.from_params({**params, "mode": mode})
+    run = run_plan(source, options)
+    table = run.result.table
+    if options.mode == "van":
+        shapes = (
+            []
+            if run.result.empty
+            else [dep.site_area(r.easting, r.northing, options.radius) for r in table.itertuples()]
+        )
+        label = f"{len(shapes)} van site{'s' if len(shapes) != 1 else ''} of {options.radius:g} m from the plan"
+    else:
+        shapes = [] if run.result.empty else list(table.geometry)
+        label = f"{len(shapes)} patrol cell{'s' if len(shapes) != 1 else ''} of {options.cell:g} m from the plan"
     if not shapes:
         raise DeploymentError("the plan has no sites or cells to record (no incidents match the selection)")
-    start = date_from or date.today()
+    start = date_from or run.start
     end = date_to or start + timedelta(days=PLAN_DEFAULT_DAYS - 1)
-    union = shapely.union_all(shapes)
+    sel = options.selection
     deployment = dep.make_deployment(
-        kind=mode,
-        geometry=union,
+        kind=options.mode,
+        geometry=shapely.union_all(shapes),
         place="area",
         date_from=start,
         date_to=end,
         who=who,
-        district=district,
+        district=source.district(),
         days=sel.days,
         hours=sel.hours,
         notes=notes,
         label=label,
-        plan={**params, "mode": mode},
+        plan={**_plan_params(options), "mode": options.mode},
     )
     return dep.add(source.open_store(read_only=False), deployment)
 

@@ -2,17 +2,28 @@
 
 Parameters (the same names in the page URL, ``/api/plan``, ``/briefing`` and the
 ``hotspots plan van|patrol`` flags): ``mode`` (``van`` or ``patrol``), ``k`` and ``radius`` (van),
-``cell`` and ``n`` (patrol), with limits from :data:`service.limits.LIMITS`; the CLI adds
+``cell`` and ``n`` (patrol), with limits from :data:`service.limits.LIMITS`, and ``centroids``
+(``true`` to site vans and cells on rows placed at a postcode centroid too); the CLI adds
 ``window``, ``visit``, ``solver``, ``candidates`` and ``fixed_cctv``.
+
+A plan is made *for* a window: the week after the selection's last date (its ``to`` date, else the
+latest selected incident, else today).  The briefing's nights and a deployment recorded from the
+plan use that same window (:func:`plan_start`), so a plan made on past data is assessed on the
+weeks around it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
 
+import pandas as pd
+
+from geo.briefing import plan_schedule
 from geo.deploy import PlanResult, plan_patrols, plan_van_sites
+from geo.geocode import point_precise
 from geo.schema import PRECISION_TIME
-from geo.selection import Selection
+from geo.selection import Selection, SelectionResult
 from geo.synthetic import synthetic_count
 from service import cache
 from service.limits import LIMITS, check_number, parse_number
@@ -23,7 +34,7 @@ MODES = {"van": "CCTV van sites", "patrol": "Patrol plan"}
 SOLVERS = ("auto", "exact", "greedy")
 CANDIDATES = ("cells", "incidents")
 #: The parameters every face uses (page, API, briefing); the CLI adds :data:`CLI_PARAMS`.
-PLAN_PARAMS = ("mode", "k", "radius", "cell", "n")
+PLAN_PARAMS = ("mode", "k", "radius", "cell", "n", "centroids")
 CLI_PARAMS = ("window", "visit", "solver", "candidates", "fixed_cctv")
 _NUMBERS = ("k", "radius", "cell", "n", "window", "visit")
 
@@ -49,6 +60,7 @@ class PlanOptions:
     solver: str = "auto"
     candidates: str = "cells"
     fixed_cctv: bool = True
+    centroids: bool = False
 
     def __post_init__(self) -> None:
         """Check the mode, the choices and every number against the limits table."""
@@ -74,6 +86,7 @@ class PlanOptions:
             solver=choice(params, "solver", SOLVERS, "auto"),
             candidates=choice(params, "candidates", CANDIDATES, "cells"),
             fixed_cctv=flag(params, "fixed_cctv", True),
+            centroids=flag(params, "centroids", False),
         )
 
     def to_params(self) -> dict[str, str | list[str]]:
@@ -115,11 +128,83 @@ class PlanRun:
     n_selected: int
     synthetic: int
     notes: tuple[str, ...]
+    start: date = field(default_factory=date.today)
+    centroid_rows: int = 0
 
     @property
     def selection(self) -> Selection:
         """The selection planned for."""
         return self.options.selection
+
+    def nights(self) -> list[date]:
+        """The nights the plan is for: the week from :attr:`start`, on the selection's nights of week.
+
+        The plan's peak nights (then every night) when the selection names none, as in the briefing.
+        """
+        return plan_schedule(self.result, start=self.start)[0]
+
+
+def plan_start(selection: Selection, incidents: pd.DataFrame) -> date:
+    """The first day a plan for ``selection`` is for: the day after its last date.
+
+    The selection's ``to`` date when it has one, else the latest selected incident's date, else
+    today (nothing selected).
+    """
+    if selection.date_to is not None:
+        return selection.date_to + timedelta(days=1)
+    if len(incidents) and "occurred_from" in incidents:
+        latest = incidents["occurred_from"].max()
+        if pd.notna(latest):
+            return latest.date() + timedelta(days=1)
+    return date.today()
+
+
+def plan_window(selection: Selection, incidents: pd.DataFrame) -> tuple[date, date]:
+    """The first and last day of the week a plan for ``selection`` is for (:func:`plan_start`)."""
+    start = plan_start(selection, incidents)
+    return start, start + timedelta(days=6)
+
+
+def point_rows(chosen: SelectionResult, centroids: bool) -> tuple[SelectionResult, int]:
+    """The selection without rows placed at a postcode centroid (unless ``centroids``), and how many left out.
+
+    A postcode centroid is the middle of a postcode unit, not the place of the incident: siting a
+    van or a patrol cell on it would send officers to the wrong street.
+    """
+    precise = point_precise(chosen.incidents)
+    left_out = int((~precise).sum())
+    if centroids or not left_out:
+        return chosen, 0
+    return replace(chosen, incidents=chosen.incidents[precise.to_numpy()]), left_out
+
+
+def centroid_count(incidents: pd.DataFrame) -> int:
+    """How many of ``incidents`` are placed at a postcode centroid."""
+    return int((~point_precise(incidents)).sum())
+
+
+def centroid_places(incidents: pd.DataFrame) -> pd.DataFrame:
+    """The postcode centroids ``incidents`` are placed at: ``longitude``, ``latitude``, ``incidents``, ``types``.
+
+    One row per centroid (many rows share one), most incidents first; empty when every row has
+    its own point.
+    """
+    cols = ["longitude", "latitude", "incidents", "types"]
+    at = incidents[~point_precise(incidents).to_numpy()].dropna(subset=["longitude", "latitude"])
+    if at.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = at.groupby(["longitude", "latitude"], sort=False)
+    out = grouped.size().rename("incidents").to_frame()
+    out["types"] = grouped["crime_type"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    return out.reset_index().sort_values("incidents", ascending=False, kind="stable")[cols].reset_index(drop=True)
+
+
+def centroid_note(left_out: int, n: int) -> str:
+    """What the plan and the briefing say about rows left out for being at a postcode centroid."""
+    return (
+        f"{left_out:,} of {n:,} selected incidents are placed at a postcode centroid (no exact point) and are "
+        "left out of siting; include them with the 'centroids' option"
+    )
 
 
 def _extra_notes(n: int, synthetic: int, untimed: int) -> tuple[str, ...]:
@@ -139,7 +224,8 @@ def _extra_notes(n: int, synthetic: int, untimed: int) -> tuple[str, ...]:
 def run_plan(source: Source, options: PlanOptions) -> PlanRun:
     """The plan for ``options`` (cached per store version).  Raises ``PlanError`` when impossible."""
     district = source.district()
-    chosen = source.query(options.selection)
+    selected = source.query(options.selection)
+    chosen, left_out = point_rows(selected, options.centroids)
     cutoff = options.selection.night_cutoff
     if options.mode == "van":
         cctv = None if options.fixed_cctv else district.cctv.iloc[0:0]
@@ -165,4 +251,14 @@ def run_plan(source: Source, options: PlanOptions) -> PlanRun:
     df = chosen.incidents
     untimed = int((df["time_precision"] != PRECISION_TIME).sum()) if "time_precision" in df and len(df) else 0
     synthetic = synthetic_count(df)
-    return PlanRun(result, options, len(df), synthetic, _extra_notes(len(df), synthetic, untimed))
+    notes = _extra_notes(len(df), synthetic, untimed)
+    if left_out:
+        notes = (centroid_note(left_out, len(selected.incidents)), *notes)
+    elif options.centroids and (included := centroid_count(df)):
+        notes = (
+            f"{included:,} of {len(df):,} incidents sited on are placed at a postcode centroid (precision: "
+            "postcode centroid, not the incident's point)",
+            *notes,
+        )
+    start = plan_start(options.selection, selected.incidents)
+    return PlanRun(result, options, len(df), synthetic, notes, start=start, centroid_rows=left_out)

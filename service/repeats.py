@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import geopandas as gpd
+import pandas as pd
+
 from geo.params import selection_from_mapping, selection_to_mapping
 from geo.repeats import RepeatsReport, repeat_locations
 from geo.selection import Selection, SelectionError
@@ -119,3 +122,29 @@ def run_repeats(source: Source, options: RepeatsOptions) -> RepeatsResult:
         synthetic=bool(incidents["synthetic"].any()),
         notes=[*selected.notes, *report.notes],
     )
+
+
+#: Most repeat locations drawn on a map (the busiest first).
+MAP_TOP = 200
+
+
+def top_locations_wgs84(result: RepeatsResult, top: int = MAP_TOP) -> pd.DataFrame:
+    """The ``top`` busiest repeat locations with ``longitude``/``latitude`` (WGS84) beside the table's columns.
+
+    Parameters
+    ----------
+    result : RepeatsResult
+    top : int
+        How many, most incidents first.
+
+    Returns
+    -------
+    DataFrame
+        The report table's rows (``location``, ``incidents``, ``crime_types``, ``first``, ``last``,
+        ``precision`` ...) with two more columns; empty when there is no repeat location.
+    """
+    table = result.report.table.head(top)
+    if table.empty:
+        return table.assign(longitude=pd.Series(dtype=float), latitude=pd.Series(dtype=float))
+    points = gpd.GeoSeries(gpd.points_from_xy(table["easting"], table["northing"]), crs=27700).to_crs(4326)
+    return table.assign(longitude=points.x.to_numpy(), latitude=points.y.to_numpy())

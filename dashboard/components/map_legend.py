@@ -21,8 +21,8 @@ def map_colours(district: District) -> tuple[dict, dict]:
     return sectors, zones
 
 
-def map_legend(district: District) -> html.Details:
-    """The collapsible legend drawn over the map (open by default)."""
+def map_legend(district: District, extra: list | None = None) -> html.Details:
+    """The collapsible legend drawn over the map (open by default); ``extra`` rows go at the end."""
     sectors, zones = map_colours(district)
 
     def item(label: str, swatch_style: object, dot: object = False) -> html.Span:
@@ -40,6 +40,7 @@ def map_legend(district: District) -> html.Details:
         html.Div("Incidents and hotspots", className="lg-head"),
         item("Clusters: size and colour by count", {"background": "linear-gradient(90deg,#fde725,#21918c,#440154)"}),
         item("Hotspots: darker = higher rank", {"background": "#3b528b", "opacity": 0.7}),
+        *(extra or []),
     ]
     return html.Details(
         [html.Summary(html.Strong("Legend")), html.Div(rows, className="lg-grid")],

@@ -20,12 +20,12 @@ from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.messages import no_incidents
 from dashboard.components.plan_map import plan_legend, plan_map
+from dashboard.components.plan_record import record_controls, register_record
 from dashboard.components.tables import html_table
 from dashboard.errors import explain
 from geo.bounds import padded_bounds
 from geo.briefing import LONDON, plan_summary, table_rows
 from render.plan import map_layers, plan_csv, plan_geojson
-from service.deployments import record_from_plan
 from service.errors import HotspotsError, OptionsError
 from service.limits import LIMITS
 from service.plan import PLAN_PARAMS, PlanOptions, PlanRun, run_plan
@@ -34,7 +34,14 @@ dash.register_page(__name__, path="/deployment", name="Deployment", title="Deplo
 
 _EMPTY = {"type": "FeatureCollection", "features": []}
 _HIDDEN = {"display": "none"}
-_CONTROL_IDS = {"mode": "dep-mode", "k": "dep-k", "radius": "dep-radius", "cell": "dep-cell", "n": "dep-n"}
+_CONTROL_IDS = {
+    "mode": "dep-mode",
+    "k": "dep-k",
+    "radius": "dep-radius",
+    "cell": "dep-cell",
+    "n": "dep-n",
+    "centroids": "dep-centroids",
+}
 
 
 def _field(label: str, control: Component, html_for: str, hint: str | None = None) -> html.Div:
@@ -85,6 +92,13 @@ def _controls(opts: PlanOptions) -> html.Div:
                 id="dep-patrol-controls",
                 className="dep-group",
                 style=None if patrol else _HIDDEN,
+            ),
+            dcc.Checklist(
+                id="dep-centroids",
+                options=[{"label": " Include incidents placed at a postcode centroid", "value": "true"}],
+                value=["true"] if opts.centroids else [],
+                inputClassName="me-1",
+                className="small align-self-center",
             ),
             html.Div(
                 [
@@ -168,32 +182,24 @@ def layout(**query: str) -> html.Div:
                 delay_show=300,
                 type="circle",
             ),
-            _record_controls(),
+            record_controls(),
         ]
     )
 
 
-def _record_controls() -> html.Div:
-    """Record the plan shown as a deployment, to assess it later."""
-    return html.Div(
-        [
-            _field(
-                "Who",
-                dcc.Input(id="dep-record-who", type="text", value="", maxLength=80, className="form-control"),
-                "dep-record-who",
-                "Who carries out the plan (officer or team)",
-            ),
-            html.Button(
-                "Record this plan", id="dep-record", n_clicks=0, type="button", className="btn btn-primary btn-sm"
-            ),
-            html.Div(id="dep-record-msg", role="status", className="small", **{"aria-live": "polite"}),
-        ],
-        className="page-card mt-2 dep-record",
-    )
+def plan_options(
+    selection: dict | None,
+    mode: str,
+    k: object,
+    radius: object,
+    cell: object,
+    n: object,
+    centroids: list[str] | None = None,
+) -> PlanOptions:
+    """Options from the selection and the controls; an empty or out-of-range box is an OptionsError.
 
-
-def plan_options(selection: dict | None, mode: str, k: object, radius: object, cell: object, n: object) -> PlanOptions:
-    """Options from the selection and the controls; an empty or out-of-range box is an OptionsError."""
+    ``centroids`` is the checklist's value: ``["true"]`` sites on rows placed at a postcode centroid too.
+    """
     wanted = ("k", "radius") if mode == "van" else ("cell", "n")
     values = {"mode": mode, "k": k, "radius": radius, "cell": cell, "n": n}
     for key in wanted:
@@ -207,6 +213,8 @@ def plan_options(selection: dict | None, mode: str, k: object, radius: object, c
             }[key]
             raise OptionsError(f"enter {label}, from {lo:g} to {hi:g}")
     params = {k_: v for k_, v in values.items() if k_ == "mode" or k_ in wanted}
+    if centroids:
+        params["centroids"] = "true"
     return replace(PlanOptions.from_params(params), selection=state.selection_from_store(selection))
 
 
@@ -259,6 +267,7 @@ def _register_plan(app: dash.Dash) -> None:
         radius: float | None,
         cell: float | None,
         n: float | None,
+        centroids: list[str] | None,
     ) -> tuple:
         sel = state.selection_from_store(selection)
         district_view = {
@@ -267,14 +276,15 @@ def _register_plan(app: dash.Dash) -> None:
         }
         selection_line = html.Div("Selection: " + sel.describe())
         try:
-            run = run_plan(data_access.source(), plan_options(selection, mode, k, radius, cell, n))
+            run = run_plan(data_access.source(), plan_options(selection, mode, k, radius, cell, n, centroids))
         except Exception as exc:
             msg = _problem(str(exc)) if isinstance(exc, HotspotsError) else explain(exc, "The plan failed")
             table = html.P("No plan to list.", className="text-muted mb-0")
             return _EMPTY, _EMPTY, dash.no_update, table, "No plan", selection_line, msg, {"display": "block"}
         result = run.result
         warnings = [html.Div("Warning: " + w, className="dep-warn") for w in result.warnings if result.n_incidents]
-        notes = [selection_line, *warnings, *[html.Div("Note: " + x) for x in (*result.notes, *run.notes)]]
+        week = f"the plan is for the week from {run.start:%d/%m/%Y}, after the selection's last date"
+        notes = [selection_line, *warnings, *[html.Div("Note: " + x) for x in (*result.notes, *run.notes, week)]]
         if result.n_incidents == 0:
             return (
                 _EMPTY,
@@ -311,10 +321,16 @@ def _register_links(app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def options_to_url(
-        mode: str | None, k: float | None, radius: float | None, cell: float | None, n: float | None, search: str | None
+        mode: str | None,
+        k: float | None,
+        radius: float | None,
+        cell: float | None,
+        n: float | None,
+        centroids: list[str] | None,
+        search: str | None,
     ) -> str:
         try:
-            opts = plan_options(None, mode, k, radius, cell, n)
+            opts = plan_options(None, mode, k, radius, cell, n, centroids)
         except HotspotsError:
             return dash.no_update
         params = opts.plan_params()
@@ -346,9 +362,10 @@ def _register_links(app: dash.Dash) -> None:
         radius: float | None,
         cell: float | None,
         n: float | None,
+        centroids: list[str] | None,
     ) -> dict:
         try:
-            run = run_plan(data_access.source(), plan_options(selection, mode, k, radius, cell, n))
+            run = run_plan(data_access.source(), plan_options(selection, mode, k, radius, cell, n, centroids))
         except HotspotsError:
             return dash.no_update
         stamp = datetime.now(LONDON).strftime("%Y%m%d-%H%M")
@@ -360,33 +377,8 @@ def _register_links(app: dash.Dash) -> None:
         return dcc.send_string(plan_csv(run.result), f"{stem}.csv", type="text/csv")
 
 
-def _register_record(app: dash.Dash) -> None:
-    """Record the plan of the URL (selection and plan options) in the deployment log."""
-
-    @app.callback(
-        Output("dep-record-msg", "children"),
-        Input("dep-record", "n_clicks"),
-        State(URL, "search"),
-        State("dep-record-who", "value"),
-        prevent_initial_call=True,
-    )
-    def record(n_clicks: int | None, search: str | None, who: str | None) -> Component | str:
-        if not n_clicks:
-            return dash.no_update
-        params = state.parse_search(search)
-        keep = {k: v for k, v in params.items() if k in state.SHARED_PARAMS or k in PLAN_PARAMS}
-        try:
-            recorded = record_from_plan(data_access.source(), keep, (who or "").strip(), "")
-        except HotspotsError as exc:
-            return html.Span(str(exc), className="text-danger")
-        except Exception as exc:
-            return explain(exc, "The plan could not be recorded")
-        href = app.get_relative_path(f"/assess?deployment={recorded.id}")
-        return dcc.Link(f"Recorded deployment {recorded.id}: see its assessment", href=href, id="dep-record-link")
-
-
 def register_callbacks(app: dash.Dash) -> None:
     """The Deployment page's callbacks: controls, plan, URL, briefing link, downloads and recording."""
     _register_plan(app)
     _register_links(app)
-    _register_record(app)
+    register_record(app)

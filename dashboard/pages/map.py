@@ -12,7 +12,6 @@ still for a moment (a clientside debounce), and never holds up the incident or h
 from __future__ import annotations
 
 import dash
-import dash_leaflet as dl
 from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html
 
 from dashboard import data_access, state
@@ -20,8 +19,10 @@ from dashboard.components.district_layers import base_layers
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.hotspot_panel import details_aside, details_panel, pai_short
 from dashboard.components.hotspot_table import ranked_table
-from dashboard.components.map_legend import map_legend
+from dashboard.components.map_centroids import centroid_overlay, register_centroid_layer
+from dashboard.components.map_frame import map_block
 from dashboard.components.map_overlays import DENSITY_OVERLAY, EMPTY_GEOJSON, map_overlays
+from dashboard.components.map_repeat_layers import register_repeat_layers, repeat_overlays
 from dashboard.components.map_views import (
     DISTRICT_FIT,
     backtest_view,
@@ -130,54 +131,11 @@ def layout(
     return html.Div(
         [
             *_stores(fitted),
-            html.Div(
-                [
-                    html.Div(
-                        [
-                            html.Span(id="map-count", className="big", **{"aria-live": "polite"}),
-                            html.Span(id="map-hotspot-count", className="ms-3 small"),
-                            dcc.Loading(
-                                html.Span(id="map-pai", className="small"),
-                                type="dot",
-                                delay_show=300,
-                                parent_style={"display": "inline-block", "minWidth": "4em", "marginLeft": "0.4em"},
-                            ),
-                        ],
-                        className="me-3",
-                    ),
-                    method_control,
-                    html.Div(id="map-notes", className="notes w-100", **{"aria-live": "polite"}),
-                ],
-                className="stat-bar d-flex flex-wrap align-items-center justify-content-between column-gap-2",
-            ),
+            _stat_bar(method_control),
             html.Div(layer_error, className="alert alert-danger py-1") if layer_error else None,
             html.Div(
                 [
-                    dcc.Loading(
-                        html.Div(
-                            [
-                                dl.Map(
-                                    [
-                                        dl.LayersControl(base + overlays, id="map-layers", collapsed=True),
-                                        dl.ScaleControl(imperial=False, position="bottomright"),
-                                    ],
-                                    id="map",
-                                    **map_view,
-                                    zoomSnap=0.25,
-                                    style={"height": "100%", "width": "100%"},
-                                    preferCanvas=False,
-                                ),
-                                map_legend(district),
-                                html.Div(
-                                    id="map-empty", className="map-empty", style={"display": "none"}, role="status"
-                                ),
-                            ],
-                            className="map-wrap",
-                        ),
-                        delay_show=400,
-                        overlay_style={"visibility": "visible", "opacity": 0.6},
-                        type="circle",
-                    ),
+                    map_block(district, [*base, *overlays, centroid_overlay(), *repeat_overlays()], map_view),
                     # Outside the map's loading overlay: the panel waits for the backtest, not the map.
                     details_aside(),
                 ],
@@ -185,6 +143,35 @@ def layout(
             ),
             ranked_table(),
         ]
+    )
+
+
+def _stat_bar(method_control: html.Div) -> html.Div:
+    """Counts, the backtest headline, the method controls and the notes above the map."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(id="map-count", className="big", **{"aria-live": "polite"}),
+                    html.Span(id="map-hotspot-count", className="ms-3 small"),
+                    dcc.Loading(
+                        html.Span(id="map-pai", className="small"),
+                        type="dot",
+                        delay_show=300,
+                        parent_style={"display": "inline-block", "minWidth": "4em", "marginLeft": "0.4em"},
+                    ),
+                ],
+                className="me-3",
+            ),
+            method_control,
+            html.Div(id="map-notes", className="notes w-100", **{"aria-live": "polite"}),
+            html.Div(
+                [html.Div(id="map-centroid-note"), html.Div(id="map-repeats-note"), html.Div(id="map-risk-note")],
+                className="notes w-100",
+                **{"aria-live": "polite"},
+            ),
+        ],
+        className="stat-bar d-flex flex-wrap align-items-center justify-content-between column-gap-2",
     )
 
 
@@ -385,8 +372,10 @@ def _register_view(app: dash.Dash) -> None:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """The map page's callbacks: incidents, hotspots, table, backtest, details, downloads, density, URL."""
+    """The map page's callbacks: incidents, hotspots, table, backtest, details, downloads, density, URL, repeats."""
     _register_layers(app)
     _register_details(app)
     _register_extras(app)
     _register_view(app)
+    register_repeat_layers(app)
+    register_centroid_layer(app)

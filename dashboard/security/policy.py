@@ -149,6 +149,13 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "map-density-request": AGG,
     "map-density": AGG,
     "map-incident-grid": AGG,  # counts per 250 m square when a selection has too many points to draw
+    # the map's repeat-location and risk-zone overlays are point data (as on the Repeats page); their notes are counts
+    "map-repeats": Rule("points", audit="read_points", strip=True),
+    "map-risk-zones": Rule("points", audit="read_points", strip=True),
+    "map-repeats-note": AGG,
+    "map-centroids": Rule("points", audit="read_points", strip=True),  # incidents placed at postcode centroids
+    "map-centroid-note": AGG,
+    "map-risk-note": AGG,
     # Repeats page: concentration figures are aggregates; the locations themselves are point data
     "rp-empty": AGG,
     "rp-gini": AGG,

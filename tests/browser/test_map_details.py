@@ -32,6 +32,23 @@ def _wait_map(page):
     expect(page.locator("#map-count")).to_contain_text("selected", timeout=TIMEOUT)
 
 
+def _label_ranks(page, n: int) -> list[list[int]]:
+    """The ranks each shown rank label stands for, once all ``n`` labels are decluttered."""
+    page.wait_for_function(
+        "n => { const els = document.querySelectorAll('#map .hs-rank');"
+        " return els.length === n && Array.from(els).every(e => e.dataset.ranks !== undefined); }",
+        arg=n,
+        timeout=TIMEOUT,
+    )
+    texts = page.eval_on_selector_all("#map .hs-rank", "els => els.map(e => e.dataset.ranks)")
+    return [[int(r) for r in t.split()] for t in texts if t]
+
+
+def _label(page, rank: int):
+    """The shown label that stands for ``rank`` (its own, or the merged label of overlapping hotspots)."""
+    return page.locator(f'#map .hs-rank[data-ranks~="{rank}"]')
+
+
 def _hotspot_total(page) -> int:
     text = page.locator("#map-hotspot-count").inner_text()
     m = re.search(r"(?:of )?([\d,]+) hotspots?", text)
@@ -48,12 +65,12 @@ def test_clicking_a_hotspot_shows_types_times_and_the_backtested_pai(page, live_
     expect(page.locator("#map-hotspot-count")).to_contain_text(re.compile(r"Top 5 of [\d,]+ hotspots \(KDE\)"))
     expect(page.locator("#map-table .ag-center-cols-container .ag-row")).to_have_count(5)
     expect(page.locator("#map-top")).to_contain_text("Top 5")
-    assert sorted(int(t) for t in labels.all_inner_texts()) == [1, 2, 3, 4, 5]
+    assert sorted(r for ranks in _label_ranks(page, 5) for r in ranks) == [1, 2, 3, 4, 5]
     # The same PAI figure beside the hotspot count.
     expect(page.locator("#map-pai")).to_contain_text(re.compile(r"PAI \d+\.\d"), timeout=BACKTEST_TIMEOUT)
     short = re.search(r"PAI \d+\.\d", page.locator("#map-pai").inner_text()).group(0)
 
-    labels.filter(has_text=re.compile(r"^1$")).click()
+    _label(page, 1).click()
     details = page.locator("#map-details")
     expect(details).to_be_visible(timeout=TIMEOUT)
     expect(page.locator("#map-details-title")).to_contain_text(re.compile(r"Hotspot 1 of [\d,]+"))
@@ -65,10 +82,10 @@ def test_clicking_a_hotspot_shows_types_times_and_the_backtested_pai(page, live_
     expect(page.locator("#map-details-pai")).to_contain_text(PAI_LINE, timeout=BACKTEST_TIMEOUT)
     expect(page.locator("#map-details-pai")).to_contain_text(short)
     _shot(page, "map-hotspot-details")
-    # Another rank, then close.
-    # at district zoom small hotspots' labels overlap: open this one's details on its own label
-    labels.filter(has_text=re.compile(r"^3$")).dispatch_event("click")
-    expect(page.locator("#map-details-title")).to_contain_text("Hotspot 3 of", timeout=TIMEOUT)
+    # Another rank, then close (at district zoom overlapping hotspots share one label: its first rank opens).
+    _label(page, 3).click()
+    first = min(int(r) for r in _label(page, 3).get_attribute("data-ranks").split())
+    expect(page.locator("#map-details-title")).to_contain_text(f"Hotspot {first} of", timeout=TIMEOUT)
     page.locator("#map-details-close").click()
     expect(details).to_be_hidden(timeout=TIMEOUT)
     # A row of the ranked table opens the same panel.
@@ -82,7 +99,7 @@ def test_month_precision_hotspot_has_no_times(page, live_server):
     page.goto(live_server + "/?from=2017-01-01&to=2017-12-31&top=5")
     _wait_map(page)
     expect(page.locator(".hs-rank")).to_have_count(5, timeout=TIMEOUT)
-    page.locator(".hs-rank").filter(has_text=re.compile(r"^2$")).click()
+    _label(page, 2).click()
     expect(page.locator("#map-details")).to_contain_text("no times (month-precision data)", timeout=TIMEOUT)
     expect(page.locator("#map-details-pai")).to_contain_text(PAI_LINE, timeout=BACKTEST_TIMEOUT)
 
@@ -147,3 +164,65 @@ def test_map_fits_a_sector_selection(page, live_server):
     expect(page.locator(".marker-cluster").first).to_be_visible(timeout=TIMEOUT)
     page.wait_for_timeout(1500)  # the fly-to animation
     assert _scale_m(page) < district
+
+
+def test_rank_labels_never_overlap_at_the_default_zoom(page, live_server, console_errors):
+    for top in (10, 50):
+        page.goto(live_server + f"/?top={top}")
+        _wait_map(page)
+        groups = _label_ranks(page, top)
+        # every hotspot drawn is named by exactly one shown label
+        assert sorted(r for g in groups for r in g) == list(range(1, top + 1))
+        boxes = page.eval_on_selector_all(
+            "#map .hs-rank",
+            "els => els.filter(e => e.style.display !== 'none').map(e => {"
+            " const r = e.querySelector('span').getBoundingClientRect();"
+            " return [r.left, r.top, r.right, r.bottom, e.dataset.ranks]; })",
+        )
+        assert len(boxes) == len(groups)
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1 :]:
+                overlap = a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+                assert not overlap, f"labels {a[4]} and {b[4]} overlap: {a[:4]} {b[:4]}"
+        if top == 50:
+            assert any(len(g) > 1 for g in groups)  # close hotspots do share a label at district zoom
+            merged = next(t for t in page.locator("#map .hs-rank span").all_inner_texts() if "–" in t or "," in t)
+            assert re.fullmatch(r"\d+(–\d+)?(, \d+(–\d+)?)*", merged), merged
+    assert console_errors == []
+
+
+def test_repeat_locations_and_risk_zones_are_map_layers(page, live_server, console_errors):
+    # 2017 (data.police.uk): repeat snap points, and a significant same-location band, so risk zones
+    page.goto(live_server + "/?from=2017-01-01&to=2017-12-31")
+    _wait_map(page)
+    control = page.locator("#map .leaflet-control-layers")
+    repeats = control.get_by_label("Repeat locations (top 200)")
+    zones = control.get_by_label("Near-repeat risk zones")
+    expect(repeats).not_to_be_checked()  # off by default
+    expect(zones).not_to_be_checked()
+    expect(page.locator("#map-legend")).to_contain_text("Repeat location: size by incidents")
+    expect(page.locator("#map-legend")).to_contain_text("Near-repeat risk zone")
+    # Switched on from the keyboard: the control opens on focus, Space ticks a box.
+    page.locator("#map .leaflet-control-layers-toggle").focus()
+    page.keyboard.press("Enter")
+    repeats.focus()
+    page.keyboard.press("Space")
+    expect(repeats).to_be_checked()
+    expect(page.locator("#map-repeats-note")).to_contain_text("Repeat locations:", timeout=TIMEOUT)
+    expect(page.locator("#map-repeats-note")).to_contain_text("the busiest 200 are drawn")
+    markers = page.locator("#map path.hs-repeat")
+    expect(markers).to_have_count(200, timeout=TIMEOUT)
+    markers.first.dispatch_event("mouseover")
+    expect(page.locator(".leaflet-tooltip").first).to_contain_text(re.compile(r": [\d,]+ incidents \("))
+    zones.focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#map-risk-note")).to_contain_text(re.compile(r"Risk zones: [\d,]+ around"), timeout=TIMEOUT)
+    expect(page.locator("#map path.hs-risk-zone").first).to_be_attached(timeout=TIMEOUT)
+    page.locator("#map path.hs-risk-zone").first.dispatch_event("mouseover")
+    expect(page.locator(".leaflet-tooltip").last).to_contain_text("raised risk within")
+    # Off again: the layer empties and the note goes.
+    repeats.focus()
+    page.keyboard.press("Space")
+    expect(markers).to_have_count(0, timeout=TIMEOUT)
+    expect(page.locator("#map-repeats-note")).to_be_empty()
+    assert console_errors == []

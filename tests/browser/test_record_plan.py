@@ -15,6 +15,8 @@ def test_record_the_plan_and_see_its_assessment(page, live_server, console_error
     page.locator("#dep-record").click()
     link = page.locator("#dep-record-msg a")
     expect(link).to_contain_text("see its assessment", timeout=TIMEOUT)
+    # The plan is for the week after its data (June to August 2007), not for today.
+    expect(page.locator("#dep-record-msg")).to_contain_text("for 01/09/2007–07/09/2007")
     text = link.inner_text()
     number = text.removeprefix("Recorded deployment ").split(":")[0]
     assert number.isdigit(), text
@@ -25,6 +27,14 @@ def test_record_the_plan_and_see_its_assessment(page, live_server, console_error
     expect(deployment).to_contain_text("PC Jones", timeout=TIMEOUT)
     expect(deployment).to_contain_text("3 van sites of 100 m from the plan")
     expect(page.locator("#as-sentence")).not_to_be_empty(timeout=TIMEOUT)
+    # before, during and after on the demo store: the periods around the plan's week, with incidents
+    head = page.locator("#as-table thead")
+    expect(head).to_contain_text("During")
+    expect(head).to_contain_text("01/09/2007–07/09/2007")
+    target = page.locator("#as-table tbody tr").nth(0)
+    expect(target).to_contain_text("Target area")
+    before, during, after = (int(c.replace(",", "")) for c in target.locator("td").all_inner_texts()[0:3])
+    assert before + during + after > 0 and before > 0
     assert console_errors == []
 
 

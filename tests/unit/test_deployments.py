@@ -184,3 +184,26 @@ def test_record_from_plan_keeps_the_plans_sites_and_nights(source):
     assert json.loads(d.plan)["k"] == "3"
     assert 3.14 * 100**2 < d.geometry.area <= 3 * 3.1416 * 100**2
     assert get_deployment(source, d.id) == d
+
+
+def test_a_plan_is_recorded_for_its_own_week_with_the_sites_the_plan_shows(source):
+    """Without dates the deployment is the week after the plan's data, where the assessment has data."""
+    import shapely
+
+    from service.assess import AssessOptions, run_assess
+    from service.plan import PlanOptions, run_plan
+
+    params = {"from": "2007-06-01", "to": "2007-08-31", "days": "fri,sat", "hours": "20-04", "k": "3"}
+    d = record_from_plan(source, params, "CCTV manager")
+    assert (d.date_from, d.date_to) == (date(2007, 9, 1), date(2007, 9, 7))
+    run = run_plan(source, PlanOptions.from_params(params))
+    assert run.start == date(2007, 9, 1)
+    assert run.nights() == [date(2007, 9, 1), date(2007, 9, 7)]  # Sat 01/09 and Fri 07/09, as the briefing says
+    centres = {(round(r.easting), round(r.northing)) for r in run.result.table.itertuples()}
+    for e, n in centres:  # every site the page shows is inside the recorded area
+        assert d.geometry.contains(shapely.Point(e, n))
+    result = run_assess(source, AssessOptions(deployment_id=d.id))
+    spans = result.assessment.spans
+    assert spans["during"] == (date(2007, 9, 1), date(2007, 9, 7))
+    counts = result.assessment.counts.set_index("area")
+    assert counts.loc["target", "before"] > 0

@@ -1,0 +1,93 @@
+"""Rows placed at a postcode centroid are left out of van siting and patrol cells unless asked for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import shapely
+
+from geo.store import Store
+from service.briefing import run_briefing
+from service.plan import PlanOptions, centroid_places, run_plan
+from service.source import Source
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTCODES = ROOT / "data" / "winchester" / "postcodes.csv"
+CODE = "SO23 9LS"
+#: A street with exact points, 1.5 km from the postcode's centroid (a smaller group than the centroid's).
+POINT = (447000.0, 129900.0)
+N_CENTROID, N_POINT = 30, 12
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory, district) -> Source:
+    folder = tmp_path_factory.mktemp("precision")
+    rows = ["Ref,Type,Date,Postcode,X,Y,Location"]
+    rows += [f"C{i},Anti-social behaviour,{1 + i % 28:02d}/03/2017 22:30,{CODE},,," for i in range(N_CENTROID)]
+    rows += [
+        f"P{i},Anti-social behaviour,{1 + i % 28:02d}/03/2017 23:00,,{POINT[0] + i},{POINT[1]},Stockbridge Road"
+        for i in range(N_POINT)
+    ]
+    csv = folder / "asb.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store = Store.open(folder / "s.duckdb", district=district, read_only=False)
+    mapping = {"id": "Ref", "crime_type": "Type", "datetime": "Date", "postcode": "Postcode"}
+    report = store.ingest(
+        [csv], fmt="force_csv", mapping={**mapping, "easting": "X", "northing": "Y", "location": "Location"}
+    )
+    assert report.stored == N_CENTROID + N_POINT and report.geocoded == N_CENTROID
+    return Source.build(folder / "s.duckdb", district.folder)
+
+
+def _centroid() -> tuple[float, float]:
+    row = pd.read_csv(POSTCODES).set_index("Postcode").loc[CODE.replace(" ", "")]
+    return float(row["Eastings"]), float(row["Northings"])
+
+
+def test_van_sites_leave_out_centroid_rows_and_say_how_many(source):
+    run = run_plan(source, PlanOptions(k=2, radius=100, fixed_cctv=False))
+    assert run.centroid_rows == N_CENTROID and run.n_selected == N_POINT
+    assert run.notes[0].startswith(
+        f"{N_CENTROID} of {N_CENTROID + N_POINT} selected incidents are placed at a postcode"
+    )
+    table = run.result.table
+    assert len(table) == 1  # nothing left to cover once the point street has its site
+    assert abs(table["easting"].iloc[0] - POINT[0]) < 100 and abs(table["northing"].iloc[0] - POINT[1]) < 100
+
+
+def test_opting_in_sites_a_van_on_the_centroid_and_labels_its_precision(source):
+    run = run_plan(source, PlanOptions(k=2, radius=100, fixed_cctv=False, centroids=True))
+    assert run.centroid_rows == 0 and run.n_selected == N_CENTROID + N_POINT
+    e, n = _centroid()
+    top = run.result.table.iloc[0]
+    assert abs(top["easting"] - e) < 100 and abs(top["northing"] - n) < 100
+    assert any("precision: postcode centroid" in note for note in run.notes)
+
+
+def test_patrol_cells_leave_them_out_too(source):
+    run = run_plan(source, PlanOptions(mode="patrol", cell=150, n=3))
+    assert run.centroid_rows == N_CENTROID
+    e, n = _centroid()
+    for cell in run.result.table.geometry:
+        assert not cell.buffer(1).contains(shapely.Point(e, n))
+
+
+def test_the_option_round_trips_and_the_briefing_says_how_many(source):
+    options = PlanOptions.from_params({"centroids": "true", "k": "2"})
+    assert options.centroids and PlanOptions.from_params(options.to_params()) == options
+    page = run_briefing(source, PlanOptions(k=2, fixed_cctv=False))
+    assert f"{N_CENTROID} of {N_CENTROID + N_POINT} selected incidents are placed at a postcode centroid" in page.html
+    opted = run_briefing(source, PlanOptions(k=2, fixed_cctv=False, centroids=True))
+    assert "precision: postcode centroid" in opted.html
+
+
+def test_the_map_gets_one_place_per_centroid_with_its_count(source):
+    from geo.selection import Selection
+
+    places = centroid_places(source.query(Selection()).incidents)
+    assert list(places.columns) == ["longitude", "latitude", "incidents", "types"]
+    assert len(places) == 1 and int(places["incidents"].iloc[0]) == N_CENTROID
+    assert places["types"].iloc[0] == "Anti-social behaviour"
+    assert -1.4 < places["longitude"].iloc[0] < -1.2 and 51.0 < places["latitude"].iloc[0] < 51.1
