@@ -71,6 +71,17 @@ def _in(column: str, values: Iterable) -> Frag:
     return Frag(f"{column} IN ({', '.join('?' * len(values))})", values)
 
 
+def _in_mask(expr: str, values: Iterable[int]) -> Frag:
+    """``expr IN values`` for small non-negative integers, as a bit test of one evaluation of ``expr``.
+
+    Neither database evaluates a repeated expression once: ``x IN (0, 4, 5, 6)`` or ``x >= 20 OR x < 4``
+    converts every row's time zone once per value (four times slower on a day filter), while
+    ``(mask >> x) & 1`` converts it once.  Both databases read it the same way.
+    """
+    mask = sum(1 << int(v) for v in set(values))
+    return Frag(f"((CAST(? AS BIGINT) >> CAST({expr} AS INTEGER)) & 1) = 1", [mask])
+
+
 @dataclass
 class CompiledSelection:
     """A selection as SQL conditions on the ``incidents`` table.
@@ -157,12 +168,11 @@ def compile_selection(sel: Selection, zone_column: Callable[[str], str], dialect
         if sel.days:
             cutoff = sel.effective_cutoff()
             night = f"{ref} - INTERVAL '{int(cutoff)} hours'" if cutoff else ref
-            keep.append(_in(f"(extract(isodow FROM {night}) - 1)", sorted(sel.days)))
+            keep.append(_in_mask(f"extract(isodow FROM {night}) - 1", sel.days))
         if sel.hours is not None:
             start, end = sel.hours
-            hour = f"extract(hour FROM {ref})"
-            joiner = "AND" if end > start else "OR"
-            keep.append(Frag(f"{hour} >= ? {joiner} {hour} < ?", [start, end]))
+            wanted = [h for h in range(24) if (start <= h < end if end > start else h >= start or h < end)]
+            keep.append(_in_mask(f"extract(hour FROM {ref})", wanted))
     return CompiledSelection(base=all_of(base), keep=all_of(keep), partial=partial, imprecise=imprecise)
 
 
