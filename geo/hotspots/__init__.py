@@ -12,6 +12,8 @@ Methods (:data:`METHODS`):
 ``dbscan``   DBSCAN density clusters (:mod:`geo.hotspots.clusters`)
 ``hdbscan``  HDBSCAN density clusters (:mod:`geo.hotspots.clusters`)
 ``counts``   the busiest cells of the selection (:mod:`geo.hotspots.counts`)
+``auto``     the default: the method (previous counts or KDE) that best forecast the selection's
+             own last months, chosen per selection and said (:mod:`geo.hotspots.auto`)
 
 ``emerging``  emerging-hotspot classes over time (:func:`geo.hotspots.emerging.classify_emerging`);
              not a forecast, so not in :data:`METHODS` (the backtest's methods) but in
@@ -28,13 +30,15 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from geo.hotspots._result import NO_INCIDENTS, HotspotError, HotspotResult, empty_polygons, unwrap
 from geo.hotspots.area import selection_area
+from geo.hotspots.auto import AUTO_SHARE, auto_hotspots
 from geo.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots
 from geo.hotspots.counts import counts_hotspots
 from geo.hotspots.gistar import gistar_hotspots
 from geo.hotspots.kde import kde_hotspots
+from geo.hotspots.result import NO_INCIDENTS, HotspotError, HotspotResult, empty_polygons, study_area, unwrap, xy
 
 #: Method name -> (function, method-specific columns).
 _METHODS: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -44,18 +48,21 @@ _METHODS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "hdbscan": (hdbscan_hotspots, ()),
     "counts": (counts_hotspots, ("peak_cell_count",)),
 }
+#: Name of the method that chooses among the others per selection (:mod:`geo.hotspots.auto`).
+AUTO = "auto"
 #: Names of the hotspot methods that forecast (and can be backtested).
-METHODS: tuple[str, ...] = tuple(_METHODS)
+METHODS: tuple[str, ...] = (AUTO, *_METHODS)
 #: Every name :func:`find_hotspots` accepts (the forecasting methods and ``emerging``).
 ALL_METHODS: tuple[str, ...] = (*METHODS, "emerging")
 #: Methods that cut their own surface to ``top_share`` (default 1%).
-_BUDGETED = ("kde", "counts")
+_BUDGETED = ("kde", "counts", AUTO)
 #: Hotspots holding fewer incidents than this are not returned by default.
 MIN_COUNT = 5
-#: The method the product recommends: 50 m KDE cells where incidents were recorded.  Its PAI
-#: beats the best fair baseline for all crime, violence and ASB on the bundled data, with a lower
-#: hit rate; not for burglary or vehicle crime (docs/experiments.md, docs/hotspots.md).
-DEFAULT_METHOD = "kde"
+#: The method the product recommends: ``auto`` chooses per selection, by a backtest on the
+#: selection's own past, between the previous-counts baseline and KDE, and says which it drew
+#: and why; scored on what it draws it matches or beats the best fair baseline on the bundled
+#: data for all crime and each crime type of docs/experiments.md.
+DEFAULT_METHOD = AUTO
 
 
 def find_hotspots(
@@ -68,6 +75,7 @@ def find_hotspots(
     top_share: float | None = None,
     max_hotspots: int | None = None,
     min_count: int = MIN_COUNT,
+    context: pd.DataFrame | None = None,
     **params: Any,
 ) -> HotspotResult:
     """Find ranked hotspot polygons in a selection of incidents.
@@ -95,6 +103,12 @@ def find_hotspots(
     min_count : int, default :data:`MIN_COUNT` (5)
         Hotspots holding fewer incidents are not returned (too few to rely on); for Gi* it is
         also the count a cell needs to be tested.
+    context : DataFrame, optional
+        All-crime incidents of the same window and area, for ``auto`` and ``counts``: their
+        counts break ties and fill the budget a rare crime type leaves unused (as the
+        previous-counts baseline does); with ``min_count=1`` the filled cells are kept although
+        they hold none of the selected incidents (they are part of the forecast).  Ignored by
+        the other methods.
     **params
         Method parameters; None or omitted means automatic:
         kde: ``cell_size``, ``bandwidth`` (metres, "auto" or "scott"), ``local_weight`` (5);
@@ -104,6 +118,7 @@ def find_hotspots(
         hdbscan: ``min_cluster_size``, ``min_samples`` (10), ``jitter_m`` (5), ``max_points``,
         ``alpha`` (0.01);
         counts: ``cell_size`` (50), ``half_life_months`` (None);
+        auto: none (it chooses among :data:`geo.hotspots.auto.CANDIDATES`);
         emerging: see :func:`geo.hotspots.emerging.classify_emerging`.
 
     Returns
@@ -128,6 +143,10 @@ def find_hotspots(
 
         res = classify_emerging(incidents, district=district, seed=seed, **params)
         return _limit(res, None, max_hotspots, 0, None)
+    if method == AUTO:
+        if params:
+            raise HotspotError(f"method 'auto' chooses its own parameters; got {sorted(params)}")
+        return _auto(incidents, district, seed, geom, area_name, top_share, max_hotspots, min_count, context)
     fn, extra_cols = _METHODS[method]
     df, notes = unwrap(incidents)
     known = set(fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount])
@@ -137,6 +156,8 @@ def find_hotspots(
     scale = {"top_share": top_share} if method in _BUDGETED and top_share is not None else {}
     if method == "gistar":
         scale["min_count"] = min_count
+    if method == "counts" and context is not None:
+        scale["context"] = unwrap(context)[0]
     if df.empty:
         return HotspotResult(method, empty_polygons(extra_cols), dict(params), [NO_INCIDENTS], notes, 0)
     out = fn(df, district=district, seed=seed, area=geom, **scale, **params)
@@ -147,7 +168,28 @@ def find_hotspots(
     surface = out[3] if len(out) > 3 else None
     res = HotspotResult(method, table, used, list(warnings), notes, len(df), surface)
     budget = None if method in _BUDGETED or top_share is None else top_share * used["study_area_km2"] * 1e6
-    return _limit(res, budget, max_hotspots, min_count, top_share)
+    # cells filled from all crime hold none of the selected incidents; at min_count 1 they stay
+    floor = 0 if "context" in scale and min_count == 1 else min_count
+    return _limit(res, budget, max_hotspots, floor, top_share)
+
+
+def _auto(incidents, district, seed, geom, area_name, top_share, max_hotspots, min_count, context) -> HotspotResult:
+    """The ``auto`` method: candidates run through :func:`find_hotspots` at the drawn scale."""
+    df, notes = unwrap(incidents)
+    if df.empty:
+        return HotspotResult(AUTO, empty_polygons(), {}, [NO_INCIDENTS], notes, 0)
+    ctx = unwrap(context)[0] if context is not None else None
+    area_geom, area_m2 = study_area(district, *xy(df), geom)
+    share = top_share if top_share is not None else AUTO_SHARE
+
+    def run(method: str, params: dict[str, Any], rows: pd.DataFrame, fill: pd.DataFrame | None) -> HotspotResult:
+        kw = {"top_share": share, "min_count": min_count, **params}
+        return find_hotspots(rows, method, district=district, seed=seed, area=area_geom,
+                             max_hotspots=max_hotspots, context=fill, **kw)  # fmt: skip
+
+    res = auto_hotspots(df, run, context=ctx, area_m2=area_m2, min_count=min_count)
+    res.params.update(study_area=area_name, top_share=share, max_hotspots=max_hotspots)
+    return replace(res, notes=notes, n_incidents=len(df))
 
 
 def _check_scale(top_share, max_hotspots, min_count) -> None:
@@ -204,6 +246,7 @@ def _limit(res: HotspotResult, budget_m2, max_hotspots, min_count, top_share) ->
 
 __all__ = [
     "ALL_METHODS",
+    "AUTO",
     "DEFAULT_METHOD",
     "METHODS",
     "MIN_COUNT",

@@ -6,7 +6,7 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from geo.hotspots._grid import Grid
+from geo.hotspots.grid import Grid
 
 
 def dissolve_cells(grid: Grid, selected: np.ndarray) -> tuple[list[shapely.Geometry], np.ndarray]:

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from scipy import ndimage
 
-from geo.hotspots._grid import Grid, make_grid
+from geo.hotspots.grid import Grid, make_grid
 
 #: Cell sizes (metres) of the previous-counts baselines, beside the method's own cell size.
 COUNT_CELLS = (50.0, 100.0)

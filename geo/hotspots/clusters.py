@@ -54,9 +54,9 @@ import pandas as pd
 import shapely
 from scipy import stats
 
-from geo.hotspots._grid import nn_distance_clipped
 from geo.hotspots._polygons import core_polygons, locations_in
-from geo.hotspots._result import HotspotError, build_table, dedupe, sorted_unique, study_area, xy
+from geo.hotspots.grid import nn_distance_clipped
+from geo.hotspots.result import HotspotError, build_table, dedupe, sorted_unique, study_area, xy
 
 #: Radii (metres) the automatic DBSCAN eps is chosen from: those up to the spacing of the
 #: distinct locations (median nearest-neighbour distance, 25-300 m).

@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage, sparse
 
-from geo.hotspots._grid import make_grid
 from geo.hotspots._polygons import dissolve_cells
-from geo.hotspots._result import (
+from geo.hotspots.gistar import gistar_cell_size, gistar_z_sparse, queen_adjacency
+from geo.hotspots.grid import make_grid
+from geo.hotspots.result import (
     HotspotError,
     HotspotResult,
     build_table,
@@ -37,7 +38,6 @@ from geo.hotspots._result import (
     unwrap,
     xy,
 )
-from geo.hotspots.gistar import gistar_cell_size, gistar_z_sparse, queen_adjacency
 from geo.selection import reference_time
 
 #: Category names in precedence order (hot then cold), as sfhotspot spells them.

@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from geo.hotspots._grid import Grid, auto_cell_size_points, make_grid
 from geo.hotspots._polygons import dissolve_cells, label_max
-from geo.hotspots._result import HotspotError, build_table, study_area, xy
+from geo.hotspots.grid import Grid, auto_cell_size_points, make_grid
+from geo.hotspots.result import HotspotError, build_table, study_area, xy
 
 #: Default bandwidth as a multiple of the cell size.
 BANDWIDTH_CELLS = 2.0

@@ -76,7 +76,7 @@ def test_the_size_check_can_fail(tmp_path):
 
 
 #: Private imports in files other branches own (geo/); they become public helpers there.  geo/patrols.py needs
-#: ``geo.hotspots._grid.make_grid`` and the store backends ``geo.store._from_sql`` / ``_to_sql`` until those
+#: ``geo.hotspots.grid.make_grid`` and the store backends ``geo.store._from_sql`` / ``_to_sql`` until those
 #: modules (edited on other branches) make them public.
 ALLOWED_PRIVATE_IMPORTS = {
     "geo/backends/reads.py",

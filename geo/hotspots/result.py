@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import HotspotsError
-from geo.hotspots._grid import Grid
+from geo.hotspots.grid import Grid
 from geo.schema import BNG, WGS84
 
 #: Columns every hotspot table has (method-specific ones follow).
@@ -272,6 +272,10 @@ def build_table(
     safe = np.maximum(counts, 1)
     cx = np.bincount(lab, weights=ex[inside], minlength=k) / safe
     cy = np.bincount(lab, weights=ny_[inside], minlength=k) / safe
+    if keep_empty and (counts == 0).any():  # an empty hotspot is centred on its own polygon
+        empty = np.flatnonzero(counts == 0)
+        centroids = shapely.centroid(np.asarray(geoms, dtype=object)[empty])
+        cx[empty], cy[empty] = shapely.get_x(centroids), shapely.get_y(centroids)
     if "crime_type" in incidents and n_total:
         top_names = _top_types_all(incidents["crime_type"], labels, k, inside=inside)
     else:
