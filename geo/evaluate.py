@@ -62,7 +62,8 @@ def _pinned(
     """``kw`` with the automatic sizes fixed to those of the hotspots the selection shows.
 
     Automatic cell sizes and radii follow the data, so three training months would otherwise get
-    a different (coarser) cell than the map drawn from the whole selection."""
+    a different (coarser) cell than the map drawn from the whole selection.
+    """
     want = [(key, name) for key, name in _PIN[method] if kw.get(name) is None]
     if not want:
         return kw

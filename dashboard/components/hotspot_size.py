@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import dcc, html
+import dash
+from dash import Input, Output, State, dcc, html
 
-from service.hotspots import HotspotsOptions, HotspotsResult
+from dashboard import data_access, state
+from dashboard.components.filters import URL
+from dashboard.components.map_views import hotspot_options
+from service.hotspots import HotspotsOptions, HotspotsResult, run_hotspots
 
 #: Component ids (the dropdown and the note under the stat bar).
 SIZE_ID = "map-hotspot-size"
@@ -83,3 +87,36 @@ def hotspot_size_control(value: object = DEFAULT_SIZE) -> html.Div:
 def size_note_line() -> html.Div:
     """Where :func:`size_note` appears (read out when it changes)."""
     return html.Div(id=SIZE_NOTE_ID, className="notes small w-100", **{"aria-live": "polite"})
+
+
+def controls(value: object = DEFAULT_SIZE) -> list[html.Div]:
+    """The control and its note, as the map's stat bar places them."""
+    return [hotspot_size_control(value), size_note_line()]
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """The control's value into the URL, and the note (once the hotspot layer has been drawn)."""
+
+    @app.callback(
+        Output(URL, "search", allow_duplicate=True),
+        Input(SIZE_ID, "value"),
+        State(URL, "search"),
+        prevent_initial_call=True,
+    )
+    def size_to_url(size: str | None, search: str | None) -> str:
+        new = state.with_page_param(search, SIZE_PARAM, url_value(size))
+        return new if new != (search or "") else dash.no_update
+
+    @app.callback(
+        Output(SIZE_NOTE_ID, "children"),
+        Input("map-hotspot-count", "children"),
+        State("map-incidents-done", "data"),
+        State("map-method", "value"),
+        State(SIZE_ID, "value"),
+    )
+    def update_size_note(_count: object, selection: dict | None, method: str | None, size: str | None) -> str:
+        try:
+            found = run_hotspots(data_access.source(), with_size(hotspot_options(selection, method), size))
+        except Exception:  # the hotspot line already says why there are none
+            return ""
+        return size_note(found)

@@ -36,6 +36,7 @@ from geo.hotspots.area import selection_area
 from geo.hotspots.auto import AUTO_SHARE, auto_hotspots
 from geo.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots
 from geo.hotspots.counts import counts_hotspots
+from geo.hotspots.emerging import classify_emerging
 from geo.hotspots.gistar import gistar_hotspots
 from geo.hotspots.kde import kde_hotspots
 from geo.hotspots.result import NO_INCIDENTS, HotspotError, HotspotResult, empty_polygons, study_area, unwrap, xy
@@ -66,12 +67,12 @@ DEFAULT_METHOD = AUTO
 
 
 def find_hotspots(
-    incidents,
+    incidents: Any,
     method: str = DEFAULT_METHOD,
     *,
-    district=None,
+    district: Any = None,
     seed: int = 0,
-    area=None,
+    area: Any = None,
     top_share: float | None = None,
     max_hotspots: int | None = None,
     min_count: int = MIN_COUNT,
@@ -133,20 +134,32 @@ def find_hotspots(
     HotspotError
         Unknown method or parameter, or impossible values (a ValueError).
     """
-    if method not in ALL_METHODS:
-        raise HotspotError(f"unknown hotspot method '{method}'; choose from {', '.join(ALL_METHODS)}")
-    _check_scale(top_share, max_hotspots, min_count)
+    _check_scale(method, top_share, max_hotspots, min_count)
     geom, area_name = _resolve_area(incidents, district, area)
     params = {k: v for k, v in params.items() if v is not None}
-    if method == "emerging":
-        from geo.hotspots.emerging import classify_emerging
-
-        res = classify_emerging(incidents, district=district, seed=seed, **params)
-        return _limit(res, None, max_hotspots, 0, None)
+    if method == "emerging":  # classes, not a ranking: only the number of hotspots applies
+        return _limit(classify_emerging(incidents, district=district, seed=seed, **params), None, max_hotspots, 0, None)
     if method == AUTO:
         if params:
             raise HotspotError(f"method 'auto' chooses its own parameters; got {sorted(params)}")
         return _auto(incidents, district, seed, geom, area_name, top_share, max_hotspots, min_count, context)
+    scale = {"top_share": top_share, "max_hotspots": max_hotspots, "min_count": min_count}
+    return _ranked(incidents, method, district, seed, (geom, area_name), scale, context, params)
+
+
+def _ranked(  # find_hotspots for one of the ranked engines, its arguments resolved
+    incidents: Any,
+    method: str,
+    district: Any,
+    seed: int,
+    area: tuple[Any, str],
+    limits: dict[str, Any],
+    context: pd.DataFrame | None,
+    params: dict[str, Any],
+) -> HotspotResult:
+    """Run the engine of ``method``, then drop what the scale rules leave out."""
+    geom, area_name = area
+    top_share, max_hotspots, min_count = limits["top_share"], limits["max_hotspots"], limits["min_count"]
     fn, extra_cols = _METHODS[method]
     df, notes = unwrap(incidents)
     known = set(fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount])
@@ -173,7 +186,17 @@ def find_hotspots(
     return _limit(res, budget, max_hotspots, floor, top_share)
 
 
-def _auto(incidents, district, seed, geom, area_name, top_share, max_hotspots, min_count, context) -> HotspotResult:
+def _auto(  # the arguments of find_hotspots, resolved
+    incidents: Any,
+    district: Any,
+    seed: int,
+    geom: Any,
+    area_name: str,
+    top_share: float | None,
+    max_hotspots: int | None,
+    min_count: int,
+    context: pd.DataFrame | None,
+) -> HotspotResult:
     """The ``auto`` method: candidates run through :func:`find_hotspots` at the drawn scale."""
     df, notes = unwrap(incidents)
     if df.empty:
@@ -192,7 +215,10 @@ def _auto(incidents, district, seed, geom, area_name, top_share, max_hotspots, m
     return replace(res, notes=notes, n_incidents=len(df))
 
 
-def _check_scale(top_share, max_hotspots, min_count) -> None:
+def _check_scale(method: str, top_share: float | None, max_hotspots: int | None, min_count: int) -> None:
+    """Refuse an unknown method and impossible budgets."""
+    if method not in ALL_METHODS:
+        raise HotspotError(f"unknown hotspot method '{method}'; choose from {', '.join(ALL_METHODS)}")
     if top_share is not None and not 0 < top_share <= 1:
         raise HotspotError(f"top share of the area must be in (0, 1], got {top_share}")
     if max_hotspots is not None and max_hotspots < 1:
@@ -201,21 +227,25 @@ def _check_scale(top_share, max_hotspots, min_count) -> None:
         raise HotspotError(f"min_count must be at least 1, got {min_count}")
 
 
-def _resolve_area(incidents, district, area):
+def _resolve_area(incidents: Any, district: Any, area: Any) -> tuple[Any, str]:
     """The study area geometry (None: the incidents' bounding box) and how to name it."""
     if area is not None:
         return area, "given area"
     if district is None:
         return None, "the incidents' bounding box"
     sel = getattr(incidents, "selection", None)
-    if sel is not None and (getattr(sel, "sectors", ()) or getattr(sel, "zone", None) is not None):
+    if sel is not None and (getattr(sel, "sectors", None) or getattr(sel, "zone", None) is not None):
         return selection_area(sel, district), "the selection's sectors and zone"
     return None, "the district"
 
 
-def _limit(res: HotspotResult, budget_m2, max_hotspots, min_count, top_share) -> HotspotResult:
-    """Drop hotspots under ``min_count`` incidents, beyond the area budget or the number asked
-    for; re-rank and say what was dropped."""
+def _limit(
+    res: HotspotResult, budget_m2: float | None, max_hotspots: int | None, min_count: int, top_share: float | None
+) -> HotspotResult:
+    """Drop hotspots under ``min_count`` incidents, beyond the area budget or the number asked for.
+
+    The rest are re-ranked, and the result says what was dropped and why.
+    """
     table = res.polygons
     if table.empty:
         return res

@@ -11,9 +11,11 @@ dissolved into hotspots.  Ties go to the lower cell index (deterministic).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from geo.hotspots._polygons import dissolve_cells, label_max
 from geo.hotspots.grid import make_grid
@@ -35,8 +37,8 @@ def _weights(incidents: pd.DataFrame, half_life_months: float | None) -> np.ndar
 def counts_hotspots(
     incidents: pd.DataFrame,
     *,
-    district=None,
-    area=None,
+    district: Any = None,
+    area: shapely.Geometry | None = None,
     cell_size: float | None = None,
     top_share: float = 0.01,
     half_life_months: float | None = None,

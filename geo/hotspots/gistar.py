@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import ndimage, stats
 
 from geo.hotspots._polygons import dissolve_cells, label_max
@@ -64,7 +65,7 @@ from geo.hotspots.gistar_stats import (
     queen_graph,
     queen_weights,
 )
-from geo.hotspots.grid import auto_cell_size, auto_cell_size_points, make_grid, nice
+from geo.hotspots.grid import Bounds, auto_cell_size, auto_cell_size_points, make_grid, nice
 from geo.hotspots.result import HotspotError, build_table, study_area, xy
 
 #: Default minimum incidents a cell must hold to be tested at all.
@@ -77,9 +78,13 @@ INFERENCE = {
 }
 
 
-def gistar_cell_size(ux, uy, n: int, area_m2: float, bounds, max_cells: int = 30_000) -> float:
-    """Automatic Gi* cell: the nearest-neighbour cell of the grid methods, but at least the cell
-    that would hold 0.5 incidents on average if they were spread evenly over the study area.
+def gistar_cell_size(
+    ux: np.ndarray, uy: np.ndarray, n: float, area_m2: float, bounds: Bounds, max_cells: int = 30_000
+) -> float:
+    """Automatic Gi* cell, never sparser than half an incident per cell on average.
+
+    The nearest-neighbour cell of the grid methods, but at least the cell that would hold 0.5
+    incidents on average if they were spread evenly over the study area.
 
     Gi*'s normal approximation fails on very sparse counts: on 150 m cells, uniform noise with
     0.2 incidents per cell yields "99%" hot spots wherever 3 or 4 incidents share a cell.
@@ -88,12 +93,15 @@ def gistar_cell_size(ux, uy, n: int, area_m2: float, bounds, max_cells: int = 30
     return float(cell)
 
 
-def _sparse_floor(n: int, area_m2: float) -> float:
+def _sparse_floor(n: float, area_m2: float) -> float:
     """The cell that would hold 0.5 incidents on average over the study area, rounded."""
     return nice(math.sqrt(0.5 * area_m2 / max(n, 1)))
 
 
-def _validate(cell_size, min_level, permutations, min_count) -> None:
+def _validate(cell_size: float | None, min_level: float, permutations: int, min_count: int, inference: str) -> None:
+    """Refuse impossible parameters (a HotspotError naming the parameter)."""
+    if inference not in INFERENCE:
+        raise HotspotError(f"inference must be one of {', '.join(INFERENCE)}, got '{inference}'")
     if cell_size is not None and not cell_size > 0:
         raise HotspotError(f"cell size must be positive, got {cell_size}")
     if min_level not in {lv for lv, _ in LEVELS}:
@@ -107,8 +115,8 @@ def _validate(cell_size, min_level, permutations, min_count) -> None:
 def gistar_hotspots(
     incidents: pd.DataFrame,
     *,
-    district=None,
-    area=None,
+    district: Any = None,
+    area: shapely.Geometry | None = None,
     cell_size: float | None = None,
     fdr: bool = True,
     inference: str = "exact",
@@ -150,17 +158,14 @@ def gistar_hotspots(
     -------
     (polygons GeoDataFrame, params dict, warnings list, (grid, z where hot else 0))
     """
-    _validate(cell_size, min_level, permutations, min_count)
-    if inference not in INFERENCE:
-        raise HotspotError(f"inference must be one of {', '.join(INFERENCE)}, got '{inference}'")
+    _validate(cell_size, min_level, permutations, min_count, inference)
     x, y = xy(incidents)
     area_geom, area_m2 = study_area(district, x, y, area)
     # the selection's own extent keeps the lattice small; the study area only masks it
     bounds = (x.min(), y.min(), x.max(), y.max())
     auto = cell_size is None
-    if auto:
-        cell_size = auto_cell_size_points(x, y, bounds, max_cells=max_cells)
-    grid = make_grid(x, y, cell_size, bounds=bounds, pad=cell_size)
+    cell = auto_cell_size_points(x, y, bounds, max_cells=max_cells) if cell_size is None else float(cell_size)
+    grid = make_grid(x, y, cell, bounds=bounds, pad=cell)
     loc, loc_rounded = grid.locate_rounded(x, y, 0.1)
     counts = grid.counts_at(loc_rounded)
     inside = grid.inside_mask(area_geom)
@@ -169,13 +174,12 @@ def gistar_hotspots(
     z, p, tested = _infer(counts, mask, inside, min_count, inference, permutations, seed)
     cls = classify(z, p, fdr=fdr)
     cls[cls < 0] = 0  # cold spots are not sought (cells below min_count are not tested)
-    min_rank = {0.99: 3, 0.95: 2, 0.90: 1}[min_level]
-    hot = cls >= min_rank
+    hot = cls >= {0.99: 3, 0.95: 2, 0.90: 1}[min_level]
     polys, cell_label = dissolve_cells(grid, hot)
     labels = np.where(loc >= 0, cell_label[loc], -1)
     extra = _columns(cls, z, cell_label, len(polys))
     params = {
-        "cell_size_m": float(cell_size),
+        "cell_size_m": cell,
         "cell_size_auto": auto,
         "cells_in_lattice": int(mask.sum()),
         "cells_tested": int(tested),
@@ -185,12 +189,21 @@ def gistar_hotspots(
         "hot_cells": {_NAMES[r]: int((cls == r).sum()) for r in (3, 2, 1)},
         "study_area_km2": round(area_m2 / 1e6, 3),
     }
+    return _finish(
+        incidents, (polys, labels, extra), params, tested, min_count, (grid, np.where(hot, np.nan_to_num(z), 0.0))
+    )
+
+
+def _finish(
+    incidents: pd.DataFrame, found: tuple, params: dict[str, Any], tested: int, min_count: int, surface: tuple
+) -> tuple:
+    """The method's return value: table, parameters, warnings, surface."""
+    polys, labels, extra = found
     warnings = []
     if not tested:
         warnings.append(f"no cell holds {min_count} or more incidents: no hot spot can be found")
     table = build_table(polys, labels, incidents, "gistar", extra)
-    surface = np.where(hot, np.nan_to_num(z), 0.0)
-    return table, params, warnings, (grid, surface)
+    return table, params, warnings, surface
 
 
 #: Class rank -> confidence label.
@@ -219,9 +232,19 @@ def _method_text(inference: str, permutations: int, seed: int, fdr: bool) -> dic
     }
 
 
-def _infer(counts, mask, inside, min_count, inference, permutations, seed):
-    """Analytic z of every lattice cell, p of the cells in the test family (NaN elsewhere), and
-    the number of cells tested (holding ``min_count`` or more)."""
+def _infer(
+    counts: np.ndarray,
+    mask: np.ndarray,
+    inside: np.ndarray,
+    min_count: int,
+    inference: str,
+    permutations: int,
+    seed: int,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Z of every lattice cell, p of the test family (NaN elsewhere) and the number tested.
+
+    z is the analytic Gi* z-score; the tested cells hold ``min_count`` or more incidents.
+    """
     adjacency = queen_adjacency(mask)
     z, _ = gistar_z_sparse(counts, mask, adjacency)
     p = np.full(counts.shape, np.nan)

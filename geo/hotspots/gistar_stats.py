@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings as _warnings
+from typing import Any
 
 import numpy as np
 from scipy import sparse, stats
@@ -19,8 +20,10 @@ PERMUTATIONS = 999
 
 
 def queen_adjacency(mask: np.ndarray) -> sparse.csr_array:
-    """Binary queen-contiguity adjacency (no self-loops) between the True cells of a 2-D mask,
-    numbered in row-major order of the mask."""
+    """Binary queen-contiguity adjacency (no self-loops) between the True cells of a 2-D mask.
+
+    Cells are numbered in row-major order of the mask.
+    """
     ny, nx = mask.shape
     ids = -np.ones(mask.shape, dtype=np.int64)
     ids[mask] = np.arange(int(mask.sum()))
@@ -39,7 +42,7 @@ def queen_adjacency(mask: np.ndarray) -> sparse.csr_array:
     return sparse.csr_array((np.ones(len(r)), (r, c)), shape=(n, n))
 
 
-def queen_weights(mask: np.ndarray):
+def queen_weights(mask: np.ndarray) -> Any:
     """Binary queen-contiguity ``libpysal`` weights (``W``) between the True cells of a 2-D mask."""
     from libpysal.weights import W
 
@@ -48,7 +51,7 @@ def queen_weights(mask: np.ndarray):
         return W.from_sparse(sparse.csr_matrix(queen_adjacency(mask)))
 
 
-def queen_graph(mask: np.ndarray):
+def queen_graph(mask: np.ndarray) -> Any:
     """The same weights as :func:`queen_weights` as a ``libpysal.graph.Graph``.
 
     esda accepts either; the ``W`` object builds Python dicts of every cell's neighbours and
@@ -62,7 +65,9 @@ def queen_graph(mask: np.ndarray):
         return Graph.from_sparse(queen_adjacency(mask))
 
 
-def gistar_values(values: np.ndarray, mask: np.ndarray, *, permutations: int = 0, seed: int = 0, w=None):
+def gistar_values(
+    values: np.ndarray, mask: np.ndarray, *, permutations: int = 0, seed: int = 0, w: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Gi* z-scores and two-sided p-values of the masked cells of a 2-D array (NaN elsewhere).
 
     ``w`` (:func:`queen_graph` or :func:`queen_weights` on the same mask) may be passed to reuse
@@ -87,7 +92,7 @@ def gistar_values(values: np.ndarray, mask: np.ndarray, *, permutations: int = 0
     return z, p
 
 
-def gistar_z_sparse(values: np.ndarray, mask: np.ndarray, adjacency) -> tuple[np.ndarray, np.ndarray]:
+def gistar_z_sparse(values: np.ndarray, mask: np.ndarray, adjacency: Any) -> tuple[np.ndarray, np.ndarray]:
     """The analytic Gi* z-scores of :func:`gistar_values` computed directly with a sparse matrix.
 
     The same formula esda evaluates (binary weights, the cell itself included); the tests check
@@ -113,7 +118,7 @@ def gistar_z_sparse(values: np.ndarray, mask: np.ndarray, adjacency) -> tuple[np
 
 def conditional_pvalues(
     values: np.ndarray,
-    adjacency: sparse.sparray | sparse.spmatrix,
+    adjacency: Any,
     tested: np.ndarray,
     *,
     permutations: int = PERMUTATIONS,
@@ -173,7 +178,7 @@ def conditional_pvalues(
     return (1.0 + higher) / (1.0 + int(permutations))
 
 
-def poisson_pvalues(values: np.ndarray, adjacency, cells: np.ndarray, mean_per_cell: float) -> np.ndarray:
+def poisson_pvalues(values: np.ndarray, adjacency: Any, cells: np.ndarray, mean_per_cell: float) -> np.ndarray:
     """One-sided exact p-values of the Gi* star sum under complete spatial randomness.
 
     Under the null that incidents fall uniformly over the study area (each cell's count Poisson

@@ -52,18 +52,20 @@ def test_fixed_snap_points_make_auto_draw_the_baseline_and_say_so():
 
 
 def test_spread_out_clusters_make_auto_choose_a_kernel_density():
-    # three clusters (150 m standard deviation) whose incidents land on new places every month:
-    # last month's cells miss most of next month's incidents, a smooth surface does not
+    # three sparse clusters (200 m standard deviation, 40 incidents a month) whose incidents land
+    # on new places every month: last month's cells miss most of next month's, a smooth surface not
     rng = np.random.default_rng(2)
     centres = np.array([[443000, 123000], [446000, 127000], [448000, 122000]])
     months = []
     for _ in range(4):
-        c = centres[rng.integers(0, 3, 150)]
-        months.append((c[:, 0] + rng.normal(0, 150, 150), c[:, 1] + rng.normal(0, 150, 150)))
+        c = centres[rng.integers(0, 3, 40)]
+        months.append((c[:, 0] + rng.normal(0, 200, 40), c[:, 1] + rng.normal(0, 200, 40)))
     res = find_hotspots(_monthly(months), "auto", area=AREA, top_share=0.01)
     assert res.params["chosen_method"] == "kde"
     assert res.warnings[0].startswith("Auto chose kernel density")
     assert "the PAI of the previous-counts baseline given the same area" in res.warnings[0]
+    won = next(c for c in res.params["choice"] if c["candidate"] == res.params["chosen"])
+    assert won["pai_ratio_to_baseline"] >= 1.2 and won["months_won"] == 2
 
 
 def test_one_month_is_too_little_history_and_the_baseline_is_used():
