@@ -34,9 +34,9 @@ def dissolve_cells(grid: Grid, selected: np.ndarray) -> tuple[list[shapely.Geome
         idx = idx[order]
         starts = np.searchsorted(flat[idx], np.arange(k))
         boxes = grid.boxes(idx)
-        for i in range(k):
-            end = starts[i + 1] if i + 1 < k else len(idx)
-            polys.append(shapely.union_all(boxes[starts[i] : end]))
+        ends = np.r_[starts[1:], len(idx)]
+        # a one-cell group is its own box (most groups at 50 m: one snap point): no union needed
+        polys = [boxes[a] if b - a == 1 else shapely.union_all(boxes[a:b]) for a, b in zip(starts, ends, strict=True)]
     return polys, flat
 
 

@@ -29,8 +29,9 @@ COUNT_CELL = 50.0
 def _weights(incidents: pd.DataFrame, half_life_months: float | None) -> np.ndarray | None:
     if not half_life_months:
         return None
-    months = reference_time(incidents).dt.tz_localize(None).dt.to_period("M")
-    age = (months.max() - months).apply(lambda off: off.n).to_numpy(dtype=float)
+    t = reference_time(incidents)
+    month = (t.dt.year * 12 + t.dt.month).to_numpy(dtype=float)  # calendar month number, vectorised
+    age = month.max() - month
     return 0.5 ** (age / half_life_months)
 
 
