@@ -96,9 +96,10 @@ INTRO = [
     "",
     "`auto` chooses, on every training window separately (nested: it never sees the test month),",
     "among previous counts at 50 m (the baseline itself), 100 m, 50 m with recent months weighing more,",
-    "and two KDE surfaces, by how many of the training window's last two months' incidents each",
-    "caught when fitted on the months before (`geo/hotspots/auto.py`).  \"chosen\" counts the folds",
-    "in which each candidate was drawn.",
+    "and two KDE surfaces: each is fitted on the months before each of the window's last two months",
+    "and its PAI there divided by the baseline's at the same area; a candidate other than the baseline",
+    "is drawn only at 1.2x or more and after beating it in both months (`geo/hotspots/auto.py`).",
+    '"chosen" counts the folds in which each candidate was drawn.',
     "",
 ]
 

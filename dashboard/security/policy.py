@@ -145,8 +145,8 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "map-download": Rule("export_aggregates", audit="export"),
     "map-density-request": AGG,
     "map-density": AGG,
-    "map-incident-grid": AGG,
-    "map-hotspot-size-note": AGG,  # which method auto chose and how many hotspots were left out  # counts per 250 m square when a selection has too many points to draw
+    "map-incident-grid": AGG,  # counts per 250 m square when a selection has too many points to draw
+    "map-hotspot-size-note": AGG,  # which method auto chose and how many hotspots were left out
     # Repeats page: concentration figures are aggregates; the locations themselves are point data
     "rp-empty": AGG,
     "rp-gini": AGG,

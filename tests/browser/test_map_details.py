@@ -98,7 +98,8 @@ def test_a_single_month_cannot_be_backtested_and_says_so(page, live_server):
 def test_changing_the_crime_type_changes_the_hotspot_count(page, live_server):
     page.goto(live_server + "/?top=all")
     _wait_map(page)
-    expect(page.locator("#map-hotspot-count")).to_contain_text(re.compile(r"^[\d,]+ hotspots \(auto\)"), timeout=TIMEOUT)
+    count = page.locator("#map-hotspot-count")
+    expect(count).to_contain_text(re.compile(r"^[\d,]+ hotspots \(auto\)"), timeout=TIMEOUT)
     before = _hotspot_total(page)
     assert before > 50  # the full demo data: hundreds of small 50 m cells
     expect(page.locator(".hs-rank")).to_have_count(before)
