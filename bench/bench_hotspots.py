@@ -79,7 +79,7 @@ REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 
 def _bare(method: str, df: pd.DataFrame, params: dict):
     """The bare library call on the same points with the parameters the wrapper used."""
-    from geo.hotspots._result import dedupe
+    from geo.hotspots.result import dedupe
 
     x, y = df["easting"].to_numpy(), df["northing"].to_numpy()
     if method == "dbscan":
@@ -120,8 +120,8 @@ def _bare(method: str, df: pd.DataFrame, params: dict):
     if method == "gistar":
         from esda import G_Local
 
-        from geo.hotspots._grid import make_grid
         from geo.hotspots.gistar import queen_graph
+        from geo.hotspots.grid import make_grid
 
         cell = params["cell_size_m"]
         grid = make_grid(x, y, cell, pad=cell)

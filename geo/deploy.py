@@ -50,8 +50,8 @@ from geo._plan import (
     _time_profile,
     _timed_warning,
 )
-from geo.hotspots._grid import make_grid
-from geo.hotspots._result import dedupe, unwrap
+from geo.hotspots.grid import make_grid
+from geo.hotspots.result import dedupe, unwrap
 from geo.patrols import PATROL_COLUMNS, plan_patrols
 from geo.rota import peak_window
 from geo.schema import BNG

@@ -21,7 +21,7 @@ from geo._plan import (
     _timed_warning,
 )
 from geo.hotspots import unwrap
-from geo.hotspots._grid import make_grid
+from geo.hotspots.grid import make_grid
 from geo.schema import BNG
 from geo.selection import DEFAULT_NIGHT_CUTOFF
 from geo.streets import places_near, streets_for_groups

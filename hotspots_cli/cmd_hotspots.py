@@ -41,7 +41,7 @@ def _add_method_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cell-size", metavar="M", help="grid cell in metres (kde, gistar, emerging)")
     g.add_argument("--bandwidth", metavar="M", help="kde bandwidth in metres, or 'scott'")
     g.add_argument("--local-weight", metavar="W", help="kde: weight of the cell's own density (0 = plain)")
-    g.add_argument("--top-share", metavar="SHARE", help="kde: share of the area marked (default 0.01)")
+    g.add_argument("--top-share", metavar="SHARE", help="share of the selection's area to mark (default 0.01)")
     g.add_argument("--max-hotspots", metavar="N", help="at most N hotspots (where the method supports it)")
     g.add_argument("--min-count", metavar="N", help="fewest incidents in a hotspot (where the method supports it)")
     g.add_argument("--eps", metavar="M", help="dbscan neighbourhood radius in metres")

@@ -16,7 +16,7 @@ from geo.hotspots import DEFAULT_METHOD
 from service import cache
 from service.errors import OptionsError
 from service.hotspots import OWN_PARAMS as HOTSPOT_PARAMS
-from service.hotspots import HotspotsOptions
+from service.hotspots import HotspotsOptions, all_crime_context
 from service.limits import LIMITS, check_number, parse_number
 from service.params import Params, check_known, flag, number_text, single
 from service.source import Source
@@ -169,6 +169,7 @@ def _scored_as_drawn(source: Source, options: BacktestOptions) -> BacktestResult
         test_months=options.test_months,
         max_folds=options.folds,
         seed=hot.seed,
+        context=all_crime_context(source, hot.selection),
         **params,
     )
     if res.score is None:

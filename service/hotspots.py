@@ -33,15 +33,16 @@ METHOD_CHOICES: tuple[str, ...] = (*METHODS, "emerging")
 PERIODS = ("M", "Q", "W", "Y")
 #: The method parameters each method takes (None or omitted: chosen from the data and reported).
 METHOD_PARAMS: dict[str, tuple[str, ...]] = {
-    "kde": ("cell_size", "bandwidth", "local_weight", "top_share"),
+    "auto": (),
+    "kde": ("cell_size", "bandwidth", "local_weight"),
     "gistar": ("cell_size",),
     "dbscan": ("eps", "min_samples"),
     "hdbscan": ("min_cluster_size", "min_samples"),
     "emerging": ("cell_size", "period"),
 }
 #: Options every ranked method may take once geo.hotspots.find_hotspots accepts them as keywords.
-COMMON_PARAMS = ("max_hotspots", "min_count")
-_NUMERIC = ("cell_size", "local_weight", "top_share", "eps", "min_samples", "min_cluster_size", *COMMON_PARAMS)
+COMMON_PARAMS = ("top_share", "max_hotspots", "min_count")
+_NUMERIC = ("cell_size", "local_weight", "eps", "min_samples", "min_cluster_size", *COMMON_PARAMS)
 OWN_PARAMS = ("method", "bandwidth", "period", "seed", *_NUMERIC)
 #: "Show top N" choices of the map (None = all).
 TOP_CHOICES = (5, 10, 20, 50, None)
@@ -170,10 +171,25 @@ def run_hotspots(source: Source, options: HotspotsOptions) -> HotspotsResult:
     if options.method == "emerging":
         result = classify_emerging(selected, district=district, seed=options.seed, **options.method_params())
     else:
+        extra: dict[str, Any] = {}
+        if options.method == "auto":  # its counts fill from all crime, as the backtest's baseline does
+            extra["context"] = all_crime_context(source, options.selection)
         result = find_hotspots(
-            selected, options.method, district=district, seed=options.seed, **options.method_params()
+            selected, options.method, district=district, seed=options.seed, **options.method_params(), **extra
         )
     return HotspotsResult(options, result)
+
+
+def all_crime_context(source: Source, selection: Selection) -> pd.DataFrame | None:
+    """All crime types of the selection's place and time (what ``auto``'s counts fill from).
+
+    None when the selection has no crime-type filter (the selection is then its own context).
+    """
+    if not selection.crime_types and not selection.ho_categories:
+        return None
+    from dataclasses import replace
+
+    return source.query(replace(selection, crime_types=(), ho_categories=())).incidents
 
 
 @dataclass(frozen=True)

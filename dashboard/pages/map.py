@@ -15,6 +15,7 @@ import dash
 from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html
 
 from dashboard import data_access, state
+from dashboard.components import hotspot_size as hs
 from dashboard.components.district_layers import base_layers
 from dashboard.components.filters import SELECTION_STORE, URL
 from dashboard.components.hotspot_panel import details_aside, details_panel, pai_short
@@ -54,6 +55,7 @@ _EMPTY_GEOBUF = geojson_to_geobuf_b64(EMPTY_GEOJSON)
 TOP_OPTIONS = [{"label": f"Top {n}", "value": str(n)} for n in (5, 10, 20, 50)] + [{"label": "All", "value": "all"}]
 DEFAULT_TOP_VALUE = str(DEFAULT_TOP)
 METHOD_LABELS = {
+    "auto": "Automatic (best on this selection's past)",
     "kde": "Kernel density (KDE)",
     "gistar": "Getis-Ord Gi* hot cells",
     "dbscan": "DBSCAN clusters",
@@ -131,7 +133,7 @@ def layout(
     return html.Div(
         [
             *_stores(fitted),
-            _stat_bar(method_control),
+            _stat_bar(method_control, hs.controls(query.get(hs.SIZE_PARAM))),
             html.Div(layer_error, className="alert alert-danger py-1") if layer_error else None,
             html.Div(
                 [
@@ -146,7 +148,7 @@ def layout(
     )
 
 
-def _stat_bar(method_control: html.Div) -> html.Div:
+def _stat_bar(method_control: html.Div, size_controls: list) -> html.Div:
     """Counts, the backtest headline, the method controls and the notes above the map."""
     return html.Div(
         [
@@ -164,6 +166,7 @@ def _stat_bar(method_control: html.Div) -> html.Div:
                 className="me-3",
             ),
             method_control,
+            *size_controls,
             html.Div(id="map-notes", className="notes w-100", **{"aria-live": "polite"}),
             html.Div(
                 [html.Div(id="map-centroid-note"), html.Div(id="map-repeats-note"), html.Div(id="map-risk-note")],
@@ -212,10 +215,11 @@ def _register_layers(app: dash.Dash) -> None:
         Input("map-incidents-done", "data"),
         Input("map-method", "value"),
         Input("map-top", "value"),
+        Input(hs.SIZE_ID, "value"),
     )
-    def update_hotspots(selection: dict | None, method: str | None, top: str | None) -> tuple:
+    def update_hotspots(selection: dict | None, method: str | None, top: str | None, size: str | None) -> tuple:
         try:
-            v = hotspots_view(hotspot_options(selection, method), parse_top(top))
+            v = hotspots_view(hs.with_size(hotspot_options(selection, method), size), parse_top(top))
         except Exception as exc:  # bad parameters or an unreadable store: say so
             msg = explain(exc, "Hotspots unavailable")
             return _EMPTY_GEOBUF, _EMPTY_GEOBUF, {"n": 1}, msg
@@ -230,10 +234,11 @@ def _register_layers(app: dash.Dash) -> None:
         State("map-incidents-done", "data"),
         State("map-method", "value"),
         State("map-top", "value"),
+        State(hs.SIZE_ID, "value"),
     )
-    def update_table(_count: object, selection: dict | None, method: str | None, top: str | None) -> tuple:
+    def update_table(_count: object, selection: dict | None, method: str | None, top: str | None, size: str) -> tuple:
         try:
-            v = table_view(hotspot_options(selection, method), parse_top(top))
+            v = table_view(hs.with_size(hotspot_options(selection, method), size), parse_top(top))
         except Exception as exc:
             msg = explain(exc, "Hotspots unavailable")
             return [], msg, "Ranked hotspots"
@@ -256,11 +261,12 @@ def _register_details(app: dash.Dash) -> None:
         Output("map-pai", "title"),
         Output("map-backtest", "data"),
         Input("map-bt-request", "data"),
+        Input(hs.SIZE_ID, "value"),
     )
-    def update_backtest(request: dict | None) -> tuple:
+    def update_backtest(request: dict | None, size: str | None) -> tuple:
         if not request or not request.get("method"):
             return "", "", None
-        bt = backtest_view(hotspot_options(request.get("selection"), request["method"]))
+        bt = backtest_view(hs.with_size(hotspot_options(request.get("selection"), request["method"]), size))
         return pai_short(bt), f"Backtest of the method on this selection: {bt['text']}", bt
 
     # In the browser: a hotspot, rank label or table row click selects its rank; a new selection, method or the
@@ -286,11 +292,14 @@ def _register_details(app: dash.Dash) -> None:
         Input("map-backtest", "data"),
         State(SELECTION_STORE, "data"),
         State("map-method", "value"),
+        State(hs.SIZE_ID, "value"),
     )
-    def show_details(selected: dict | None, bt: dict | None, selection: dict | None, method: str | None) -> tuple:
+    def show_details(
+        selected: dict | None, bt: dict | None, selection: dict | None, method: str | None, size: str | None
+    ) -> tuple:
         if not selected:
             return None, {"display": "none"}
-        options = hotspot_options(selection, method)
+        options = hs.with_size(hotspot_options(selection, method), size)
         try:
             details = hotspot_details(data_access.source(), options, selected["rank"])
         except Exception as exc:
@@ -307,11 +316,12 @@ def _register_extras(app: dash.Dash) -> None:
         Input("map-dl-geojson", "n_clicks"),
         State(SELECTION_STORE, "data"),
         State("map-method", "value"),
+        State(hs.SIZE_ID, "value"),
         prevent_initial_call=True,
     )
-    def download(_csv: int | None, _geojson: int | None, selection: dict | None, method: str | None) -> dict:
+    def download(_csv: int | None, _geojson: int | None, selection: dict | None, method: str | None, size: str) -> dict:
         fmt = "geojson" if ctx.triggered_id == "map-dl-geojson" else "csv"
-        options = hotspot_options(selection, method)
+        options = hs.with_size(hotspot_options(selection, method), size)
         text = hotspots_download(run_hotspot_table(data_access.source(), options), fmt)
         return {"content": text, "filename": f"hotspots-{options.method}.{fmt}", "type": "text/plain"}
 
@@ -372,10 +382,11 @@ def _register_view(app: dash.Dash) -> None:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """The map page's callbacks: incidents, hotspots, table, backtest, details, downloads, density, URL, repeats."""
+    """The map page's callbacks: layers, hotspots, table, backtest, details, downloads, URL, repeats, size."""
     _register_layers(app)
     _register_details(app)
     _register_extras(app)
     _register_view(app)
     register_repeat_layers(app)
     register_centroid_layer(app)
+    hs.register_callbacks(app)

@@ -156,6 +156,7 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "map-centroids": Rule("points", audit="read_points", strip=True),  # incidents placed at postcode centroids
     "map-centroid-note": AGG,
     "map-risk-note": AGG,
+    "map-hotspot-size-note": AGG,  # which method auto chose and how many hotspots were left out
     # Repeats page: concentration figures are aggregates; the locations themselves are point data
     "rp-empty": AGG,
     "rp-gini": AGG,

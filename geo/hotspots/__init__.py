@@ -12,6 +12,8 @@ Methods (:data:`METHODS`):
 ``dbscan``   DBSCAN density clusters (:mod:`geo.hotspots.clusters`)
 ``hdbscan``  HDBSCAN density clusters (:mod:`geo.hotspots.clusters`)
 ``counts``   the busiest cells of the selection (:mod:`geo.hotspots.counts`)
+``auto``     the default: the method (previous counts or KDE) that best forecast the selection's
+             own last months, chosen per selection and said (:mod:`geo.hotspots.auto`)
 
 ``emerging``  emerging-hotspot classes over time (:func:`geo.hotspots.emerging.classify_emerging`);
              not a forecast, so not in :data:`METHODS` (the backtest's methods) but in
@@ -28,13 +30,16 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from geo.hotspots._result import NO_INCIDENTS, HotspotError, HotspotResult, empty_polygons, unwrap
 from geo.hotspots.area import selection_area
+from geo.hotspots.auto import AUTO_SHARE, auto_hotspots
 from geo.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots
 from geo.hotspots.counts import counts_hotspots
+from geo.hotspots.emerging import classify_emerging
 from geo.hotspots.gistar import gistar_hotspots
 from geo.hotspots.kde import kde_hotspots
+from geo.hotspots.result import NO_INCIDENTS, HotspotError, HotspotResult, empty_polygons, study_area, unwrap, xy
 
 #: Method name -> (function, method-specific columns).
 _METHODS: dict[str, tuple[Any, tuple[str, ...]]] = {
@@ -44,30 +49,34 @@ _METHODS: dict[str, tuple[Any, tuple[str, ...]]] = {
     "hdbscan": (hdbscan_hotspots, ()),
     "counts": (counts_hotspots, ("peak_cell_count",)),
 }
+#: Name of the method that chooses among the others per selection (:mod:`geo.hotspots.auto`).
+AUTO = "auto"
 #: Names of the hotspot methods that forecast (and can be backtested).
-METHODS: tuple[str, ...] = tuple(_METHODS)
+METHODS: tuple[str, ...] = (AUTO, *_METHODS)
 #: Every name :func:`find_hotspots` accepts (the forecasting methods and ``emerging``).
 ALL_METHODS: tuple[str, ...] = (*METHODS, "emerging")
 #: Methods that cut their own surface to ``top_share`` (default 1%).
-_BUDGETED = ("kde", "counts")
+_BUDGETED = ("kde", "counts", AUTO)
 #: Hotspots holding fewer incidents than this are not returned by default.
 MIN_COUNT = 5
-#: The method the product recommends: 50 m KDE cells where incidents were recorded.  Its PAI
-#: beats the best fair baseline for all crime, violence and ASB on the bundled data, with a lower
-#: hit rate; not for burglary or vehicle crime (docs/experiments.md, docs/hotspots.md).
-DEFAULT_METHOD = "kde"
+#: The method the product recommends: ``auto`` chooses per selection, by a backtest on the
+#: selection's own past, between the previous-counts baseline and KDE, and says which it drew
+#: and why; scored on what it draws it matches or beats the best fair baseline on the bundled
+#: data for all crime and each crime type of docs/experiments.md.
+DEFAULT_METHOD = AUTO
 
 
 def find_hotspots(
-    incidents,
+    incidents: Any,
     method: str = DEFAULT_METHOD,
     *,
-    district=None,
+    district: Any = None,
     seed: int = 0,
-    area=None,
+    area: Any = None,
     top_share: float | None = None,
     max_hotspots: int | None = None,
     min_count: int = MIN_COUNT,
+    context: pd.DataFrame | None = None,
     **params: Any,
 ) -> HotspotResult:
     """Find ranked hotspot polygons in a selection of incidents.
@@ -95,6 +104,12 @@ def find_hotspots(
     min_count : int, default :data:`MIN_COUNT` (5)
         Hotspots holding fewer incidents are not returned (too few to rely on); for Gi* it is
         also the count a cell needs to be tested.
+    context : DataFrame, optional
+        All-crime incidents of the same window and area, for ``auto`` and ``counts``: their
+        counts break ties and fill the budget a rare crime type leaves unused (as the
+        previous-counts baseline does); with ``min_count=1`` the filled cells are kept although
+        they hold none of the selected incidents (they are part of the forecast).  Ignored by
+        the other methods.
     **params
         Method parameters; None or omitted means automatic:
         kde: ``cell_size``, ``bandwidth`` (metres, "auto" or "scott"), ``local_weight`` (5);
@@ -104,6 +119,7 @@ def find_hotspots(
         hdbscan: ``min_cluster_size``, ``min_samples`` (10), ``jitter_m`` (5), ``max_points``,
         ``alpha`` (0.01);
         counts: ``cell_size`` (50), ``half_life_months`` (None);
+        auto: none (it chooses among :data:`geo.hotspots.auto.CANDIDATES`);
         emerging: see :func:`geo.hotspots.emerging.classify_emerging`.
 
     Returns
@@ -118,16 +134,32 @@ def find_hotspots(
     HotspotError
         Unknown method or parameter, or impossible values (a ValueError).
     """
-    if method not in ALL_METHODS:
-        raise HotspotError(f"unknown hotspot method '{method}'; choose from {', '.join(ALL_METHODS)}")
-    _check_scale(top_share, max_hotspots, min_count)
+    _check_scale(method, top_share, max_hotspots, min_count)
     geom, area_name = _resolve_area(incidents, district, area)
     params = {k: v for k, v in params.items() if v is not None}
-    if method == "emerging":
-        from geo.hotspots.emerging import classify_emerging
+    if method == "emerging":  # classes, not a ranking: only the number of hotspots applies
+        return _limit(classify_emerging(incidents, district=district, seed=seed, **params), None, max_hotspots, 0, None)
+    if method == AUTO:
+        if params:
+            raise HotspotError(f"method 'auto' chooses its own parameters; got {sorted(params)}")
+        return _auto(incidents, district, seed, geom, area_name, top_share, max_hotspots, min_count, context)
+    scale = {"top_share": top_share, "max_hotspots": max_hotspots, "min_count": min_count}
+    return _ranked(incidents, method, district, seed, (geom, area_name), scale, context, params)
 
-        res = classify_emerging(incidents, district=district, seed=seed, **params)
-        return _limit(res, None, max_hotspots, 0, None)
+
+def _ranked(  # find_hotspots for one of the ranked engines, its arguments resolved
+    incidents: Any,
+    method: str,
+    district: Any,
+    seed: int,
+    area: tuple[Any, str],
+    limits: dict[str, Any],
+    context: pd.DataFrame | None,
+    params: dict[str, Any],
+) -> HotspotResult:
+    """Run the engine of ``method``, then drop what the scale rules leave out."""
+    geom, area_name = area
+    top_share, max_hotspots, min_count = limits["top_share"], limits["max_hotspots"], limits["min_count"]
     fn, extra_cols = _METHODS[method]
     df, notes = unwrap(incidents)
     known = set(fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount])
@@ -137,6 +169,8 @@ def find_hotspots(
     scale = {"top_share": top_share} if method in _BUDGETED and top_share is not None else {}
     if method == "gistar":
         scale["min_count"] = min_count
+    if method == "counts" and context is not None:
+        scale["context"] = unwrap(context)[0]
     if df.empty:
         return HotspotResult(method, empty_polygons(extra_cols), dict(params), [NO_INCIDENTS], notes, 0)
     out = fn(df, district=district, seed=seed, area=geom, **scale, **params)
@@ -147,10 +181,44 @@ def find_hotspots(
     surface = out[3] if len(out) > 3 else None
     res = HotspotResult(method, table, used, list(warnings), notes, len(df), surface)
     budget = None if method in _BUDGETED or top_share is None else top_share * used["study_area_km2"] * 1e6
-    return _limit(res, budget, max_hotspots, min_count, top_share)
+    # cells filled from all crime hold none of the selected incidents; at min_count 1 they stay
+    floor = 0 if "context" in scale and min_count == 1 else min_count
+    return _limit(res, budget, max_hotspots, floor, top_share)
 
 
-def _check_scale(top_share, max_hotspots, min_count) -> None:
+def _auto(  # the arguments of find_hotspots, resolved
+    incidents: Any,
+    district: Any,
+    seed: int,
+    geom: Any,
+    area_name: str,
+    top_share: float | None,
+    max_hotspots: int | None,
+    min_count: int,
+    context: pd.DataFrame | None,
+) -> HotspotResult:
+    """The ``auto`` method: candidates run through :func:`find_hotspots` at the drawn scale."""
+    df, notes = unwrap(incidents)
+    if df.empty:
+        return HotspotResult(AUTO, empty_polygons(), {}, [NO_INCIDENTS], notes, 0)
+    ctx = unwrap(context)[0] if context is not None else None
+    area_geom, area_m2 = study_area(district, *xy(df), geom)
+    share = top_share if top_share is not None else AUTO_SHARE
+
+    def run(method: str, params: dict[str, Any], rows: pd.DataFrame, fill: pd.DataFrame | None) -> HotspotResult:
+        kw = {"top_share": share, "min_count": min_count, **params}
+        return find_hotspots(rows, method, district=district, seed=seed, area=area_geom,
+                             max_hotspots=max_hotspots, context=fill, **kw)  # fmt: skip
+
+    res = auto_hotspots(df, run, context=ctx, area_m2=area_m2, min_count=min_count)
+    res.params.update(study_area=area_name, top_share=share, max_hotspots=max_hotspots)
+    return replace(res, notes=notes, n_incidents=len(df))
+
+
+def _check_scale(method: str, top_share: float | None, max_hotspots: int | None, min_count: int) -> None:
+    """Refuse an unknown method and impossible budgets."""
+    if method not in ALL_METHODS:
+        raise HotspotError(f"unknown hotspot method '{method}'; choose from {', '.join(ALL_METHODS)}")
     if top_share is not None and not 0 < top_share <= 1:
         raise HotspotError(f"top share of the area must be in (0, 1], got {top_share}")
     if max_hotspots is not None and max_hotspots < 1:
@@ -159,21 +227,25 @@ def _check_scale(top_share, max_hotspots, min_count) -> None:
         raise HotspotError(f"min_count must be at least 1, got {min_count}")
 
 
-def _resolve_area(incidents, district, area):
+def _resolve_area(incidents: Any, district: Any, area: Any) -> tuple[Any, str]:
     """The study area geometry (None: the incidents' bounding box) and how to name it."""
     if area is not None:
         return area, "given area"
     if district is None:
         return None, "the incidents' bounding box"
     sel = getattr(incidents, "selection", None)
-    if sel is not None and (getattr(sel, "sectors", ()) or getattr(sel, "zone", None) is not None):
+    if sel is not None and (getattr(sel, "sectors", None) or getattr(sel, "zone", None) is not None):
         return selection_area(sel, district), "the selection's sectors and zone"
     return None, "the district"
 
 
-def _limit(res: HotspotResult, budget_m2, max_hotspots, min_count, top_share) -> HotspotResult:
-    """Drop hotspots under ``min_count`` incidents, beyond the area budget or the number asked
-    for; re-rank and say what was dropped."""
+def _limit(
+    res: HotspotResult, budget_m2: float | None, max_hotspots: int | None, min_count: int, top_share: float | None
+) -> HotspotResult:
+    """Drop hotspots under ``min_count`` incidents, beyond the area budget or the number asked for.
+
+    The rest are re-ranked, and the result says what was dropped and why.
+    """
     table = res.polygons
     if table.empty:
         return res
@@ -204,6 +276,7 @@ def _limit(res: HotspotResult, budget_m2, max_hotspots, min_count, top_share) ->
 
 __all__ = [
     "ALL_METHODS",
+    "AUTO",
     "DEFAULT_METHOD",
     "METHODS",
     "MIN_COUNT",

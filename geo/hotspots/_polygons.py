@@ -6,7 +6,7 @@ import numpy as np
 import shapely
 from scipy import ndimage
 
-from geo.hotspots._grid import Grid
+from geo.hotspots.grid import Grid
 
 
 def dissolve_cells(grid: Grid, selected: np.ndarray) -> tuple[list[shapely.Geometry], np.ndarray]:
@@ -34,9 +34,9 @@ def dissolve_cells(grid: Grid, selected: np.ndarray) -> tuple[list[shapely.Geome
         idx = idx[order]
         starts = np.searchsorted(flat[idx], np.arange(k))
         boxes = grid.boxes(idx)
-        for i in range(k):
-            end = starts[i + 1] if i + 1 < k else len(idx)
-            polys.append(shapely.union_all(boxes[starts[i] : end]))
+        ends = np.r_[starts[1:], len(idx)]
+        # a one-cell group is its own box (most groups at 50 m: one snap point): no union needed
+        polys = [boxes[a] if b - a == 1 else shapely.union_all(boxes[a:b]) for a, b in zip(starts, ends, strict=True)]
     return polys, flat
 
 
@@ -111,15 +111,34 @@ def core_polygons(
 
 
 def locations_in(polys: list[shapely.Geometry], ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
-    """Index of the first polygon holding each location (-1 for none), via an STR-tree."""
+    """Index of the first polygon holding each location (-1 for none); the boundary counts as in.
+
+    Only the locations in a coarse cell touched by some polygon's bounding box become point
+    geometries for the STR-tree query: the many locations far from every polygon cost one
+    array lookup each.
+    """
     out = np.full(len(ux), -1, dtype=np.int64)
     if not polys or not len(ux):
         return out
-    tree = shapely.STRtree(polys)
-    pts, poly = tree.query(shapely.points(ux, uy), predicate="intersects")
+    geoms = np.asarray(polys, dtype=object)
+    bounds = shapely.bounds(geoms)
+    ok = np.isfinite(bounds).all(axis=1)  # empty polygons have no bounds
+    cell = 100.0
+    x0, y0 = float(ux.min()), float(uy.min())
+    nx, ny = int((ux.max() - x0) // cell) + 1, int((uy.max() - y0) // cell) + 1
+    touched = np.zeros((ny, nx), dtype=bool)
+    lo = np.floor((bounds[ok][:, :2] - (x0, y0)) / cell).astype(np.int64)
+    hi = np.floor((bounds[ok][:, 2:] - (x0, y0)) / cell).astype(np.int64)
+    lo, hi = np.maximum(lo, 0), np.minimum(hi, (nx - 1, ny - 1))
+    for (ax, ay), (bx, by) in zip(lo, hi, strict=True):
+        touched[ay : by + 1, ax : bx + 1] = True
+    near = np.flatnonzero(touched[((uy - y0) // cell).astype(np.int64), ((ux - x0) // cell).astype(np.int64)])
+    if not len(near):
+        return out
+    pts, poly = shapely.STRtree(geoms).query(shapely.points(ux[near], uy[near]), predicate="intersects")
     if len(pts):
         order = np.lexsort((poly, pts))  # the lowest polygon index per point first
         pts, poly = pts[order], poly[order]
         first = np.r_[True, pts[1:] != pts[:-1]]
-        out[pts[first]] = poly[first]
+        out[near[pts[first]]] = poly[first]
     return out

@@ -6,7 +6,7 @@ from typing import Any
 
 import shapely
 
-from geo.hotspots._result import district_geometry
+from geo.hotspots.result import district_geometry
 from geo.schema import BNG
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 import shapely
 from scipy import ndimage
 
-from geo.hotspots._grid import Grid, make_grid
+from geo.hotspots.grid import Grid, make_grid
 
 #: Cell sizes (metres) of the previous-counts baselines, beside the method's own cell size.
 COUNT_CELLS = (50.0, 100.0)
@@ -47,15 +47,18 @@ class Frame:
 
     @classmethod
     def make(cls, geom: shapely.Geometry, cell: float) -> Frame:
+        """A grid of ``cell`` metres over ``geom``'s bounds, masked to ``geom``."""
         grid = make_grid(None, None, cell, bounds=tuple(geom.bounds))
         return cls(grid, grid.inside_mask(geom).ravel())
 
     def counts(self, df: pd.DataFrame | None) -> np.ndarray:
+        """Incidents per cell (flat); zeros for no incidents."""
         if df is None or df.empty:
             return np.zeros(self.grid.size)
         return self.grid.counts(df["easting"].to_numpy(float), df["northing"].to_numpy(float)).ravel()
 
     def cells_for(self, budget_m2: float) -> int:
+        """How many whole cells fit in ``budget_m2``."""
         return max(0, int(math.floor(budget_m2 / self.grid.cell_area_m2 + 1e-9)))
 
 
@@ -74,6 +77,7 @@ def top_cells(score: np.ndarray, frame: Frame, n: int) -> np.ndarray:
 
 
 def hits_in_cells(sel: np.ndarray, frame: Frame, test: pd.DataFrame) -> int:
+    """Test incidents inside the selected cells."""
     loc = frame.grid.locate(test["easting"].to_numpy(float), test["northing"].to_numpy(float))
     return int(sel[loc[loc >= 0]].sum())
 
@@ -102,8 +106,10 @@ def _kde(frame: Frame, df: pd.DataFrame, bandwidth: float) -> np.ndarray:
 
 
 def choose_bandwidth(frame: Frame, train: pd.DataFrame, months: pd.Series, budget_m2: float) -> float:
-    """The bandwidth of :data:`KDE_BANDWIDTHS` that best predicts the training window's last month
-    from its earlier months (ties: the smaller); 100 m when the window has one month."""
+    """The bandwidth of :data:`KDE_BANDWIDTHS` that best predicts the training window's last month.
+
+    Fitted on its earlier months (ties: the smaller); 100 m when the window has one month.
+    """
     last = months.max()
     fit, check = train[(months < last).to_numpy()], train[(months == last).to_numpy()]
     if fit.empty or check.empty:

@@ -47,6 +47,7 @@ counted in ``params["dropped_not_significant"]``.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -54,9 +55,9 @@ import pandas as pd
 import shapely
 from scipy import stats
 
-from geo.hotspots._grid import nn_distance_clipped
 from geo.hotspots._polygons import core_polygons, locations_in
-from geo.hotspots._result import HotspotError, build_table, dedupe, sorted_unique, study_area, xy
+from geo.hotspots.grid import nn_distance_clipped
+from geo.hotspots.result import HotspotError, build_table, dedupe, sorted_unique, study_area, xy
 
 #: Radii (metres) the automatic DBSCAN eps is chosen from: those up to the spacing of the
 #: distinct locations (median nearest-neighbour distance, 25-300 m).
@@ -81,7 +82,18 @@ def _significant(
     return p < alpha / max(tests, 1)
 
 
-def _score_clusters(ux, uy, w, loc_label, core, k, buffer_m, n, area_m2, alpha):
+def _score_clusters(
+    ux: np.ndarray,
+    uy: np.ndarray,
+    w: np.ndarray,
+    loc_label: np.ndarray,
+    core: np.ndarray,
+    k: int,
+    buffer_m: float,
+    n: int,
+    area_m2: float,
+    alpha: float,
+) -> tuple[list, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Tight polygons, the locations inside them, and which clusters are significant.
 
     Returns ``(polygons, location -> polygon index or -1, incidents per polygon, significant)``.
@@ -95,7 +107,7 @@ def _score_clusters(ux, uy, w, loc_label, core, k, buffer_m, n, area_m2, alpha):
     return polys, loc_in, counts, areas, keep
 
 
-def _log_likelihood_ratio(counts, areas, n, area_m2) -> float:
+def _log_likelihood_ratio(counts: np.ndarray, areas: np.ndarray, n: int, area_m2: float) -> float:
     """Kulldorff's Poisson log-likelihood ratio summed over clusters (counts above expectation)."""
     expected = n * np.asarray(areas) / max(area_m2, 1.0)
     c = np.asarray(counts, dtype=float)
@@ -103,7 +115,10 @@ def _log_likelihood_ratio(counts, areas, n, area_m2) -> float:
     return float(np.sum(c[ok] * np.log(c[ok] / expected[ok]) - (c[ok] - expected[ok])))
 
 
-def _finish(method, incidents, ux, inverse, scored, params) -> gpd.GeoDataFrame:
+def _finish(
+    method: str, incidents: pd.DataFrame, ux: np.ndarray, inverse: np.ndarray, scored: tuple, params: dict[str, Any]
+) -> gpd.GeoDataFrame:
+    """The hotspot table of the significant clusters (``params`` gains what was dropped)."""
     polys, loc_in, _, _, keep = scored
     params["dropped_not_significant"] = int((~keep).sum())
     remap = np.full(len(keep) + 1, -1)
@@ -113,7 +128,7 @@ def _finish(method, incidents, ux, inverse, scored, params) -> gpd.GeoDataFrame:
     return build_table(polys, loc_label[inverse], incidents, method)
 
 
-def _dbscan_fit(xy_, w, eps, min_samples):
+def _dbscan_fit(xy_: np.ndarray, w: np.ndarray, eps: float, min_samples: int) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.cluster import DBSCAN
 
     model = DBSCAN(eps=eps, min_samples=min_samples).fit(xy_, sample_weight=w)
@@ -125,8 +140,8 @@ def _dbscan_fit(xy_, w, eps, min_samples):
 def dbscan_hotspots(
     incidents: pd.DataFrame,
     *,
-    district=None,
-    area=None,
+    district: Any = None,
+    area: shapely.Geometry | None = None,
     eps: float | None = None,
     min_samples: int | None = None,
     alpha: float = 0.01,
@@ -163,8 +178,9 @@ def dbscan_hotspots(
     n, pts = len(x), np.c_[ux, uy]
     auto_eps = eps is None
     spacing = nn_distance_clipped(ux, uy, 25.0, 300.0)
-    ladder = [e for e in EPS_LADDER if e <= spacing] or [EPS_LADDER[0]] if auto_eps else [float(eps)]
-    tried, best = {}, None
+    ladder = [float(eps)] if eps is not None else [e for e in EPS_LADDER if e <= spacing] or [EPS_LADDER[0]]
+    tried: dict[str, float] = {}
+    best: tuple | None = None
     for e in ladder:
         ms = min_samples or max(5, _csr_threshold(n, area_m2, e, len(ux)))
         labels, core = _dbscan_fit(pts, w, e, ms)
@@ -175,6 +191,7 @@ def dbscan_hotspots(
         tried[f"{e:g}"] = round(llr, 1)
         if best is None or llr > best[0] + 1e-9:
             best = (llr, e, ms, scored)
+    assert best is not None  # the ladder is never empty
     _, eps, min_samples, scored = best
     params = {
         "eps_m": round(float(eps), 1),
@@ -192,9 +209,12 @@ def dbscan_hotspots(
     return table, params, []
 
 
-def _vote(owner, lab, prob, n_loc: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each location's cluster (the one most of its copies fell in) and whether it is core (most
-    of its copies strongly attached, ``probabilities_ >= CORE_PROBABILITY``)."""
+def _vote(owner: np.ndarray, lab: np.ndarray, prob: np.ndarray, n_loc: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each location's cluster and whether it is core.
+
+    The cluster is the one most of its copies fell in; core means most of its copies are strongly
+    attached (``probabilities_ >= CORE_PROBABILITY``).
+    """
     votes = np.zeros((n_loc, k + 1))
     np.add.at(votes, (owner, lab + 1), 1)
     loc_label = votes.argmax(axis=1) - 1
@@ -203,7 +223,7 @@ def _vote(owner, lab, prob, n_loc: int, k: int) -> tuple[np.ndarray, np.ndarray]
     return loc_label, core
 
 
-def _weighted_within(ux, uy, w, radius: float) -> np.ndarray:
+def _weighted_within(ux: np.ndarray, uy: np.ndarray, w: np.ndarray, radius: float) -> np.ndarray:
     """Incidents (weights) within ``radius`` metres of each location, itself included."""
     from scipy.spatial import cKDTree
 
@@ -214,7 +234,10 @@ def _weighted_within(ux, uy, w, radius: float) -> np.ndarray:
     return out + w
 
 
-def _aggregate(ux, uy, w, snap):
+def _aggregate(
+    ux: np.ndarray, uy: np.ndarray, w: np.ndarray, snap: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Locations merged onto ``snap``-metre cells (weighted mean position), and each one's cell."""
     kx = np.floor(ux / snap).astype(np.int64)
     ky = np.floor(uy / snap).astype(np.int64)
     key = kx * 1_000_000 + ky
@@ -226,7 +249,17 @@ def _aggregate(ux, uy, w, snap):
     return gx, gy, sw, inv
 
 
-def prepare_hdbscan_points(ux, uy, w, inverse, *, min_samples: int, jitter_m: float, max_points: int, seed: int):
+def prepare_hdbscan_points(
+    ux: np.ndarray,
+    uy: np.ndarray,
+    w: np.ndarray,
+    inverse: np.ndarray,
+    *,
+    min_samples: int,
+    jitter_m: float,
+    max_points: int,
+    seed: int,
+) -> tuple:
     """The points HDBSCAN is fitted on (see the module notes on duplicates).
 
     Returns the (possibly aggregated) locations ``ux, uy, w, inverse``, the aggregation cell
@@ -252,8 +285,8 @@ def prepare_hdbscan_points(ux, uy, w, inverse, *, min_samples: int, jitter_m: fl
 def hdbscan_hotspots(
     incidents: pd.DataFrame,
     *,
-    district=None,
-    area=None,
+    district: Any = None,
+    area: shapely.Geometry | None = None,
     min_cluster_size: int | None = None,
     min_samples: int = 10,
     jitter_m: float = 5.0,
@@ -282,15 +315,14 @@ def hdbscan_hotspots(
         ux, uy, w, inverse, min_samples=min_samples, jitter_m=jitter_m, max_points=max_points, seed=seed
     )
     auto_mcs = min_cluster_size is None
-    if auto_mcs:
-        min_cluster_size = max(10, int(math.ceil(0.005 * len(owner))))
+    mcs = max(10, int(math.ceil(0.005 * len(owner)))) if min_cluster_size is None else int(min_cluster_size)
     warnings: list[str] = []
     k = 0
     loc_label = np.full(len(ux), -1)
     core = np.zeros(len(ux), dtype=bool)
-    if len(owner) > min_cluster_size:
+    if len(owner) > mcs:
         model = hdbscan.HDBSCAN(
-            min_cluster_size=int(min_cluster_size),
+            min_cluster_size=int(mcs),
             min_samples=int(min(min_samples, len(owner) - 1)),
             core_dist_n_jobs=1,
         )
@@ -299,7 +331,7 @@ def hdbscan_hotspots(
         if k:
             loc_label, core = _vote(owner, lab, model.probabilities_, len(ux), k)
     else:
-        warnings.append(f"too few points ({len(owner)}) for min_cluster_size {min_cluster_size}")
+        warnings.append(f"too few points ({len(owner)}) for min_cluster_size {mcs}")
     # ... and locally denser than randomness could make it: HDBSCAN always finds clusters, and in
     # uniform noise its "cores" are merely the least sparse parts of the noise
     core_radius = float(min(nn_distance_clipped(ux, uy, 25.0, 300.0), 50.0))
@@ -307,7 +339,7 @@ def hdbscan_hotspots(
     if core.any():
         core &= _weighted_within(ux, uy, w, core_radius) >= dense_min
     params = {
-        "min_cluster_size": int(min_cluster_size),
+        "min_cluster_size": int(mcs),
         "min_cluster_size_auto": auto_mcs,
         "min_samples": int(min_samples),
         "jitter_m": jitter_m,

@@ -11,13 +11,15 @@ dissolved into hotspots.  Ties go to the lower cell index (deterministic).
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
-from geo.hotspots._grid import make_grid
 from geo.hotspots._polygons import dissolve_cells, label_max
-from geo.hotspots._result import HotspotError, build_table, study_area, xy
+from geo.hotspots.grid import make_grid
+from geo.hotspots.result import HotspotError, build_table, study_area, xy
 from geo.selection import reference_time
 
 #: Default cell size in metres.
@@ -27,19 +29,21 @@ COUNT_CELL = 50.0
 def _weights(incidents: pd.DataFrame, half_life_months: float | None) -> np.ndarray | None:
     if not half_life_months:
         return None
-    months = reference_time(incidents).dt.tz_localize(None).dt.to_period("M")
-    age = (months.max() - months).apply(lambda off: off.n).to_numpy(dtype=float)
+    t = reference_time(incidents)
+    month = (t.dt.year * 12 + t.dt.month).to_numpy(dtype=float)  # calendar month number, vectorised
+    age = month.max() - month
     return 0.5 ** (age / half_life_months)
 
 
 def counts_hotspots(
     incidents: pd.DataFrame,
     *,
-    district=None,
-    area=None,
+    district: Any = None,
+    area: shapely.Geometry | None = None,
     cell_size: float | None = None,
     top_share: float = 0.01,
     half_life_months: float | None = None,
+    context: pd.DataFrame | None = None,
     seed: int = 0,
 ) -> tuple:
     """The busiest cells covering at most ``top_share`` of the study area, dissolved.
@@ -60,6 +64,12 @@ def counts_hotspots(
     half_life_months : float, optional
         Weight of an incident halves for every this many months before the latest month
         (None: every month counts the same).
+    context : DataFrame, optional
+        All-crime incidents of the same window: their counts break ties and fill the budget left
+        when too few cells hold a selected incident, exactly as the previous-counts baseline of
+        the backtest (:func:`geo.hotspots.baselines.counts_cells`).  None: the selection only.
+    seed : int, default 0
+        Unused (every method takes one).
 
     Returns
     -------
@@ -79,6 +89,11 @@ def counts_hotspots(
     loc = grid.locate(x, y)
     w = _weights(incidents, half_life_months)
     score = grid.counts(x, y, w)
+    if context is not None and not context.empty:
+        cx, cy = xy(context)
+        fill = grid.counts(cx, cy)
+        # all-crime counts rank below one incident of the selection (the baseline's rule)
+        score = score + fill / (fill.max() + 1.0)
     score = np.where(grid.inside_mask(area_geom), score, 0.0).ravel()
     n_cells = max(1, int(math.floor(top_share * area_m2 / grid.cell_area_m2)))
     pos = np.flatnonzero(score > 0)
@@ -91,9 +106,12 @@ def counts_hotspots(
         "cell_size_m": cell,
         "top_share": top_share,
         "half_life_months": half_life_months,
+        "filled_from_all_crime": context is not None,
         "cells_selected": int(len(pick)),
         "study_area_km2": round(area_m2 / 1e6, 3),
     }
     peak = label_max(score, cell_label, len(polys))
-    table = build_table(polys, labels, incidents, "counts", {"peak_cell_count": list(np.round(peak, 2))})
+    # cells filled from all crime may hold none of the selected incidents: keep them (the forecast's)
+    table = build_table(polys, labels, incidents, "counts", {"peak_cell_count": list(np.round(peak, 2))},
+                        keep_empty=context is not None)  # fmt: skip
     return table, params, [], (grid, score.reshape(grid.shape))

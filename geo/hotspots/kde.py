@@ -31,14 +31,16 @@ Automatic defaults (reported in ``params``):
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from scipy import ndimage
 
-from geo.hotspots._grid import Grid, auto_cell_size_points, make_grid
 from geo.hotspots._polygons import dissolve_cells, label_max
-from geo.hotspots._result import HotspotError, build_table, study_area, xy
+from geo.hotspots.grid import Bounds, Grid, auto_cell_size_points, make_grid
+from geo.hotspots.result import HotspotError, build_table, study_area, xy
 
 #: Default bandwidth as a multiple of the cell size.
 BANDWIDTH_CELLS = 2.0
@@ -57,25 +59,32 @@ def scott_bandwidth(x: np.ndarray, y: np.ndarray) -> float:
     return sigma * n ** (-1 / 6)
 
 
-def _resolve(x, y, bounds, cell_size, bandwidth):
+def _resolve(
+    x: np.ndarray, y: np.ndarray, bounds: Bounds, cell_size: float | None, bandwidth: float | str | None
+) -> tuple[float, bool, float, str]:
+    """Cell size, whether it was automatic, bandwidth and the bandwidth's rule."""
     auto_cell = cell_size is None
-    if auto_cell:
+    if cell_size is None:
         # the snap-point scale: 50 m, unless the study area needs a coarser grid
-        cell_size = auto_cell_size_points(x, y, bounds, max_cells=MAX_CELLS, lo=KDE_CELL, hi=KDE_CELL)
+        cell = auto_cell_size_points(x, y, bounds, max_cells=MAX_CELLS, lo=KDE_CELL, hi=KDE_CELL)
     elif not cell_size > 0:
         raise HotspotError(f"cell size must be positive, got {cell_size}")
+    else:
+        cell = float(cell_size)
     rule = "fixed"
     if bandwidth is None or bandwidth == "auto":
-        bandwidth, rule = BANDWIDTH_CELLS * cell_size, f"{BANDWIDTH_CELLS} x cell size"
+        bw, rule = BANDWIDTH_CELLS * cell, f"{BANDWIDTH_CELLS} x cell size"
     elif bandwidth == "scott":
-        bandwidth, rule = scott_bandwidth(x, y), "Scott's rule"
+        bw, rule = scott_bandwidth(x, y), "Scott's rule"
     elif isinstance(bandwidth, str):
         raise HotspotError(f"bandwidth must be metres, 'auto' or 'scott', got '{bandwidth}'")
     elif not bandwidth > 0:
         raise HotspotError(f"bandwidth must be positive, got {bandwidth}")
-    if not bandwidth > 0:  # e.g. Scott's rule on one location
-        bandwidth, rule = float(cell_size), "cell size (data too concentrated for the rule)"
-    return float(cell_size), auto_cell, float(bandwidth), rule
+    else:
+        bw = float(bandwidth)
+    if not bw > 0:  # e.g. Scott's rule on one location
+        bw, rule = cell, "cell size (data too concentrated for the rule)"
+    return float(cell), auto_cell, float(bw), rule
 
 
 def kde_surface(
@@ -105,11 +114,44 @@ def kde_surface(
     return grid, dens / (grid.cell_area_m2 / 1e6)
 
 
+def _check(local_weight: float, top_share: float) -> None:
+    """Refuse a negative local weight or a share outside (0, 1]."""
+    if local_weight < 0:
+        raise HotspotError(f"local_weight must not be negative, got {local_weight}")
+    if not 0 < top_share <= 1:
+        raise HotspotError(f"top share of the area must be in (0, 1], got {top_share}")
+
+
+def _bandwidth_warnings(bandwidth: float, cell_size: float) -> list[str]:
+    """A warning when the bandwidth is below the cell size (the surface is then near raw counts)."""
+    if bandwidth >= cell_size:
+        return []
+    return [
+        f"bandwidth {bandwidth:.0f} m is smaller than the cell size {cell_size:.0f} m: "
+        "the surface is close to raw counts"
+    ]
+
+
+def _densest(flat: np.ndarray, n_cells: int) -> tuple[np.ndarray, float | None]:
+    """The ``n_cells`` densest cells (flat bool) and the density threshold (None for no cell).
+
+    Ties at the threshold go to the lower cell index (as a stable sort would), without sorting
+    the whole grid.
+    """
+    selected = np.zeros(flat.size, dtype=bool)
+    if not n_cells:
+        return selected, None
+    threshold = float(np.partition(flat, flat.size - n_cells)[flat.size - n_cells])
+    selected = flat > threshold
+    selected[np.flatnonzero(flat == threshold)[: n_cells - int(selected.sum())]] = True
+    return selected, threshold
+
+
 def kde_hotspots(
     incidents: pd.DataFrame,
     *,
-    district=None,
-    area=None,
+    district: Any = None,
+    area: shapely.Geometry | None = None,
     cell_size: float | None = None,
     bandwidth: float | str | None = None,
     local_weight: float = 5.0,
@@ -145,20 +187,12 @@ def kde_hotspots(
     -------
     (polygons GeoDataFrame, params dict, warnings list, (grid, density))
     """
-    if local_weight < 0:
-        raise HotspotError(f"local_weight must not be negative, got {local_weight}")
-    if not 0 < top_share <= 1:
-        raise HotspotError(f"top share of the area must be in (0, 1], got {top_share}")
+    _check(local_weight, top_share)
     x, y = xy(incidents)
     area_geom, area_m2 = study_area(district, x, y, area)
     bounds = tuple(area_geom.bounds) if area_geom is not None else (x.min(), y.min(), x.max(), y.max())
     cell_size, auto_cell, bandwidth, rule = _resolve(x, y, bounds, cell_size, bandwidth)
-    warnings = []
-    if bandwidth < cell_size:
-        warnings.append(
-            f"bandwidth {bandwidth:.0f} m is smaller than the cell size {cell_size:.0f} m: "
-            "the surface is close to raw counts"
-        )
+    warnings = _bandwidth_warnings(bandwidth, cell_size)
     grid = make_grid(x, y, cell_size, bounds=bounds, pad=0 if area_geom is not None else 3 * bandwidth)
     # cells of the points as located (labels) and as rounded to distinct locations (density)
     loc, loc_rounded = grid.locate_rounded(x, y, 0.1)
@@ -170,18 +204,9 @@ def kde_hotspots(
     if occupied_only:
         inside = inside & (grid.counts_at(loc_rounded) > 0)
     dens = np.where(inside, dens, 0.0)
-    n_cells = max(1, int(math.floor(top_share * area_m2 / grid.cell_area_m2)))
     flat = dens.ravel()
-    positive = int((flat > 0).sum())
-    n_cells = min(n_cells, positive)
-    # the n_cells densest cells, ties at the threshold going to the lower cell index (as a stable
-    # sort would), without sorting the whole grid
-    selected = np.zeros(grid.size, dtype=bool)
-    threshold = None
-    if n_cells:
-        threshold = float(np.partition(flat, flat.size - n_cells)[flat.size - n_cells])
-        selected = flat > threshold
-        selected[np.flatnonzero(flat == threshold)[: n_cells - int(selected.sum())]] = True
+    n_cells = min(max(1, int(math.floor(top_share * area_m2 / grid.cell_area_m2))), int((flat > 0).sum()))
+    selected, threshold = _densest(flat, n_cells)
     polys, cell_label = dissolve_cells(grid, selected.reshape(grid.shape))
     labels = np.where(loc >= 0, cell_label[loc], -1)
     peak = label_max(flat, cell_label, len(polys))
@@ -194,7 +219,7 @@ def kde_hotspots(
         "top_share": top_share,
         "occupied_only": occupied_only,
         "cells_selected": int(n_cells),
-        "threshold_per_km2": round(threshold, 2) if n_cells else None,
+        "threshold_per_km2": round(threshold, 2) if n_cells and threshold is not None else None,
         "study_area_km2": round(area_m2 / 1e6, 3),
     }
     table = build_table(polys, labels, incidents, "kde", {"peak_density_per_km2": list(np.round(peak, 2))})

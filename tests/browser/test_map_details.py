@@ -62,7 +62,7 @@ def test_clicking_a_hotspot_shows_types_times_and_the_backtested_pai(page, live_
     # top=5 in the URL: five rank labels, five table rows, and the summary says how many there are in all.
     labels = page.locator(".hs-rank")
     expect(labels).to_have_count(5, timeout=TIMEOUT)
-    expect(page.locator("#map-hotspot-count")).to_contain_text(re.compile(r"Top 5 of [\d,]+ hotspots \(KDE\)"))
+    expect(page.locator("#map-hotspot-count")).to_contain_text(re.compile(r"Top 5 of [\d,]+ hotspots \(auto\)"))
     expect(page.locator("#map-table .ag-center-cols-container .ag-row")).to_have_count(5)
     expect(page.locator("#map-top")).to_contain_text("Top 5")
     assert sorted(r for ranks in _label_ranks(page, 5) for r in ranks) == [1, 2, 3, 4, 5]
@@ -115,9 +115,10 @@ def test_a_single_month_cannot_be_backtested_and_says_so(page, live_server):
 def test_changing_the_crime_type_changes_the_hotspot_count(page, live_server):
     page.goto(live_server + "/?top=all")
     _wait_map(page)
-    expect(page.locator("#map-hotspot-count")).to_contain_text(re.compile(r"^[\d,]+ hotspots \(KDE\)"), timeout=TIMEOUT)
+    count = page.locator("#map-hotspot-count")
+    expect(count).to_contain_text(re.compile(r"^[\d,]+ hotspots \(auto\)"), timeout=TIMEOUT)
     before = _hotspot_total(page)
-    assert before > 50  # the full demo data: hundreds of small KDE polygons
+    assert before > 50  # the full demo data: hundreds of small 50 m cells
     expect(page.locator(".hs-rank")).to_have_count(before)
     page.locator("#f-crime").click()
     page.keyboard.type("Burglary")

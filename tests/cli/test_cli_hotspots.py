@@ -16,11 +16,13 @@ def store(police_uk_store):
     return ["--store", str(police_uk_store.path)]
 
 
-def test_hotspots_kde_writes_geojson(store, tmp_path, capsys):
+def test_hotspots_default_writes_geojson_and_says_what_auto_chose(store, tmp_path, capsys):
     out = tmp_path / "hot.geojson"
     assert main(["hotspots", *store, *YEAR, "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "hotspot(s) from 6,127 incidents (kde)" in text and "bandwidth_m=" in text
+    assert "hotspot(s) from 6,127 incidents (auto)" in text and "cell_size_m=" in text
+    # which method was drawn, and why (on the selection's own past)
+    assert "warning: Auto chose the previous-counts baseline" in text and "chosen=" in text
     gdf = gpd.read_file(out)
     assert gdf.crs.to_epsg() == 4326 and gdf["rank"].iloc[0] == 1
     assert {"count", "share", "area_m2", "density_per_km2", "top_crime_types"} <= set(gdf.columns)
@@ -66,7 +68,8 @@ def test_evaluate_prints_the_maps_figure(store, police_uk_store, tmp_path, capsy
     assert shown.pai is not None and shown.headline in text and shown.sentence in text
     table = pd.read_csv(out)
     # the method and its fair baselines: previous counts at its cell (50 m) and 100 m, and a fitted KDE
-    assert table["model"].iloc[0] == "kde" and len(table) == 4
+    assert table["model"].iloc[0] == "auto" and len(table) == 4
+    assert "auto drew previous counts, 50 m cells (the baseline) in" in shown.headline
     assert table["model"].iloc[1:].str.startswith("baseline: ").all()
     assert table["pei_star"].between(0, 1).all()
 

@@ -15,6 +15,7 @@ import pytest
 
 from dashboard import state
 from dashboard.components.map_views import hotspot_options, hotspots_view, incidents_view, table_view
+from geo.hotspots import DEFAULT_METHOD
 from hotspots_cli.main import main
 from service import cache
 from service.nte import run_nte
@@ -78,7 +79,7 @@ def test_counts_and_hotspots_agree(name, demo_store, app, tmp_path, capsys):
     with app.server.app_context():
         sel = state.selection_from_store(_store_data(params))
         page_count = incidents_view(sel, None)["count"]
-        options = hotspot_options(_store_data(params), "kde")
+        options = hotspot_options(_store_data(params), DEFAULT_METHOD)  # what the API and CLI draw
         page_ranks = hotspots_view(options, None)["ranks"]
         page_rows = table_view(options, None)["rows"]
     assert page_count == api_count == api_hot["properties"]["n_incidents"]

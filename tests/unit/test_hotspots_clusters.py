@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geo.hotspots import find_hotspots
-from geo.hotspots._result import district_geometry
+from geo.hotspots.result import district_geometry
 from tests.unit.test_hotspots import frame
 from tests.unit.test_hotspots_gistar import uniform_in
 

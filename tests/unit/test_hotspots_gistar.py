@@ -7,8 +7,8 @@ import pytest
 import shapely
 
 from geo.hotspots import find_hotspots
-from geo.hotspots._result import district_geometry
 from geo.hotspots.gistar import conditional_pvalues, queen_adjacency
+from geo.hotspots.result import district_geometry
 from tests.unit.test_hotspots import frame
 
 #: Incidents of a typical selection: all crime, three months of the bundled 2017 data (2,073).

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geo.hotspots import ALL_METHODS, HotspotError, find_hotspots, selection_area
-from geo.hotspots._result import district_geometry
+from geo.hotspots.result import district_geometry
 from geo.selection import Selection, filter_frame
 from tests.unit.test_hotspots import frame
 

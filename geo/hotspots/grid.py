@@ -16,6 +16,8 @@ import shapely
 from scipy.spatial import cKDTree
 
 #: "Nice" cell sizes in metres that automatic choices are rounded to.
+#: (xmin, ymin, xmax, ymax) in metres.
+Bounds = tuple[float, float, float, float]
 NICE_CELLS = (10, 20, 25, 50, 75, 100, 150, 200, 250, 500, 1000, 2000)
 
 
@@ -31,14 +33,17 @@ class Grid:
 
     @property
     def shape(self) -> tuple[int, int]:
+        """Rows and columns, ``(ny, nx)``."""
         return (self.ny, self.nx)
 
     @property
     def size(self) -> int:
+        """Number of cells."""
         return self.nx * self.ny
 
     @property
     def cell_area_m2(self) -> float:
+        """Area of one cell (m2)."""
         return self.cell * self.cell
 
     def locate(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -49,9 +54,11 @@ class Grid:
         return np.where(inside, iy * self.nx + ix, -1)
 
     def locate_rounded(self, x: np.ndarray, y: np.ndarray, resolution: float) -> tuple[np.ndarray, np.ndarray]:
-        """``locate(x, y)`` and ``locate`` of the points rounded to ``resolution`` as ``dedupe`` rounds
-        them, in one pass: rounding moves a point by at most half the resolution, so only points
-        that close to a cell edge are rounded and located again."""
+        """``locate(x, y)`` and ``locate`` of the points rounded to ``resolution``, in one pass.
+
+        The points are rounded as ``dedupe`` rounds them: rounding moves a point by at most half the
+        resolution, so only points that close to a cell edge are rounded and located again.
+        """
         fx = np.subtract(x, self.x0, dtype=float)
         fx /= self.cell
         fy = np.subtract(y, self.y0, dtype=float)
@@ -116,8 +123,8 @@ def _inside_mask(grid: Grid, area: shapely.Geometry) -> np.ndarray:
 
 
 def make_grid(
-    x: np.ndarray,
-    y: np.ndarray,
+    x: np.ndarray | None,
+    y: np.ndarray | None,
     cell: float,
     *,
     bounds: tuple[float, float, float, float] | None = None,
@@ -138,6 +145,8 @@ def make_grid(
     if not cell > 0:
         raise ValueError(f"cell size must be positive, got {cell}")
     if bounds is None:
+        if x is None or y is None:
+            raise ValueError("make_grid needs points or bounds")
         bounds = (float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y)))
     minx, miny, maxx, maxy = bounds
     x0 = np.floor((minx - pad) / cell) * cell
@@ -185,8 +194,10 @@ def _median_nn_below(ux: np.ndarray, uy: np.ndarray, t: float) -> bool:
 
 
 def nn_distance_clipped(ux: np.ndarray, uy: np.ndarray, lo: float, hi: float) -> float:
-    """``clip(nn_distance(ux, uy), lo, hi)``, exactly, without the k-d tree when the answer is ``lo``
-    (the usual case with many incidents; see :func:`_median_nn_below`)."""
+    """``clip(nn_distance(ux, uy), lo, hi)``, exactly, without the k-d tree when the answer is ``lo``.
+
+    That is the usual case with many incidents (see :func:`_median_nn_below`).
+    """
     if _median_nn_below(ux, uy, lo):
         return float(lo)
     return float(min(max(nn_distance(ux, uy), lo), hi))
@@ -201,18 +212,22 @@ def auto_cell_size(
     lo: float = 25.0,
     hi: float = 500.0,
 ) -> float:
-    """Cell size from the data: the median nearest-neighbour distance between distinct locations,
-    rounded to a nice value, kept within [lo, hi] metres and coarsened until the grid has at most
-    ``max_cells`` cells (which keeps every grid method inside its time budget)."""
+    """Cell size from the data: the median nearest-neighbour distance, rounded to a nice value.
+
+    The distance is between distinct locations; the cell is kept within [lo, hi] metres and
+    coarsened until the grid has at most ``max_cells`` cells (which keeps every grid method
+    inside its time budget).
+    """
     coarsest, upper = _forced_cell(bounds, max_cells, lo, hi)
     if upper is None or (upper > 0 and _median_nn_below(ux, uy, upper)):
         return coarsest
     return max(nice(nn_distance_clipped(ux, uy, lo, hi)), coarsest)
 
 
-def _forced_cell(bounds, max_cells: int, lo: float, hi: float) -> tuple[float, float | None]:
-    """The cell the grid-size cap forces, and the median nearest-neighbour distance below which
-    the automatic cell is that one (None: always; 0: never).
+def _forced_cell(bounds: Bounds, max_cells: int, lo: float, hi: float) -> tuple[float, float | None]:
+    """The cell the grid-size cap forces, and the median distance below which it is the cell.
+
+    The distance is the median nearest-neighbour distance (None: always; 0: never).
 
     The automatic cell is ``max(nice(clip(median, lo, hi)), forced)``: when the median is proven
     to round to the forced cell or below, the exact nearest-neighbour search is not needed.
@@ -246,8 +261,9 @@ def auto_cell_size_points(
     hi: float = 500.0,
     resolution: float = 0.1,
 ) -> float:
-    """:func:`auto_cell_size` of the distinct locations of the points ``x, y`` (rounded to
-    ``resolution``), finding them only when it has to.
+    """:func:`auto_cell_size` of the distinct locations of the points ``x, y``, found only when needed.
+
+    Locations are rounded to ``resolution``.
 
     With S squares of side about ``upper / sqrt(2)`` holding points, at most S distinct locations
     have no other within ``upper`` (two such locations cannot share a square), so when the

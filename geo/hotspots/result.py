@@ -11,7 +11,7 @@ import pandas as pd
 import shapely
 
 from geo.errors import HotspotsError
-from geo.hotspots._grid import Grid
+from geo.hotspots.grid import Grid
 from geo.schema import BNG, WGS84
 
 #: Columns every hotspot table has (method-specific ones follow).
@@ -75,6 +75,7 @@ class HotspotResult:
 
     @property
     def empty(self) -> bool:
+        """True when no hotspot was found."""
         return self.polygons.empty
 
     @property
@@ -108,6 +109,7 @@ def unwrap(incidents: Any) -> tuple[pd.DataFrame, list[str]]:
 
 
 def xy(incidents: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Easting and northing as float arrays."""
     return incidents["easting"].to_numpy(dtype=float), incidents["northing"].to_numpy(dtype=float)
 
 
@@ -120,7 +122,9 @@ def sorted_unique(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return uniq[order], rank[codes]
 
 
-def dedupe(x: np.ndarray, y: np.ndarray, resolution: float = 0.1, *, sort: bool = True):
+def dedupe(
+    x: np.ndarray, y: np.ndarray, resolution: float = 0.1, *, sort: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Distinct locations (to ``resolution`` metres), their weights and each point's location index.
 
     data.police.uk snaps incidents to a few thousand anonymisation points, so most coordinates are
@@ -144,8 +148,11 @@ def dedupe(x: np.ndarray, y: np.ndarray, resolution: float = 0.1, *, sort: bool 
 def study_area(
     district: Any, x: np.ndarray, y: np.ndarray, area: shapely.Geometry | None = None
 ) -> tuple[shapely.Geometry | None, float]:
-    """The area shares refer to (m2): ``area`` when given (e.g. the selection's sectors), else the
-    district boundary, else the points' bounding box (geometry None)."""
+    """The area shares refer to, and its size (m2).
+
+    ``area`` when given (e.g. the selection's sectors), else the district boundary, else the
+    points' bounding box (geometry None).
+    """
     if area is not None:
         geom = shapely.make_valid(area)
         if not geom.area > 0:
@@ -217,8 +224,8 @@ def _top_types_all(
     # value_counts breaks ties by first appearance: the first incident of each (hotspot, type)
     first = np.full(n_groups * n_types, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first, key, np.arange(len(key), dtype=np.int64))
-    first = first.reshape(n_groups, n_types)
-    order = np.lexsort((first, -counts), axis=-1)[:, :k]
+    first_2d = first.reshape(n_groups, n_types)
+    order = np.lexsort((first_2d, -counts), axis=-1)[:, :k]
     totals = counts.sum(axis=1)
     labels_text = names
     for g in np.flatnonzero(totals):
@@ -233,6 +240,7 @@ def _top_types_all(
 
 
 def empty_polygons(extra: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """A hotspot table with no rows (the base columns and ``extra``)."""
     cols = {c: pd.Series(dtype="float64") for c in BASE_COLUMNS + extra}
     return gpd.GeoDataFrame(cols, geometry=gpd.GeoSeries([], crs=BNG), crs=BNG)
 
@@ -272,6 +280,10 @@ def build_table(
     safe = np.maximum(counts, 1)
     cx = np.bincount(lab, weights=ex[inside], minlength=k) / safe
     cy = np.bincount(lab, weights=ny_[inside], minlength=k) / safe
+    if keep_empty and (counts == 0).any():  # an empty hotspot is centred on its own polygon
+        empty = np.flatnonzero(counts == 0)
+        centroids = shapely.centroid(np.asarray(geoms, dtype=object)[empty])
+        cx[empty], cy[empty] = shapely.get_x(centroids), shapely.get_y(centroids)
     if "crime_type" in incidents and n_total:
         top_names = _top_types_all(incidents["crime_type"], labels, k, inside=inside)
     else:
@@ -287,7 +299,19 @@ def build_table(
     return _frame(geoms, order, counts, n_total, area, density, top_names, method, cx, cy, extra)
 
 
-def _frame(geoms, order, counts, n_total, area, density, top_names, method, cx, cy, extra) -> gpd.GeoDataFrame:
+def _frame(  # noqa: PLR0913 - one column each
+    geoms: Any,
+    order: np.ndarray,
+    counts: np.ndarray,
+    n_total: int,
+    area: np.ndarray,
+    density: np.ndarray,
+    top_names: list[str],
+    method: str,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    extra: dict[str, list] | None,
+) -> gpd.GeoDataFrame:
     pick = order.tolist()
     geoms = np.asarray(geoms, dtype=object)
     return gpd.GeoDataFrame(
