@@ -35,9 +35,37 @@ def dissolve_cells(grid: Grid, selected: np.ndarray) -> tuple[list[shapely.Geome
         starts = np.searchsorted(flat[idx], np.arange(k))
         boxes = grid.boxes(idx)
         ends = np.r_[starts[1:], len(idx)]
-        # a one-cell group is its own box (most groups at 50 m: one snap point): no union needed
-        polys = [boxes[a] if b - a == 1 else shapely.union_all(boxes[a:b]) for a, b in zip(starts, ends, strict=True)]
+        polys = _union_groups(boxes, starts, ends)
     return polys, flat
+
+
+#: Groups of up to this many cells are dissolved in one vectorised call (a padded k x n array).
+_PADDED_GROUP = 16
+
+
+def _union_groups(boxes: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[shapely.Geometry]:
+    """One polygon per run ``boxes[start:end]`` of edge-connected grid cells.
+
+    Grid cells of a group share edges and never overlap, a valid polygonal coverage, so GEOS's
+    coverage union applies (about twice as fast as a general union, the same polygon). A one-cell
+    group is its own box (most groups at 50 m: one snap point); groups of up to ``_PADDED_GROUP``
+    cells go through one call over a padded array (missing cells are None, which the union skips).
+    """
+    sizes = ends - starts
+    out = np.empty(len(starts), dtype=object)
+    one = sizes == 1
+    out[one] = boxes[starts[one]]
+    small = np.flatnonzero((sizes > 1) & (sizes <= _PADDED_GROUP))
+    if len(small):
+        width = int(sizes[small].max())
+        padded = np.full((len(small), width), None, dtype=object)
+        cols = np.arange(width)
+        mask = cols[None, :] < sizes[small][:, None]
+        padded[mask] = boxes[(starts[small][:, None] + cols[None, :])[mask]]
+        out[small] = shapely.coverage_union_all(padded, axis=1)
+    for i in np.flatnonzero(sizes > _PADDED_GROUP):
+        out[i] = shapely.coverage_union_all(boxes[starts[i] : ends[i]])
+    return list(out)
 
 
 def label_max(values: np.ndarray, cell_label: np.ndarray, k: int) -> list[float]:
