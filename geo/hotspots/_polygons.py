@@ -72,7 +72,11 @@ def label_max(values: np.ndarray, cell_label: np.ndarray, k: int) -> list[float]
     """Largest of ``values`` over the cells of each polygon (``cell_label`` from :func:`dissolve_cells`)."""
     if not k:
         return []
-    return [float(v) for v in ndimage.maximum(values, labels=cell_label + 1, index=np.arange(1, k + 1))]
+    # Only the selected cells matter: a scatter-max over them, not a pass over the whole grid.
+    inside = np.flatnonzero(cell_label >= 0)
+    out = np.full(k, -np.inf)
+    np.maximum.at(out, cell_label[inside], np.asarray(values, dtype=float).ravel()[inside])
+    return [float(v) for v in out]
 
 
 def cluster_polygons(
