@@ -16,6 +16,7 @@ from dash import Input, Output, State, dcc, html
 from dashboard import data_access, state
 from dashboard.components.filters import URL
 from dashboard.components.map_views import hotspot_options
+from dashboard.errors import explain
 from service.hotspots import HotspotsOptions, HotspotsResult, run_hotspots
 
 #: Component ids (the dropdown and the note under the stat bar).
@@ -117,6 +118,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def update_size_note(_count: object, selection: dict | None, method: str | None, size: str | None) -> str:
         try:
             found = run_hotspots(data_access.source(), with_size(hotspot_options(selection, method), size))
-        except Exception:  # the hotspot line already says why there are none
+        except Exception as exc:  # the hotspot line already says why there are none
+            explain(exc, "Hotspot note unavailable")  # logs anything but a user error, with its traceback
             return ""
         return size_note(found)

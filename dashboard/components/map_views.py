@@ -83,8 +83,11 @@ def _hotspot_text(found: HotspotsResult, top_n: int | None) -> tuple[str, int]:
         text = f"Top {n} of {n_all:,} hotspots ({name})"
     else:
         text = f"{n_all:,} hotspot{'s' if n_all != 1 else ''} ({name})"
-    if found.result.warnings and found.n_incidents:
-        text += " · " + "; ".join(found.result.warnings[:2])
+    # auto's choice and the hotspots left out are said once, in the size note under the controls
+    said = (str(found.result.params.get("choice_reason") or ""), found.result.dropped_note or "")
+    others = [w for w in found.result.warnings if not w.startswith("Auto ") and w not in said]
+    if others and found.n_incidents:
+        text += " · " + "; ".join(others[:2])
     return text, n
 
 

@@ -145,32 +145,23 @@ def core_polygons(
 def locations_in(polys: list[shapely.Geometry], ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
     """Index of the first polygon holding each location (-1 for none); the boundary counts as in.
 
-    Only the locations in a coarse cell touched by some polygon's bounding box become point
-    geometries for the STR-tree query: the many locations far from every polygon cost one
-    array lookup each.
+    The locations are sorted by easting once; each polygon then tests only the locations inside
+    its bounding box (a binary search for the easting range, a mask for the northing), with
+    ``shapely.intersects_xy`` on the prepared polygon, so no point geometry is ever built.
+    Polygons are visited in index order and a location keeps the first that holds it.
     """
     out = np.full(len(ux), -1, dtype=np.int64)
     if not polys or not len(ux):
         return out
     geoms = np.asarray(polys, dtype=object)
     bounds = shapely.bounds(geoms)
-    ok = np.isfinite(bounds).all(axis=1)  # empty polygons have no bounds
-    cell = 100.0
-    x0, y0 = float(ux.min()), float(uy.min())
-    nx, ny = int((ux.max() - x0) // cell) + 1, int((uy.max() - y0) // cell) + 1
-    touched = np.zeros((ny, nx), dtype=bool)
-    lo = np.floor((bounds[ok][:, :2] - (x0, y0)) / cell).astype(np.int64)
-    hi = np.floor((bounds[ok][:, 2:] - (x0, y0)) / cell).astype(np.int64)
-    lo, hi = np.maximum(lo, 0), np.minimum(hi, (nx - 1, ny - 1))
-    for (ax, ay), (bx, by) in zip(lo, hi, strict=True):
-        touched[ay : by + 1, ax : bx + 1] = True
-    near = np.flatnonzero(touched[((uy - y0) // cell).astype(np.int64), ((ux - x0) // cell).astype(np.int64)])
-    if not len(near):
-        return out
-    pts, poly = shapely.STRtree(geoms).query(shapely.points(ux[near], uy[near]), predicate="intersects")
-    if len(pts):
-        order = np.lexsort((poly, pts))  # the lowest polygon index per point first
-        pts, poly = pts[order], poly[order]
-        first = np.r_[True, pts[1:] != pts[:-1]]
-        out[near[pts[first]]] = poly[first]
+    order = np.argsort(ux, kind="stable")
+    sx = ux[order]
+    for i in np.flatnonzero(np.isfinite(bounds).all(axis=1)):  # empty polygons have no bounds
+        minx, miny, maxx, maxy = bounds[i]
+        cand = order[np.searchsorted(sx, minx, "left") : np.searchsorted(sx, maxx, "right")]
+        cand = cand[(uy[cand] >= miny) & (uy[cand] <= maxy) & (out[cand] < 0)]
+        if len(cand):
+            shapely.prepare(geoms[i])
+            out[cand[shapely.intersects_xy(geoms[i], ux[cand], uy[cand])]] = i
     return out
