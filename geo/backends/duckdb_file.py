@@ -68,7 +68,12 @@ def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.D
                 raise StoreBusy(f"{path}: {what}; try again shortly") from None
             time.sleep(0.1)
         except duckdb.Error as exc:
-            raise StoreUnavailable(f"{path}: not a readable DuckDB store ({exc})") from None
+            # DuckDB refuses, within one process, a read-only and a writable connection to the same
+            # file at once: a reader meeting a short write (an audit row, a recorded deployment) in
+            # another thread of this worker waits for it to close, as for another process's lock.
+            if "different configuration" not in str(exc) or time.monotonic() > deadline:
+                raise StoreUnavailable(f"{path}: not a readable DuckDB store ({exc})") from None
+            time.sleep(0.02)
     try:
         yield con
     except duckdb.IOException as exc:
