@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT / "data" / "winchester"
@@ -41,6 +38,7 @@ def serve(store: Path) -> Iterator[str]:
     """The dashboard over ``store`` on a free local port, login off; yields its base URL."""
     sys.path.insert(0, str(ROOT))
     from dashboard.app import create_app
+    from dashboard.local_server import serve_in_thread
     from dashboard.security import SecurityConfig
 
     app = create_app(
@@ -49,17 +47,8 @@ def serve(store: Path) -> Iterator[str]:
         tile_url="https://tiles.invalid/{z}/{x}/{y}.png",
         security=SecurityConfig(disabled_for_tests=True),
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 def settle(page: Page) -> None:

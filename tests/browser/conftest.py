@@ -7,13 +7,11 @@ werkzeug server in a thread on a free port; uploads in the tests change only the
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from dashboard.app import create_app
+from dashboard.local_server import serve_in_thread
 from dashboard.security import SecurityConfig
 
 #: Tiles cannot load offline: point the map at a host that never resolves and filter its errors.
@@ -67,15 +65,8 @@ def live_server(live_store, demo_store):
         tile_url=f"https://{TILE_HOST}/{{z}}/{{x}}/{{y}}.png",
         security=SecurityConfig(disabled_for_tests=True),
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(app) as url:
+        yield url
 
 
 #: Console message types a page must not produce: errors, warnings, and debug output left in a library.

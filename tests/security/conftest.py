@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from dashboard.app import create_app
+from dashboard.local_server import serve_in_thread
 from dashboard.security import SecurityConfig
 from geo import accounts
 from geo.store import Store
@@ -114,15 +112,8 @@ def logged_in(secure_app):
 @pytest.fixture(scope="session")
 def live_url(secure_app):
     """Base URL of the secured dashboard served in a thread on a free port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, secure_app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve_in_thread(secure_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -284,25 +275,8 @@ def public_app(planted_store_factory, planted_district):
     )
 
 
-def serve(app):
-    """Serve ``app`` in a thread on a free port; returns (base URL, stop function)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-
-    def stop():
-        server.shutdown()
-        thread.join(timeout=10)
-
-    return f"http://127.0.0.1:{port}", stop
-
-
 @pytest.fixture(scope="session")
 def public_url(public_app):
     """Base URL of the public-access dashboard served in a thread."""
-    url, stop = serve(public_app)
-    yield url
-    stop()
+    with serve_in_thread(public_app) as url:
+        yield url
