@@ -26,18 +26,11 @@ from pathlib import Path
 import numpy as np
 
 from bench._data import OUT, ROOT
+from dashboard.local_server import CHROMIUM_ARGS, CHROMIUM_PATH
 
 N = 100_000
 FORCE_CSV = ROOT / "data" / "winchester" / "demo" / "force_extract_synthetic.csv"
 TILE_HOST = "tiles.invalid"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FILTER_CHANGES = 50
 API_REQUESTS = 50
 #: /api/incidents selection: one crime group in one sector (a few thousand features).
@@ -175,7 +168,7 @@ def browser() -> list[dict]:
 
     store = ensure_store()
     with serve(store) as base, sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM_PATH, args=list(CHROMIUM_ARGS))
         try:
             page = b.new_page(viewport={"width": 1366, "height": 768}, locale="en-GB", timezone_id="Europe/London")
             page.route(f"**/{TILE_HOST}/**", lambda route: route.abort())

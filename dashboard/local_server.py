@@ -10,6 +10,18 @@ from contextlib import contextmanager
 import dash
 from werkzeug.serving import make_server
 
+#: The operating system's Chromium (Debian's ``chromium`` package); never a downloaded browser build.
+CHROMIUM_PATH = "/usr/bin/chromium"
+#: Headless Chromium flags for root in a container, offline: no sandbox, GPU, updates or sync.
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
 
 @contextmanager
 def serve_in_thread(app: dash.Dash, host: str = "127.0.0.1") -> Iterator[str]:

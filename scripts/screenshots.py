@@ -22,11 +22,12 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
 
+from dashboard.local_server import CHROMIUM_ARGS, CHROMIUM_PATH
+
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT / "data" / "winchester"
 WIDTH, HEIGHT = 1400, 900
 TIMEOUT = 120_000
-CHROMIUM = "/usr/bin/chromium"
 WEEKENDS = "from=2007-06-01&to=2007-08-31&days=fri,sat&hours=20-04"
 #: A plan on July to September 2007 is for the week from 01/10/2007: recorded, it is in the report's quarter.
 SUMMER = "from=2007-07-01&to=2007-09-30&days=fri,sat&hours=20-04"
@@ -180,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
             build_demo_store(store, load_district(DISTRICT))
         with serve(store) as base, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(executable_path=CHROMIUM_PATH, args=list(CHROMIUM_ARGS))
             context = browser.new_context(
                 viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB", timezone_id="Europe/London"
             )

@@ -14,6 +14,7 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 
+from dashboard.local_server import CHROMIUM_ARGS, CHROMIUM_PATH
 from geo.config import DEFAULT_DISTRICT, District, load_district
 from geo.demo_store import build_demo_store
 from geo.store import Store
@@ -22,6 +23,24 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "winchester"
 POLICE_UK = DATA / "police-uk"
 PG_SCRIPT = ROOT / "scripts" / "pg_test_cluster.sh"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright on the system's Chromium (never a downloaded build), headless-safe flags."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM_PATH, "args": list(CHROMIUM_ARGS)}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A UK desktop: 1366x768, en-GB, Europe/London, downloads allowed."""
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1366, "height": 768},
+        "locale": "en-GB",
+        "timezone_id": "Europe/London",
+        "accept_downloads": True,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -16,36 +16,12 @@ from dashboard.security import SecurityConfig
 
 #: Tiles cannot load offline: point the map at a host that never resolves and filter its errors.
 TILE_HOST = "tiles.invalid"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.browser)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {
-        **browser_context_args,
-        "viewport": {"width": 1366, "height": 768},
-        "locale": "en-GB",
-        "timezone_id": "Europe/London",
-        "accept_downloads": True,
-    }
 
 
 @pytest.fixture(scope="session")

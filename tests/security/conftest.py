@@ -20,14 +20,6 @@ ROLES = ("analyst", "officer", "partnership")
 #: A month of the real data.police.uk files: small answers, quick hotspots.
 MONTH = "from=2017-02-01&to=2017-02-28"
 TILE_HOST = "tiles.invalid"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 #: Upload limit of the test app (MB): small, so that the limit can be exceeded cheaply.
 TEST_UPLOAD_MB = 1.0
 
@@ -114,22 +106,6 @@ def live_url(secure_app):
     """Base URL of the secured dashboard served in a thread on a free port."""
     with serve_in_thread(secure_app) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {
-        **browser_context_args,
-        "viewport": {"width": 1366, "height": 768},
-        "locale": "en-GB",
-        "timezone_id": "Europe/London",
-        "accept_downloads": True,
-    }
 
 
 def callback_body(app, first_output: str, values: dict | None = None) -> dict:
