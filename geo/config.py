@@ -57,6 +57,68 @@ class Targets:
     source: str = ""
 
 
+#: Home Office categories treated as sensitive when the district names none.
+DEFAULT_SENSITIVE_HO = ("Sexual offences",)
+#: Columns of a force extract that mark a row sensitive when true, when the district names none.
+DEFAULT_SENSITIVE_FLAGS = ("domestic",)
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """Which incidents are sensitive: shown at point level to analysts and officers only, never public.
+
+    Read from the ``[privacy]`` table of ``district.toml``.  A row is sensitive when its force code
+    is one of ``codes``, its Home Office category one of ``ho_categories``, or a column of the force
+    extract named in ``flag_columns`` (matched case-insensitively) is true.  data.police.uk has no
+    sexual-offence type of its own (it folds them into "Violence and sexual offences"), so its rows
+    are sensitive only through ``ho_categories``.
+
+    Attributes
+    ----------
+    codes : tuple of str
+        Force offence codes (``crime_codes.csv``), e.g. ``VIO-SEX``.  None by default: codes are a
+        force's own.
+    ho_categories : tuple of str
+        Home Office categories, default ``("Sexual offences",)``.
+    flag_columns : tuple of str
+        Yes/no columns of a force extract, default ``("domestic",)`` (a domestic-abuse flag).
+    """
+
+    codes: tuple[str, ...] = ()
+    ho_categories: tuple[str, ...] = DEFAULT_SENSITIVE_HO
+    flag_columns: tuple[str, ...] = DEFAULT_SENSITIVE_FLAGS
+
+
+def sensitivity_from_table(privacy: dict[str, Any], where: str) -> Sensitivity:
+    """The :class:`Sensitivity` of a ``[privacy]`` table (defaults for the keys it leaves out).
+
+    Parameters
+    ----------
+    privacy : dict
+        The parsed ``[privacy]`` table.
+    where : str
+        Named in the error (the file).
+
+    Raises
+    ------
+    ConfigError
+        When a key is not a list of strings.
+    """
+    base = Sensitivity()
+
+    def names(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = privacy.get(key, default)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(f'{where} [privacy]: {key} must be a list of names, e.g. {key} = ["..."]')
+        return tuple(v.strip() for v in value)
+
+    return Sensitivity(
+        codes=names("sensitive_codes", base.codes),
+        ho_categories=names("sensitive_ho_categories", base.ho_categories),
+        flag_columns=names("sensitive_flag_columns", base.flag_columns),
+    )
+
+
 @dataclass(frozen=True)
 class District:
     """A district's configuration: layers, mappings and targets.
@@ -78,6 +140,7 @@ class District:
     police_uk_ho: dict[str, str]
     targets: Targets
     data: dict[str, str] = field(default_factory=dict)
+    sensitivity: Sensitivity = field(default_factory=Sensitivity)
 
     def _layer(self, key: str) -> gpd.GeoDataFrame:
         spec = self.layers.get(key)
@@ -275,4 +338,5 @@ def load_district(folder: str | Path = DEFAULT_DISTRICT) -> District:
         police_uk_ho=dict(raw.get("police_uk_ho_categories", {})),
         targets=targets,
         data=dict(raw.get("data", {})),
+        sensitivity=sensitivity_from_table(dict(raw.get("privacy", {})), where),
     )

@@ -166,6 +166,7 @@ class _RejectSink:
         self.count = 0
 
     def _open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)  # a PostgreSQL store's var/<database> may not exist yet
         try:  # Linux: an anonymous file that vanishes if the process dies
             self.fd = os.open(self.folder, os.O_TMPFILE | os.O_RDWR, 0o644)
             self.file = os.fdopen(self.fd, "w+b")
@@ -315,7 +316,9 @@ def _read_all(
     for src in sources:
         report.files.append(src.label)
         counter = RepeatCounter()  # content repeats are counted per file, across its batches
-        for batch, notes in iter_batches([src], fmt, mapping, synthetic, limits.chunk_bytes, limits.max_field_bytes):
+        flags = district.sensitivity.flag_columns
+        batches = iter_batches([src], fmt, mapping, synthetic, limits.chunk_bytes, limits.max_field_bytes, flags)
+        for batch, notes in batches:
             _one_batch(batch, notes, counter, limits, writer, report, sink, district)
             bar.update(batch.n_read)
 

@@ -86,6 +86,11 @@ CANONICAL_COLUMNS: Final[dict[str, tuple[str, str]]] = {
     "ward_name": ("string", "Ward name (derived)"),
     "sector": ("string", "Police sector containing the point (derived)"),
     "location_precision": ("string", "'point' (coordinates from the source) or 'postcode' (postcode centroid)"),
+    "sensitive": (
+        "bool",
+        "True for sexual offences and rows the force extract flags (e.g. domestic abuse): point level for "
+        "analysts and officers only, never public (the district's [privacy] rule, applied at ingest)",
+    ),
 }
 
 #: Zone membership columns are added per zone the district config declares: ``in_zone_<key>``

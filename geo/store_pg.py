@@ -29,7 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from geo.backends.frames import ADDED_COLUMNS, to_sql_frame
+from geo.backends.frames import ADDED_COLUMNS, sql_literal, to_sql_frame
 from geo.config import District
 from geo.ingest import record_ingest
 from geo.schema import CANONICAL_COLUMNS, COLUMNS
@@ -55,6 +55,28 @@ def _psycopg() -> ModuleType:
 def redact(url: str) -> str:
     """The URL without its password, for messages and logs."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def _view_missing_columns(con: psycopg.Connection) -> list[str]:
+    """Let a read-only session query an older store as if it had the columns added since.
+
+    A temporary view named ``incidents`` (searched before the schema's table, gone with the session)
+    adds each :data:`~geo.backends.frames.ADDED_COLUMNS` column the table lacks, with its default;
+    the table is not changed.  Returns the columns it lacks (none once a writer has added them).
+    """
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = 'incidents'"
+    ).fetchall()
+    missing = [c for c in ADDED_COLUMNS if c not in {r[0] for r in rows}]
+    if missing:
+        row = con.execute("SELECT current_schema()").fetchone()
+        assert row is not None  # a SELECT of a value always returns one row
+        schema = str(row[0]).replace('"', '""')
+        extra = ", ".join(f"{sql_literal(ADDED_COLUMNS[c])} AS {c}" for c in missing)
+        con.execute(f'CREATE TEMP VIEW incidents AS SELECT *, {extra} FROM "{schema}".incidents')
+    con.commit()
+    return missing
 
 
 class PgStore(Store):
@@ -91,6 +113,8 @@ class PgStore(Store):
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise StoreUnavailable(f"{self.location}: cannot reach the database ({reason})") from None
         try:
+            if not write and self._missing_columns:  # an older store: has a writer brought it up to date since?
+                self._missing_columns = _view_missing_columns(con)
             con.read_only = not write
             yield con
             con.commit()
@@ -122,6 +146,7 @@ class PgStore(Store):
                     f"{self.location}: no csp-hotspots store in this database yet: "
                     f"create it with `hotspots ingest FILES --store URL` or `hotspots demo --store URL`"
                 )
+            self._missing_columns = list(ADDED_COLUMNS)  # checked on the next connection
             return
         cols = []
         for name, (dtype, _) in CANONICAL_COLUMNS.items():
@@ -134,7 +159,7 @@ class PgStore(Store):
                 con.execute(f"CREATE TABLE IF NOT EXISTS incidents ({', '.join(f'{n} {t}' for n, t in cols)})")
                 for name, sql_type in cols:  # a column added to the schema later reaches older stores
                     default = ADDED_COLUMNS.get(name)  # the value of rows stored before the column existed
-                    fill = f" DEFAULT '{default}'" if default is not None else ""
+                    fill = f" DEFAULT {sql_literal(default)}" if default is not None else ""
                     con.execute(f"ALTER TABLE incidents ADD COLUMN IF NOT EXISTS {name} {sql_type}{fill}")
                 con.execute("CREATE UNIQUE INDEX IF NOT EXISTS incidents_incident_id ON incidents (incident_id)")
                 con.execute("CREATE INDEX IF NOT EXISTS incidents_occurred_from ON incidents (occurred_from)")

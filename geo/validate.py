@@ -10,7 +10,10 @@ Rules, in order:
    longitude column; inside the valid range of the coordinate system;
 3. within the district boundary buffered by ``outside_tolerance_m`` (default 1 km);
 4. dates parse (month ``YYYY-MM``, or the date format, with an optional ``HH:MM`` time);
-   ``occurred_to`` not before ``occurred_from``.
+   ``occurred_to`` not before ``occurred_from``;
+5. each sensitivity flag column the file holds is a yes/no value.
+
+Accepted rows get ``sensitive`` by the district's rule (:mod:`geo.sensitivity`).
 
 Local times that do not exist (the hour skipped when clocks go forward) are moved forward
 an hour; times that happen twice (when clocks go back) are taken as the first, summer-time
@@ -40,6 +43,7 @@ from geo.schema import (
     PRECISION_POSTCODE,
     PRECISION_TIME,
 )
+from geo.sensitivity import FLAG_REASON, parse_flag, sensitive_rows
 from geo.validate_ids import RepeatCounter, content_ids
 
 REJECT_COLUMNS = ["file", "row", "field", "reason", "raw"]
@@ -295,6 +299,19 @@ def _parse_datetime(dates: pd.Series, times: pd.Series, date_format: str | None)
     return out
 
 
+def _sensitive(batch: RawBatch, district: District, ho: pd.Series, rj: _Rejector) -> np.ndarray:
+    """The ``sensitive`` value of each row; a flag that is not a yes/no value rejects its row."""
+    flagged = np.zeros(len(batch.frame), dtype=bool)
+    for column in batch.flags:
+        text = batch.flag_text(column)
+        true, invalid = parse_flag(text)
+        shown = column.replace("{", "{{").replace("}", "}}")  # the reason is a format string
+        rj.reject(invalid, column, f"{shown} {FLAG_REASON}", text.str.strip())
+        flagged |= true
+    codes = _col(batch.frame, "crime") if batch.crime_is_code else None
+    return sensitive_rows(district.sensitivity, codes, ho, flagged)
+
+
 def validate_batch(
     batch: RawBatch,
     district: District,
@@ -326,6 +343,7 @@ def validate_batch(
     ctype, ho = _crime(batch, district, rj)
     lon, lat, e, n, placed = _coords(batch, district, rj)
     t_from, t_to, prec = _times(batch, rj, notes, years)
+    sensitive = _sensitive(batch, district, ho, rj)
     ok = rj.ok
     acc = pd.DataFrame(
         {
@@ -345,6 +363,7 @@ def validate_batch(
             "lsoa_code": _col(f, "lsoa_code").replace("", None),
             "outcome": _col(f, "outcome").replace("", None),
             "location_precision": np.where(placed, PRECISION_POSTCODE, PRECISION_POINT),
+            "sensitive": sensitive,
         }
     )
     if not ok.all():  # most batches have no reject: spare the copy

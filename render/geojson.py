@@ -19,7 +19,7 @@ from render.safe import escape_html
 #: Properties of each incident feature.
 INCIDENT_PROPERTIES = (
     "incident_id", "crime_type", "ho_category", "occurred_from", "occurred_to", "time_precision", "location",
-    "sector", "ward_name", "lsoa_code", "outcome", "source", "synthetic",
+    "sector", "ward_name", "lsoa_code", "outcome", "source", "synthetic", "sensitive",
 )  # fmt: skip
 EMPTY: dict[str, Any] = {"type": "FeatureCollection", "features": []}
 
@@ -54,7 +54,7 @@ def incidents_geojson(df: pd.DataFrame) -> str:
         s = df[c]
         if c in ("occurred_from", "occurred_to"):
             cols[c] = _iso(s)
-        elif c == "synthetic":
+        elif c in ("synthetic", "sensitive"):
             cols[c] = s.fillna(False).astype(bool).tolist()
         else:
             cols[c] = [None if pd.isna(v) else v for v in s.astype(object)]

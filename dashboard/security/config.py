@@ -7,14 +7,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo.config import Sensitivity, sensitivity_from_table
+
 DEFAULT_HOSTS = ("127.0.0.1", "localhost")
 #: Addresses a trusted proxy header is accepted from when ``$HOTSPOTS_TRUSTED_PROXIES`` is unset.
 DEFAULT_TRUSTED_PROXIES = ("127.0.0.1", "::1")
 DEFAULT_MAX_UPLOAD_MB = 200.0
-#: Home Office categories treated as sensitive when the district names none.
-DEFAULT_SENSITIVE_HO = ("Sexual offences",)
-#: Boolean columns of a force extract that mark an incident as sensitive when true.
-DEFAULT_SENSITIVE_FLAGS = ("domestic",)
 
 
 @dataclass(frozen=True)
@@ -25,12 +23,10 @@ class Privacy:
     ----------
     marking : str
         Protective marking printed on briefings, reports and exports and sent as a header.
-    sensitive_ho_categories : tuple of str
-        Home Office categories shown at point level to analysts and officers only and never to the
-        public (data.police.uk has no separate sexual-offence type: a force extract's "Sexual
-        offences" category is what identifies them).
-    sensitive_flag_columns : tuple of str
-        Columns (e.g. a domestic-abuse flag) that mark a row as sensitive when true, if present.
+    sensitivity : geo.config.Sensitivity
+        Which incidents are sensitive (force codes, Home Office categories, flag columns of a force
+        extract): parsed by :func:`geo.config.sensitivity_from_table`, the same rule the ingest
+        applies when it sets each incident's ``sensitive`` column.
     public : bool
         Whether anonymous visitors may read the public aggregates.
     public_min_count : int
@@ -38,14 +34,19 @@ class Privacy:
     """
 
     marking: str = "OFFICIAL-SENSITIVE"
-    sensitive_ho_categories: tuple[str, ...] = DEFAULT_SENSITIVE_HO
-    sensitive_flag_columns: tuple[str, ...] = DEFAULT_SENSITIVE_FLAGS
+    sensitivity: Sensitivity = field(default_factory=Sensitivity)
     public: bool = False
     public_min_count: int = 5
 
 
 def load_privacy(district_folder: str | Path | None) -> Privacy:
-    """The ``[privacy]`` table of ``district_folder/district.toml`` (defaults for missing keys)."""
+    """The ``[privacy]`` table of ``district_folder/district.toml`` (defaults for missing keys).
+
+    Raises
+    ------
+    geo.config.ConfigError
+        When the table names the sensitive incidents wrongly (not lists of names).
+    """
     if district_folder is None:
         return Privacy()
     path = Path(district_folder) / "district.toml"
@@ -56,8 +57,7 @@ def load_privacy(district_folder: str | Path | None) -> Privacy:
     base = Privacy()
     return Privacy(
         marking=str(table.get("marking", base.marking)),
-        sensitive_ho_categories=tuple(table.get("sensitive_ho_categories", base.sensitive_ho_categories)),
-        sensitive_flag_columns=tuple(table.get("sensitive_flag_columns", base.sensitive_flag_columns)),
+        sensitivity=sensitivity_from_table(table, str(path)),
         public=bool(table.get("public", base.public)),
         public_min_count=int(table.get("public_min_count", base.public_min_count)),
     )

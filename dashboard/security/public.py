@@ -2,7 +2,7 @@
 
 Served as ``/api/public/counts`` and on the Public view page (``dashboard/pages/public.py``) only
 when the district's ``[privacy] public = true`` (off by default; logged-in users may always preview
-the page).  Counts per sector, ward or LSOA for a selection; sensitive categories (see
+the page).  Counts per sector, ward or LSOA for a selection; sensitive incidents (see
 :func:`drop_sensitive`) are removed first and every count below ``public_min_count`` is withheld
 (``null`` in the API, "fewer than 5" on the page) with a notice, so that no victim or address can be
 inferred from a small number.  Nothing here returns a point, a location text or an incident.
@@ -22,6 +22,8 @@ from geo.params import flatten_multi, selection_from_mapping
 
 AREAS = {"sector": "sector", "ward": "ward_name", "lsoa": "lsoa_code"}
 SELECTION_KEYS = ("from", "to", "crime", "sector", "zone", "days", "hours", "night_cutoff")
+#: Flag columns in words, for the notice (others are named as they are).
+FLAG_WORDS = {"domestic": "domestic abuse"}
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,25 @@ class PublicCounts:
 
 
 def drop_sensitive(df: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
-    """``df`` without the rows of a sensitive Home Office category or with a true sensitive flag column."""
-    keep = pd.Series(True, index=df.index)
-    if "ho_category" in df and privacy.sensitive_ho_categories:
-        keep &= ~df["ho_category"].isin(privacy.sensitive_ho_categories).fillna(False).astype(bool)
-    for col in privacy.sensitive_flag_columns:
-        if col in df:
-            keep &= ~df[col].fillna(False).astype(bool)
-    return df[keep.to_numpy()]
+    """``df`` without its sensitive rows.
+
+    A row goes when its stored ``sensitive`` column is true (set at ingest by the district's rule:
+    sensitive force codes, Home Office categories and flag columns such as a domestic-abuse flag) or,
+    as a second line for rows stored before that column existed or before the rule named a category,
+    when its Home Office category is a sensitive one.  A frame without a ``sensitive`` column is
+    refused rather than trusted.
+
+    Raises
+    ------
+    ValueError
+        When ``df`` has no ``sensitive`` column (the read did not select it).
+    """
+    if "sensitive" not in df:
+        raise ValueError("the incidents read for a public answer lack the 'sensitive' column")
+    keep = ~df["sensitive"].fillna(True).astype(bool).to_numpy()
+    if "ho_category" in df and privacy.sensitivity.ho_categories:
+        keep &= ~df["ho_category"].isin(privacy.sensitivity.ho_categories).fillna(False).to_numpy(dtype=bool)
+    return df[keep]
 
 
 def suppressed_counts(df: pd.DataFrame, column: str, min_count: int) -> list[dict]:
@@ -66,13 +79,23 @@ def suppressed_counts(df: pd.DataFrame, column: str, min_count: int) -> list[dic
     return [{"area": area, "count": int(n) if n >= min_count else None} for area, n in counts.items()]
 
 
+def removed_text(privacy: Privacy) -> str:
+    """What the public view removes, in words (the district's sensitive categories, codes and flags)."""
+    rule = privacy.sensitivity
+    parts = list(rule.ho_categories)
+    if rule.codes:
+        plural = "s" if len(rule.codes) > 1 else ""
+        parts.append(f"offences recorded under force code{plural} {', '.join(rule.codes)}")
+    if rule.flag_columns:
+        parts.append("incidents flagged " + " or ".join(FLAG_WORDS.get(c.lower(), c) for c in rule.flag_columns))
+    return ", ".join(parts) or "none named"
+
+
 def notice_text(privacy: Privacy) -> str:
     """The notice shown with every public answer: what is withheld and why."""
-    removed = ", ".join([*privacy.sensitive_ho_categories, *(f"incidents flagged {c}" for c in
-                                                             privacy.sensitive_flag_columns)])  # fmt: skip
     return (
         f'Counts below {privacy.public_min_count} are not shown ("fewer than {privacy.public_min_count}") and '
-        f"sensitive categories ({removed or 'none named'}) are removed, so that no victim or address can be "
+        f"sensitive incidents ({removed_text(privacy)}) are removed, so that no victim or address can be "
         "inferred. No individual incident is shown."
     )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
-from geo.backends.frames import ADDED_COLUMNS
+from geo.backends.frames import ADDED_COLUMNS, sql_literal
 from geo.backends.lock import lock_holder
 
 
@@ -100,7 +100,9 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     Rows stored before a column existed get its default (:data:`~geo.backends.frames.ADDED_COLUMNS`).
     """
     for col in missing_columns(con):
-        con.execute(f"ALTER TABLE incidents ADD COLUMN {col} VARCHAR DEFAULT {_literal(ADDED_COLUMNS[col])}")
+        default = ADDED_COLUMNS[col]
+        sql_type = "BOOLEAN" if isinstance(default, bool) else "VARCHAR"
+        con.execute(f"ALTER TABLE incidents ADD COLUMN {col} {sql_type} DEFAULT {sql_literal(default)}")
 
 
 def view_missing_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
@@ -110,9 +112,5 @@ def view_missing_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> 
     connection closes) adds the columns; the file itself is not changed.
     """
     database = str(con.execute("SELECT current_database()").fetchall()[0][0]).replace('"', '""')
-    extra = ", ".join(f"{_literal(ADDED_COLUMNS[c])} AS {c}" for c in columns)
+    extra = ", ".join(f"{sql_literal(ADDED_COLUMNS[c])} AS {c}" for c in columns)
     con.execute(f'CREATE TEMP VIEW incidents AS SELECT *, {extra} FROM "{database}".main.incidents')
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -29,9 +29,18 @@ STRING_COLUMNS = (
     "location_precision",
 )
 _TIME_COLUMNS = ("occurred_from", "occurred_to")
-#: Text columns added to the schema after the first stores were made -> the value every row stored
-#: before them holds (a store made before geocoding holds points only).
-ADDED_COLUMNS = {"location_precision": PRECISION_POINT}
+#: Columns added to the schema after the first stores were made -> the value every row stored before
+#: them holds: a store made before geocoding holds points only, and one made before the ``sensitive``
+#: column was set at ingest holds no row marked sensitive (the public view also checks the Home
+#: Office category when it reads).  Text (``str``) and boolean (``bool``) columns are supported.
+ADDED_COLUMNS: dict[str, str | bool] = {"location_precision": PRECISION_POINT, "sensitive": False}
+
+
+def sql_literal(value: str | bool) -> str:
+    """An :data:`ADDED_COLUMNS` default as an SQL literal (DuckDB and PostgreSQL alike)."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return "'" + value.replace("'", "''") + "'"
 
 
 def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
@@ -48,7 +57,8 @@ def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
     -------
     DataFrame
         :data:`geo.schema.COLUMNS` then ``zone_cols``; a column the frame lacks is missing (None),
-        except those of :data:`ADDED_COLUMNS`, which take their default (``location_precision``: a point).
+        except those of :data:`ADDED_COLUMNS`, which take their default (``location_precision``: a point;
+        ``sensitive``: false, also where a frame holds it missing).
     """
     out = pd.DataFrame({c: frame[c] for c in [*COLUMNS, *zone_cols] if c in frame})
     for col in _TIME_COLUMNS:
@@ -56,6 +66,9 @@ def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:
     for col in [*COLUMNS, *zone_cols]:
         if col not in out:
             out[col] = ADDED_COLUMNS.get(col)
+        elif isinstance(ADDED_COLUMNS.get(col), bool):
+            values = out[col]
+            out[col] = values.astype(object).where(values.notna(), ADDED_COLUMNS[col]).astype(bool)
     return out[[*COLUMNS, *zone_cols]]
 
 
@@ -81,6 +94,7 @@ def from_sql_frame(df: pd.DataFrame) -> pd.DataFrame:
         df[col] = to_local(df[col]).astype(f"datetime64[ns, {LOCAL_TZ}]")
     for col in STRING_COLUMNS:
         df[col] = df[col].astype("string")
+    df["sensitive"] = df["sensitive"].fillna(False).astype(bool)
     return df
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from geo.readers._common import FileFormatError, RawBatch, file_label
+from geo.readers._common import FileFormatError, RawBatch, file_label, find_flag_columns
 from geo.readers._source import Source, expand_sources, open_utf8
 from geo.readers._stream import MAX_FIELD_BYTES, CsvStreamReader
 from geo.readers.force_csv import check_force_header, check_mapping, force_csv_batch, looks_like_force
@@ -28,6 +28,7 @@ __all__ = [
     "check_mapping",
     "expand_inputs",
     "file_label",
+    "find_flag_columns",
     "iter_batches",
 ]
 
@@ -56,22 +57,32 @@ def _detect(header: list[str], label: str, mapping: Mapping[str, str]) -> str:
 
 
 def _csv_batches(
-    src: Source, fmt: str, mapping: Mapping[str, str], synthetic: bool, chunk_bytes: int, max_field: int
+    src: Source,
+    fmt: str,
+    mapping: Mapping[str, str],
+    synthetic: bool,
+    chunk_bytes: int,
+    max_field: int,
+    flag_columns: tuple[str, ...],
 ) -> Iterator[tuple[RawBatch, list[str]]]:
     stream, note = open_utf8(src)
     try:
         reader = CsvStreamReader(stream, src.label, chunk_bytes=chunk_bytes, max_field_bytes=max_field)
         kind = fmt if fmt != "auto" else _detect(reader.header, src.label, mapping)
-        if kind == "police_uk":
+        flags: tuple[str, ...] = ()
+        if kind == "police_uk":  # its header is fixed: no flag column (sensitive by category only)
             check_police_uk_header(reader.header, src.label)
         else:
             check_force_header(reader.header, mapping, src.label)
+            flags = tuple(find_flag_columns(reader.header, flag_columns))
         notes = [note] if note else []
         for chunk in reader.chunks():
             if kind == "police_uk":
                 batch = police_uk_batch(chunk.frame, chunk.refused, src.label, synthetic, chunk.raw_text)
             else:
-                batch = force_csv_batch(chunk.frame, chunk.refused, src.label, mapping, synthetic, chunk.raw_text)
+                batch = force_csv_batch(
+                    chunk.frame, chunk.refused, src.label, mapping, synthetic, chunk.raw_text, flags
+                )
             yield batch, notes + chunk.notes
             notes = []
     finally:
@@ -85,6 +96,7 @@ def iter_batches(
     synthetic: bool = False,
     chunk_bytes: int = 16 << 20,
     max_field_bytes: int = MAX_FIELD_BYTES,
+    flag_columns: tuple[str, ...] | list[str] = (),
 ) -> Iterator[tuple[RawBatch, list[str]]]:
     """Read every input into :class:`RawBatch` objects (with notes such as encoding fallbacks).
 
@@ -102,6 +114,10 @@ def iter_batches(
         CSV bytes per batch: bounds memory whatever the file's size.
     max_field_bytes : int, default 128 KiB
         Longer fields are rejected row by row.
+    flag_columns : sequence of str, optional
+        Yes/no columns that mark a row sensitive (the district's ``sensitive_flag_columns``): those a
+        force extract or vector layer holds (names compared case-insensitively) are carried in
+        :attr:`RawBatch.flags`.  data.police.uk files have none.
     """
     if fmt not in FORMATS:
         raise FileFormatError(f"unknown format '{fmt}': choose from {', '.join(FORMATS)}")
@@ -117,6 +133,6 @@ def iter_batches(
         if fmt == "vector" or (fmt == "auto" and suffix in VECTOR_SUFFIXES):
             if src.member is not None:
                 raise FileFormatError(f"{src.label}: vector layers inside zips are not read; unzip it first")
-            yield read_vector(src.path, src.label, mapping, synthetic)
+            yield read_vector(src.path, src.label, mapping, synthetic, tuple(flag_columns))
             continue
-        yield from _csv_batches(src, fmt, mapping, synthetic, chunk_bytes, max_field_bytes)
+        yield from _csv_batches(src, fmt, mapping, synthetic, chunk_bytes, max_field_bytes, tuple(flag_columns))

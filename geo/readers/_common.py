@@ -26,6 +26,8 @@ RAW_FIELDS = (
     "lsoa_code",
     "outcome",
 )
+#: Frame columns holding a sensitivity flag (see :attr:`RawBatch.flags`) are named this + the file's column.
+FLAG_PREFIX = "flag:"
 
 
 #: Row numbers -> the original text of those rows (for the rejects file).
@@ -43,7 +45,9 @@ class RawBatch:
     ``frame`` has the :data:`RAW_FIELDS` present plus ``_row`` (the row number a user sees in the
     file: the header is row 1) and either ``_raw`` (the original row text, for the rejects file)
     or a ``raw_of`` function giving the text of row numbers.  A large file arrives as several
-    batches with the same ``file``.
+    batches with the same ``file``.  ``flags`` names the file's yes/no columns that mark a row
+    sensitive (the district's ``sensitive_flag_columns`` found in the header), held in the frame as
+    ``flag:<column>`` (:meth:`flag_text`).
     """
 
     frame: pd.DataFrame
@@ -57,6 +61,11 @@ class RawBatch:
     rows_rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # rows the reader itself refused
     raw_of: RowText | None = None  # row numbers -> original text
     postcode_only: bool = False  # the mapping names a postcode and no coordinates
+    flags: tuple[str, ...] = ()  # the file's sensitivity flag columns (see flag_text)
+
+    def flag_text(self, column: str) -> pd.Series:
+        """The raw text of flag column ``column`` (one of :attr:`flags`), empty where missing."""
+        return self.frame[FLAG_PREFIX + column].fillna("").astype(str)
 
     def raw_text(self, mask: np.ndarray) -> list[str]:
         """Original text of the rows selected by a boolean mask (for the rejects file)."""
@@ -78,6 +87,12 @@ def require_columns(columns: list[str], needed: list[str], name: str, what: str)
         raise FileFormatError(
             f"{name}: not a {what}: missing column(s) {', '.join(missing)} (found: {', '.join(columns[:15])})"
         )
+
+
+def find_flag_columns(header: list[str], names: tuple[str, ...] | list[str]) -> list[str]:
+    """The columns of ``header`` named in ``names``, compared case-insensitively and trimmed, in header order."""
+    wanted = {n.strip().casefold() for n in names}
+    return [c for c in header if c.strip().casefold() in wanted]
 
 
 def file_label(path: Path, member: str | None = None) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.readers._common import FileFormatError, RawBatch, RowText, require_columns
+from geo.readers._common import FLAG_PREFIX, FileFormatError, RawBatch, RowText, require_columns
 
 #: Fields a mapping may name, besides ``date_format``.
 MAPPABLE = (
@@ -75,9 +75,16 @@ def force_csv_batch(
     mapping: Mapping[str, str],
     synthetic: bool = False,
     raw_of: RowText | None = None,
+    flags: tuple[str, ...] = (),
 ) -> RawBatch:
-    """Turn one chunk of a force extract (header columns as str) into a :class:`RawBatch`."""
+    """Turn one chunk of a force extract (header columns as str) into a :class:`RawBatch`.
+
+    ``flags`` are the file's sensitivity flag columns (:func:`geo.readers.find_flag_columns`), carried
+    for :func:`geo.validate.validate_batch` to check and apply.
+    """
     out = frame[["_row", *(["_raw"] if "_raw" in frame else [])]].copy()
+    for column in flags:
+        out[FLAG_PREFIX + column] = frame[column]
     for field in ("id", "location", "lsoa_code", "outcome", "postcode"):
         if field in mapping:
             out[field] = frame[mapping[field]]
@@ -110,4 +117,5 @@ def force_csv_batch(
         synthetic=synthetic or "synthetic" in label.lower(),
         rows_rejected=refused,
         raw_of=raw_of,
+        flags=tuple(flags),
     )

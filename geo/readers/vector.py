@@ -3,6 +3,8 @@
 Attributes are found by canonical name first (``incident_id``, ``crime_type`` or ``crime_code``,
 ``occurred_from``, ``occurred_to``, ``location``...: what our own exports write), then through the
 force column mapping.  Points are taken in the layer's CRS and carried as WGS84 longitude/latitude.
+Yes/no attributes named in the district's ``sensitive_flag_columns``, and a ``sensitive`` attribute
+(our own exports carry one), are carried as sensitivity flags.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.readers._common import FileFormatError, RawBatch
+from geo.readers._common import FLAG_PREFIX, FileFormatError, RawBatch, find_flag_columns
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
 
@@ -30,10 +32,20 @@ _CANONICAL = {
 }
 
 
+def _flag_text(values: pd.Series) -> list[str]:
+    """A yes/no attribute as text: booleans and whole numbers as ``true``/``1``, missing as empty."""
+    if pd.api.types.is_bool_dtype(values.dtype) or not pd.api.types.is_numeric_dtype(values.dtype):
+        return ["" if pd.isna(v) else str(v) for v in values]
+    return ["" if pd.isna(v) else str(int(v)) if float(v).is_integer() else str(v) for v in values]
+
+
 def read_vector(
-    path: Path, label: str, mapping: Mapping[str, str], synthetic: bool = False
+    path: Path, label: str, mapping: Mapping[str, str], synthetic: bool = False, flag_columns: tuple[str, ...] = ()
 ) -> tuple[RawBatch, list[str]]:
-    """Read a point layer into a :class:`RawBatch`; non-point features are refused row by row."""
+    """Read a point layer into a :class:`RawBatch`; non-point features are refused row by row.
+
+    Attributes named in ``flag_columns`` (case-insensitively) or ``sensitive`` become sensitivity flags.
+    """
     try:
         gdf = pyogrio.read_dataframe(path)
     except Exception as exc:  # pyogrio raises several DataSource errors; all mean "cannot read"
@@ -48,7 +60,9 @@ def read_vector(
         raise FileFormatError(f"{label}: the layer has no coordinate reference system")
     cols = list(gdf.columns)
     out = pd.DataFrame({"_row": range(1, len(gdf) + 1)})
-    out["_raw"] = gdf.drop(columns="geometry").astype(str).agg(" | ".join, axis=1).to_numpy()
+    # missing attributes (a null in GeoJSON) as empty text: pandas keeps them missing through astype(str)
+    attrs = gdf.drop(columns="geometry").astype(object)
+    out["_raw"] = attrs.where(attrs.notna(), "").astype(str).agg(" | ".join, axis=1).to_numpy()
     crime_is_code = False
     for field, names in _CANONICAL.items():
         # Shapefile (dBASE) field names stop at 10 characters: occurred_from -> occurred_f.
@@ -68,6 +82,9 @@ def read_vector(
             f"{label}: a point layer needs crime_type (or crime_code) and occurred_from (or date) attributes "
             f"(found: {', '.join(c for c in cols if c != 'geometry')})"
         )
+    flags = find_flag_columns([c for c in cols if c != "geometry"], (*flag_columns, "sensitive"))
+    for column in flags:
+        out[FLAG_PREFIX + column] = _flag_text(gdf[column])
     geom = gpd.GeoSeries(gdf.geometry).to_crs(4326)
     is_point = (geom.geom_type == "Point").to_numpy()
     xs, ys = shapely.get_x(geom.to_numpy()), shapely.get_y(geom.to_numpy())
@@ -83,5 +100,6 @@ def read_vector(
         crime_is_code=crime_is_code,
         synthetic=synthetic or "synthetic" in label.lower(),
         rows_rejected=refused.reset_index(drop=True),
+        flags=tuple(flags),
     )
     return batch, []

@@ -158,11 +158,12 @@ HOSTILE_PREMISES = HOSTILE + " Tavern"
 HOSTILE_FILE = "planted <img src=x onerror=alert(4)>.csv"
 #: Ward -> (easting, northing) of a point inside it (representative points of the bundled wards).
 WARD_POINTS = {"St Bartholomew": (448411, 130336), "Sparsholt": (442960, 133030), "St Michael": (448090, 128372)}
-#: Planted rows per ward: (how many, force code, location text).
+#: Planted rows per ward: (how many, force code, location text, the extract's ``Domestic`` flag).  The
+#: sensitive ones (VIO-SEX, the district's sensitive code, or flagged domestic abuse) sit at SECRET.
 PLANTED = {
-    "St Bartholomew": [(40, "PUB-ORD", HOSTILE), (9, "VIO-SEX", SECRET)],
-    "Sparsholt": [(6, "VIO-SEX", SECRET)],
-    "St Michael": [(30, "PUB-ORD", FORMULA), (15, HOSTILE_CODE, HOSTILE)],
+    "St Bartholomew": [(40, "PUB-ORD", HOSTILE, "N"), (9, "VIO-SEX", SECRET, ""), (3, "THF-OTH", SECRET, "yes")],
+    "Sparsholt": [(6, "VIO-SEX", SECRET, "0"), (8, "PUB-ORD", SECRET, "1")],
+    "St Michael": [(30, "PUB-ORD", FORMULA, ""), (15, HOSTILE_CODE, HOSTILE, "false")],
 }
 #: Friday and Saturday nights of March 2008.
 NIGHTS = ("07/03/2008", "08/03/2008", "14/03/2008", "15/03/2008", "21/03/2008", "22/03/2008", "28/03/2008")
@@ -175,15 +176,17 @@ def planted_csv(path: Path) -> Path:
     rows = []
     for ward, groups in PLANTED.items():
         x0, y0 = WARD_POINTS[ward]
-        for count, code, location in groups:
+        for count, code, location, domestic in groups:
             for i in range(count):
                 day = NIGHTS[i % len(NIGHTS)]
-                urn = f"PLANT-{ward[:4].upper()}-{code}-{i:03d}"
-                rows.append([urn, code, day, "23:30", "", "", x0 + (i % 5) * 4, y0 + (i // 5) * 4, location])
+                urn = f"PLANT-{ward[:4].upper()}-{code}-{domestic or 'blank'}-{i:03d}"
+                x, y = x0 + (i % 5) * 4, y0 + (i // 5) * 4
+                rows.append([urn, code, day, "23:30", "", "", x, y, location, domestic])
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(
             ["URN", "HO_CODE", "DATE_FROM", "TIME_FROM", "DATE_TO", "TIME_TO", "EASTING", "NORTHING", "STREET"]
+            + ["Domestic"]  # the district's flag column `domestic`, as a force might capitalise it
         )
         writer.writerows(rows)
     return path
@@ -225,7 +228,7 @@ def planted_district(tmp_path_factory):
 def planted_store_factory(demo_store, planted_district, tmp_path_factory):
     """``make(name)`` -> a new copy of the demo store plus the planted rows, ingested from HOSTILE_FILE."""
     source = planted_csv(tmp_path_factory.mktemp("planted-file") / HOSTILE_FILE)
-    expected = sum(n for groups in PLANTED.values() for n, _, _ in groups)
+    expected = sum(n for groups in PLANTED.values() for n, *_ in groups)
 
     def make(name: str) -> Path:
         path = tmp_path_factory.mktemp(name) / f"{name}.duckdb"

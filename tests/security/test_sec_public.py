@@ -1,26 +1,35 @@
-"""Public access: anonymous aggregates only, suppressed below the threshold, sensitive categories removed.
+"""Public access: anonymous aggregates only, suppressed below the threshold, sensitive incidents removed.
 
 The planted store (tests/security/conftest.py) adds, through the real ingest, in March 2008: 40
-public-order and 9 sexual-offence rows in St Bartholomew, 6 sexual offences in Sparsholt, and rows in
-St Michael; the demo data leaves Upper Meon Valley with 4 incidents that month.
+public-order rows, 9 sexual offences (force code VIO-SEX) and 3 thefts flagged domestic abuse in St
+Bartholomew, 6 sexual offences and 8 public-order rows flagged domestic abuse in Sparsholt, and rows
+in St Michael.  The demo extract's own VIO-SEX rows are sensitive too: the expected counts leave them
+out by their URNs, read from the extract itself.
 """
 
 from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from geo.params import selection_from_mapping
-from tests.security.conftest import HOSTILE, PLANTED_MONTH, SECRET, callback_body
+from tests.security.conftest import HOSTILE, PLANTED, PLANTED_MONTH, SECRET, WINCHESTER, callback_body
 
 MONTH_PARAMS = "from=2008-03-01&to=2008-03-31&night_cutoff=off"  # the calendar month, as the page counts
 
 
 def _demo_ward_counts(demo_store) -> dict[str, int]:
-    """Incidents per ward in the planted month, in the demo data alone (no sensitive category there)."""
+    """Incidents per ward in the planted month in the demo data alone, without its sexual offences.
+
+    Those are the extract's rows with the force code VIO-SEX, found from the file (not the store's flag).
+    """
+    extract = pd.read_csv(WINCHESTER / "demo" / "force_extract_synthetic.csv", dtype=str)
+    sexual = set(extract.loc[extract["HO_CODE"] == "VIO-SEX", "URN"])
     sel = selection_from_mapping({"from": "2008-03-01", "to": "2008-03-31", "night_cutoff": "off"})
-    return demo_store.query(sel).incidents["ward_name"].value_counts().to_dict()
+    rows = demo_store.query(sel).incidents
+    return rows.loc[~rows["incident_id"].isin(sexual), "ward_name"].value_counts().to_dict()
 
 
 @pytest.fixture()
@@ -42,14 +51,30 @@ def test_public_counts_api_known_answers(visitor, demo_store):
     assert demo["Upper Meon Valley"] == 4  # the data this test relies on
     body = visitor.get(f"/api/public/counts?by=ward&{MONTH_PARAMS}").get_json()
     counts = {r["area"]: r["count"] for r in body["counts"]}
-    assert counts["St Bartholomew"] == demo["St Bartholomew"] + 40  # its 9 sexual offences removed
-    assert counts["Sparsholt"] == demo["Sparsholt"]  # its 6 sexual offences removed
+    assert counts["St Bartholomew"] == demo["St Bartholomew"] + 40  # 9 sexual offences, 3 domestic removed
+    assert counts["Sparsholt"] == demo["Sparsholt"]  # its 6 sexual offences and 8 domestic-abuse rows removed
     assert counts["Upper Meon Valley"] is None  # 4 < 5: withheld
     for ward, n in demo.items():
         if ward not in ("St Bartholomew", "St Michael"):
             assert counts[ward] == (n if n >= 5 else None), ward
     assert "below 5" in body["notice"] and "Sexual offences" in body["notice"]
+    assert "VIO-SEX" in body["notice"] and "incidents flagged domestic abuse" in body["notice"]
     assert "coordinates" not in json.dumps(body) and SECRET not in json.dumps(body)
+
+
+def _planted_public(ward: str) -> int:
+    """Planted rows of ``ward`` a public count keeps: neither the code VIO-SEX nor a true Domestic flag."""
+    groups = PLANTED.get(ward, [])
+    return sum(n for n, code, _, domestic in groups if code != "VIO-SEX" and domestic not in ("yes", "1"))
+
+
+def test_public_counts_of_every_ward_leave_out_exactly_the_sensitive_rows(visitor, demo_store):
+    demo = _demo_ward_counts(demo_store)
+    body = visitor.get(f"/api/public/counts?by=ward&{MONTH_PARAMS}").get_json()
+    counts = {r["area"]: r["count"] for r in body["counts"]}
+    expected = {ward: demo.get(ward, 0) + _planted_public(ward) for ward in set(demo) | set(PLANTED)}
+    assert _planted_public("St Michael") == 45 and _planted_public("Sparsholt") == 0
+    assert counts == {ward: (n if n >= 5 else None) for ward, n in expected.items() if n > 0}
 
 
 def test_public_page_callback_shows_suppressed_counts_only(visitor, public_app, demo_store):
