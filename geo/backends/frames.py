@@ -70,7 +70,7 @@ def from_sql_frame(df: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     df : DataFrame
-        The stored columns as a backend returns them (times as naive UTC).
+        Stored columns (all or some) as a backend returns them (times as naive UTC).
 
     Returns
     -------
@@ -78,9 +78,11 @@ def from_sql_frame(df: pd.DataFrame) -> pd.DataFrame:
         ``df`` itself, converted.
     """
     for col in _TIME_COLUMNS:
-        df[col] = to_local(df[col]).astype(f"datetime64[ns, {LOCAL_TZ}]")
+        if col in df:
+            df[col] = to_local(df[col]).astype(f"datetime64[ns, {LOCAL_TZ}]")
     for col in STRING_COLUMNS:
-        df[col] = df[col].astype("string")
+        if col in df:
+            df[col] = df[col].astype("string")
     return df
 
 

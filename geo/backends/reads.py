@@ -59,18 +59,30 @@ class StoreReads:
         return [*COLUMNS, *self._zone_columns()]
 
     # -- selections ------------------------------------------------------------------------
-    def query(self, sel: Selection | None = None) -> SelectionResult:
+    def query(self, sel: Selection | None = None, columns: tuple[str, ...] | None = None) -> SelectionResult:
         """Incidents matching a selection, as canonical columns (times in Europe/London).
 
-        The whole selection runs in the database; only matching rows are read.
+        The whole selection runs in the database; only matching rows are read, and of them only
+        ``columns`` when given (an analysis that needs a few columns does not hold the rest).
 
         Parameters
         ----------
         sel : Selection, optional
             Default: everything.
+        columns : tuple of str, optional
+            Stored columns to read, in this order (default: every stored column).
+
+        Raises
+        ------
+        ValueError
+            A name in ``columns`` is not a stored column.
         """
         sel, comp = self._compiled(sel)
-        cols = ", ".join(self._stored_columns())
+        stored = self._stored_columns()
+        unknown = [c for c in columns or () if c not in stored]
+        if unknown:
+            raise ValueError(f"not stored columns: {', '.join(unknown)}")
+        cols = ", ".join(columns if columns else stored)
         df = self._run(f"SELECT {cols} FROM incidents WHERE {{where}}{self._order()}", comp.where)
         partial, imprecise = self._left_out(comp)
         return SelectionResult(
@@ -188,6 +200,31 @@ class StoreReads:
             sql += f" LIMIT {int(limit)}"
         df = self._run(sql, where)
         return pd.DataFrame({c: df[c].astype("float64") for c in POINT_COLUMNS})
+
+    def locations(self, sel: Selection | None, source_families: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The distinct located coordinates of a selection (``easting``, ``northing``), found in the database.
+
+        Parameters
+        ----------
+        sel : Selection or None
+        source_families : tuple of str, optional
+            Only rows whose ``source`` begins with one of these followed by a colon, or equals one
+            (the part before the colon: ``police_uk``, ``force_csv``...); default: every source.
+
+        Returns
+        -------
+        DataFrame
+            One row per distinct (easting, northing), sorted by easting then northing.
+        """
+        _, comp = self._compiled(sel)
+        parts = [comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL")]
+        if source_families is not None:
+            families = list(source_families)
+            marks = ", ".join("?" * len(families))
+            parts.append(Frag(f"split_part(source, ':', 1) IN ({marks})", families) if families else Frag("FALSE"))
+        where = all_of(parts)
+        df = self._run("SELECT DISTINCT easting, northing FROM incidents WHERE {where} ORDER BY 1, 2", where)
+        return pd.DataFrame({c: df[c].astype("float64") for c in ("easting", "northing")})
 
     def map_layer(
         self,

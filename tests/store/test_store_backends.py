@@ -128,3 +128,28 @@ def test_records_round_trip(new_store):
     assert records.select(store, "notes") == [
         {"id": 2, "who": "bob", "at": datetime(2026, 3, 29, 2, 30), "ok": True, "n": None}
     ]
+
+
+NARROW = ("easting", "northing", "crime_type", "occurred_from", "time_precision")
+
+
+@pytest.mark.parametrize("sel", SELECTIONS[:4], ids=lambda s: s.describe())
+def test_a_query_of_some_columns_reads_those_of_the_same_rows(both_loaded, sel):
+    for store in both_loaded:
+        full, narrow = store.query(sel), store.query(sel, NARROW)
+        assert tuple(narrow.incidents.columns) == NARROW
+        pd.testing.assert_frame_equal(narrow.incidents, full.incidents[list(NARROW)])
+        assert narrow.notes == full.notes and narrow.excluded_imprecise == full.excluded_imprecise
+    with pytest.raises(ValueError, match="not stored columns: nowhere"):
+        both_loaded[0].query(sel, ("easting", "nowhere"))
+
+
+@pytest.mark.parametrize("sel", SELECTIONS[:4], ids=lambda s: s.describe())
+def test_locations_are_the_distinct_located_points_of_the_source_families(both_loaded, sel):
+    df = both_loaded[0].query(sel).incidents
+    expected = df[["easting", "northing"]].dropna().drop_duplicates().sort_values(["easting", "northing"])
+    expected = expected.reset_index(drop=True)
+    for store in both_loaded:
+        pd.testing.assert_frame_equal(store.locations(sel), expected)
+        pd.testing.assert_frame_equal(store.locations(sel, ("police_uk",)), expected)
+        assert store.locations(sel, ("force_csv",)).empty and store.locations(sel, ()).empty
