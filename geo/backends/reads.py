@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from geo.backends.frames import from_sql_frame
-from geo.schema import COLUMNS
+from geo.schema import COLUMNS, PRECISION_POSTCODE
 from geo.selection import Selection, SelectionResult, selection_notes
 from geo.sql_selection import (
     CompiledSelection,
@@ -181,6 +181,7 @@ class StoreReads:
         sel: Selection | None,
         bounds: tuple[float, float, float, float] | None = None,
         limit: int | None = None,
+        with_precision: bool = False,
     ) -> pd.DataFrame:
         """Coordinates only (``easting``, ``northing``, ``longitude``, ``latitude``) of a selection.
 
@@ -192,14 +193,22 @@ class StoreReads:
         limit : int, optional
             At most this many points (in time order); compare with :meth:`count` to know whether
             the view holds more.
+        with_precision : bool, default False
+            Also ``at_postcode`` (bool): the point is a postcode centroid (``location_precision``).
         """
         _, comp = self._compiled(sel)
         where = all_of([comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL"), self._bounds(bounds)])
-        sql = f"SELECT {', '.join(POINT_COLUMNS)} FROM incidents WHERE {{where}}{self._order()}"
+        cols = ", ".join(POINT_COLUMNS)
+        if with_precision:
+            cols += f", coalesce(location_precision = '{PRECISION_POSTCODE}', FALSE) AS at_postcode"
+        sql = f"SELECT {cols} FROM incidents WHERE {{where}}{self._order()}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         df = self._run(sql, where)
-        return pd.DataFrame({c: df[c].astype("float64") for c in POINT_COLUMNS})
+        out = pd.DataFrame({c: df[c].astype("float64") for c in POINT_COLUMNS})
+        if with_precision:
+            out["at_postcode"] = df["at_postcode"].astype(bool).to_numpy()
+        return out
 
     def locations(self, sel: Selection | None, source_families: tuple[str, ...] | None = None) -> pd.DataFrame:
         """The distinct located coordinates of a selection (``easting``, ``northing``), found in the database.
