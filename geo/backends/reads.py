@@ -235,6 +235,38 @@ class StoreReads:
         df = self._run("SELECT DISTINCT easting, northing FROM incidents WHERE {where} ORDER BY 1, 2", where)
         return pd.DataFrame({c: df[c].astype("float64") for c in ("easting", "northing")})
 
+    def postcode_places(self, sel: Selection | None) -> pd.DataFrame:
+        """Incidents of a selection placed at a postcode centroid, counted per place and crime type in the database.
+
+        Returns
+        -------
+        DataFrame
+            ``longitude``, ``latitude``, ``crime_type``, ``n`` (incidents) and ``first`` (the earliest
+            ``occurred_from``, naive UTC), one row per place and type; rows without coordinates are left out.
+        """
+        _, comp = self._compiled(sel)
+        where = all_of(
+            [
+                comp.where,
+                Frag("longitude IS NOT NULL AND latitude IS NOT NULL"),
+                Frag("location_precision = ?", [PRECISION_POSTCODE]),
+            ]
+        )
+        sql = (
+            "SELECT longitude, latitude, crime_type, count(*) AS n, min(occurred_from) AS first "
+            "FROM incidents WHERE {where} GROUP BY 1, 2, 3"
+        )
+        df = self._run(sql, where)
+        return pd.DataFrame(
+            {
+                "longitude": df["longitude"].astype("float64"),
+                "latitude": df["latitude"].astype("float64"),
+                "crime_type": df["crime_type"].astype("string"),
+                "n": df["n"].astype("int64"),
+                "first": pd.to_datetime(df["first"]),
+            }
+        )
+
     def map_layer(
         self,
         sel: Selection | None,

@@ -107,3 +107,12 @@ def test_the_maps_points_mark_those_at_a_postcode_centroid(source):
     marked = np.c_[layer.longitude[layer.at_postcode], layer.latitude[layer.at_postcode]]
     assert np.abs(marked - [lon, lat]).max() < 1e-5
 
+
+def test_the_maps_centroid_places_are_counted_in_the_database_as_from_the_rows(source):
+    from geo.selection import Selection
+    from service.plan import run_centroid_places
+
+    for sel in (Selection(), Selection(days=(4, 5)), Selection(crime_types=("Burglary",))):
+        expected = centroid_places(source.open_store().query(sel).incidents)
+        got = run_centroid_places(source, sel)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_index_type=False)
