@@ -153,3 +153,31 @@ def test_locations_are_the_distinct_located_points_of_the_source_families(both_l
         pd.testing.assert_frame_equal(store.locations(sel), expected)
         pd.testing.assert_frame_equal(store.locations(sel, ("police_uk",)), expected)
         assert store.locations(sel, ("force_csv",)).empty and store.locations(sel, ()).empty
+
+
+def test_points_with_precision_and_postcode_places_run_on_both(both_loaded):
+    sel = SELECTIONS[1]
+    duck, pg = (s.points(sel, with_precision=True) for s in both_loaded)
+    pd.testing.assert_frame_equal(duck, pg)
+    assert list(duck.columns) == ["easting", "northing", "longitude", "latitude", "at_postcode"]
+    assert len(duck) == len(both_loaded[0].points(sel)) and not duck["at_postcode"].any()  # all snap points
+    for store in both_loaded:
+        places = store.postcode_places(sel)
+        assert places.empty and list(places.columns) == ["longitude", "latitude", "crime_type", "n", "first"]
+
+
+def test_postcode_centroid_rows_are_found_in_sql_on_both(new_store, tmp_path):
+    rows = ["Ref,Type,Date,Postcode,X,Y"]
+    rows += [f"C{i},Burglary,0{1 + i % 9}/03/2017 22:30,SO23 9LS,," for i in range(6)]
+    rows += [f"D{i},Drugs,0{1 + i % 9}/03/2017 22:30,SO23 9LS,," for i in range(2)]
+    rows += [f"P{i},Burglary,0{1 + i % 9}/03/2017 23:00,,{447000 + i},129900" for i in range(5)]
+    csv = tmp_path / "precision.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store = new_store()
+    mapping = {"id": "Ref", "crime_type": "Type", "datetime": "Date", "postcode": "Postcode"}
+    assert store.ingest([csv], fmt="force_csv", mapping={**mapping, "easting": "X", "northing": "Y"}).geocoded == 8
+    points = store.points(Selection(), with_precision=True)
+    assert int(points["at_postcode"].sum()) == 8 and len(points) == 13
+    places = store.postcode_places(Selection()).sort_values("crime_type", ignore_index=True)
+    assert list(places["crime_type"]) == ["Burglary", "Drugs"] and list(places["n"]) == [6, 2]
+    assert places["longitude"].nunique() == 1 and places["first"].notna().all()
