@@ -39,7 +39,12 @@ window.hotspots = Object.assign({}, window.hotspots, {
             return L.circleMarker(latlng, {radius: 3, color: "#ffffff", weight: 1, fillColor: "#000000", fillOpacity: 1});
         },
         incident: function (feature, latlng) {
-            return L.circleMarker(latlng, {radius: 4, color: "#ffffff", weight: 1, fillColor: "#440154", fillOpacity: 0.9});
+            const marker = L.circleMarker(latlng, {radius: 4, color: "#ffffff", weight: 1, fillColor: "#440154", fillOpacity: 0.9});
+            if (feature.properties && feature.properties.postcode === true) {
+                // a fixed text (no data in it): the point is the centre of a postcode, not the incident's
+                marker.bindTooltip("Placed at postcode centroid (the centre of the postcode, not the incident's point)");
+            }
+            return marker;
         },
         cluster: function (feature, latlng, index, context) {
             const n = feature.properties.point_count;

@@ -6,6 +6,7 @@ Examples::
     hotspots hotspots --method emerging --from 01/02/2017 --to 30/09/2017
     hotspots plan van --k 5 --radius 100 --out vans.gpkg
     hotspots plan patrol --cell 150 --n 8 --hours 20-04 --out patrols.csv
+    hotspots plan van --centroids          # site on incidents placed at a postcode centroid too
     hotspots evaluate --method kde --area-share 0.01
 """
 
@@ -51,6 +52,15 @@ def _add_method_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", default=None, help="random seed (default 0)")
 
 
+def _add_centroids_arg(p: argparse.ArgumentParser) -> None:
+    # dest "centroids": the plan options' own parameter name (PlanOptions.from_params)
+    p.add_argument(
+        "--centroids",
+        action="store_true",
+        help="also site on incidents placed at a postcode centroid (left out by default: no exact point)",
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this module's verbs to the ``hotspots`` parser."""
     p = sub.add_parser("hotspots", help="find ranked hotspot polygons in a selection")
@@ -72,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--solver", choices=["auto", "exact", "greedy"])
     v.add_argument("--candidates", choices=["cells", "incidents"])
     v.add_argument("--no-fixed-cctv", action="store_true", help="ignore the district's fixed cameras")
+    _add_centroids_arg(v)
     v.add_argument("--out", metavar="FILE", help="write .geojson, .gpkg or .csv")
     v.add_argument("--briefing", metavar="FILE", help="also write a printable one-page HTML briefing")
     v.set_defaults(handler=_plan_van, verb="plan van")
@@ -82,6 +93,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--n", help="number of cells (default 8, 1-30)")
     t.add_argument("--window", help="time window width in hours (default 3)")
     t.add_argument("--visit", help="suggested visit in minutes (default 15)")
+    _add_centroids_arg(t)
     t.add_argument("--out", metavar="FILE", help="write .geojson, .gpkg or .csv")
     t.add_argument("--briefing", metavar="FILE", help="also write a printable one-page HTML briefing")
     t.set_defaults(handler=_plan_patrol, verb="plan patrol")
@@ -153,6 +165,8 @@ def _plan(args: argparse.Namespace, mode: str, names: tuple[str, ...]) -> PlanRu
     run = run_plan.__wrapped__(source_from_args(args), options)
     _no_incidents(run.n_selected, run.result.notes, options.selection.describe())
     print(f"{options.label} - {options.selection.describe()}")
+    for note in run.notes:  # what the plan left out or includes (postcode centroids, synthetic rows)
+        print(f"note: {note}")
     _print_notes(run.result, run.result.params)
     return run
 
@@ -169,7 +183,7 @@ def _finish_plan(args: argparse.Namespace, run: PlanRun, cols: list[str]) -> int
 
 
 def _plan_van(args: argparse.Namespace) -> int:
-    run = _plan(args, "van", ("k", "radius", "solver", "candidates"))
+    run = _plan(args, "van", ("k", "radius", "solver", "candidates", "centroids"))
     cols = [
         "rank",
         "incidents_covered",
@@ -185,7 +199,7 @@ def _plan_van(args: argparse.Namespace) -> int:
 
 
 def _plan_patrol(args: argparse.Namespace) -> int:
-    run = _plan(args, "patrol", ("cell", "n", "window", "visit"))
+    run = _plan(args, "patrol", ("cell", "n", "window", "visit", "centroids"))
     cols = ["rank", "count", "share", "reliability", "best_window", "suggested_visit", "street"]
     return _finish_plan(args, run, cols)
 

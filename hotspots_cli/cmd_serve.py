@@ -11,6 +11,7 @@ from geo.config import District
 from geo.store import is_database_url
 from hotspots_cli.main import CliError
 from hotspots_cli.options import add_store_args
+from service.source import Source
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,6 +63,26 @@ def data_source_location(store: str | Path) -> str:
     return redact(str(store))
 
 
+def warm(source: Source) -> int | None:
+    """Warm a worker with the first map's incident layer, asked of the store as aggregates.
+
+    The count, the points or grid counts and the extent of everything: the district, the store's
+    version and the first layer are then ready, and no row is held (a worker's memory does not
+    grow with the store).  Returns the count, or None (with a warning printed) when the store
+    cannot be read yet.
+    """
+    from service.errors import HotspotsError
+    from service.incidents import IncidentsOptions, run_incidents
+
+    try:
+        return run_incidents(source, IncidentsOptions()).count
+    except HotspotsError as exc:
+        print(f"hotspots serve: warning: could not read the store yet ({exc})", flush=True)
+    except Exception:
+        logging.exception("hotspots serve: could not read the store")
+    return None
+
+
 def serve(args: argparse.Namespace) -> int:
     """Serve the dashboard under gunicorn; returns the exit code."""
     from gunicorn.app.base import BaseApplication
@@ -93,17 +114,10 @@ def serve(args: argparse.Namespace) -> int:
             # Each worker builds its own app: per-process caches, short read-only DuckDB connections.
             from dashboard import data_access
             from dashboard.app import create_app
-            from geo.selection import Selection
-            from service.errors import HotspotsError
 
             app = create_app(str(store), str(district_folder))
             with app.server.app_context():
-                try:  # warm the per-process cache so the first visitor does not wait
-                    data_access.source().query(Selection())
-                except HotspotsError as exc:
-                    print(f"hotspots serve: warning: could not read the store yet ({exc})", flush=True)
-                except Exception:
-                    logging.exception("hotspots serve: could not read the store")
+                warm(data_access.source())
             return app.server
 
     where = data_source_location(store)

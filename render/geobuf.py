@@ -49,8 +49,18 @@ def _varint_bytes(n: int) -> bytes:
             return bytes(out)
 
 
-def encode_points(lon: np.ndarray, lat: np.ndarray, precision: int = PRECISION) -> bytes:
-    """Encode points as a geobuf FeatureCollection without properties.
+#: Bytes a flagged point's feature ends with: Value{bool_value: true}, then properties [key 0, value 0].
+_FLAG_BYTES = np.array([0x6A, 0x02, 0x28, 0x01, 0x72, 0x02, 0x00, 0x00], dtype=np.uint8)
+
+
+def encode_points(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    precision: int = PRECISION,
+    flags: np.ndarray | None = None,
+    flag: str = "postcode",
+) -> bytes:
+    """Encode points as a geobuf FeatureCollection, without properties or with one true/absent flag.
 
     Parameters
     ----------
@@ -58,6 +68,10 @@ def encode_points(lon: np.ndarray, lat: np.ndarray, precision: int = PRECISION) 
         WGS84 coordinates (same length, no NaN).
     precision : int, default 6
         Decimal places kept.
+    flags : array-like of bool, optional
+        Points whose feature carries the property ``flag`` = true (the others carry none).
+    flag : str, default "postcode"
+        The property's name.
 
     Returns
     -------
@@ -68,14 +82,25 @@ def encode_points(lon: np.ndarray, lat: np.ndarray, precision: int = PRECISION) 
     lat = np.asarray(lat, dtype=float)
     if lon.shape != lat.shape:
         raise ValueError("lon and lat must have the same length")
+    marked = np.zeros(len(lon), dtype=bool) if flags is None else np.asarray(flags, dtype=bool)
+    if marked.shape != lon.shape:
+        raise ValueError("flags must have one value per point")
+    features = _point_features(lon, lat, precision, marked)
+    keys = b"" if flags is None else b"\x0a" + _varint_bytes(len(flag.encode())) + flag.encode()
+    # Data{keys, dimensions: 2, precision, feature_collection}
+    return keys + b"\x10\x02" + b"\x18" + _varint_bytes(precision) + b"\x22" + _varint_bytes(len(features)) + features
+
+
+def _point_features(lon: np.ndarray, lat: np.ndarray, precision: int, marked: np.ndarray) -> bytes:
+    """The FeatureCollection's features: one fixed byte pattern per point, the flag's bytes after it."""
     scale = 10**precision
     xb, xl = _varints(_zigzag(np.round(lon * scale)))
     yb, yl = _varints(_zigzag(np.round(lat * scale)))
     n = len(lon)
     coords_len = xl + yl  # <= 20 bytes, one-byte length
     geom_len = 4 + coords_len  # type field (2 bytes) + coords tag + length
-    feat_len = 2 + geom_len
-    width = 8 + 2 * _MAX_VARINT
+    feat_len = 2 + geom_len + len(_FLAG_BYTES) * marked  # <= 34 bytes, one-byte length
+    width = 8 + 2 * _MAX_VARINT + len(_FLAG_BYTES)
     buf = np.zeros((n, width), dtype=np.uint8)
     mask = np.zeros((n, width), dtype=bool)
     # Feature{geometry: Geometry{type: POINT, coords: packed sint64}}
@@ -103,14 +128,19 @@ def encode_points(lon: np.ndarray, lat: np.ndarray, precision: int = PRECISION) 
     y_pos = 8 + xl[:, None] + cols[None, :]
     buf[rows[y_take], y_pos[y_take]] = yb[y_take]
     mask[rows[y_take], y_pos[y_take]] = True
-    features = buf[mask].tobytes()
-    # Data{dimensions: 2, precision, feature_collection}
-    return b"\x10\x02" + b"\x18" + _varint_bytes(precision) + b"\x22" + _varint_bytes(len(features)) + features
+    if marked.any():  # Feature.values then Feature.properties, straight after the geometry
+        at = np.flatnonzero(marked)
+        pos = (8 + xl[at] + yl[at])[:, None] + np.arange(len(_FLAG_BYTES))[None, :]
+        buf[at[:, None], pos] = _FLAG_BYTES
+        mask[at[:, None], pos] = True
+    return buf[mask].tobytes()
 
 
-def points_to_geobuf_b64(lon: np.ndarray, lat: np.ndarray, precision: int = PRECISION) -> str:
+def points_to_geobuf_b64(
+    lon: np.ndarray, lat: np.ndarray, precision: int = PRECISION, flags: np.ndarray | None = None
+) -> str:
     """:func:`encode_points`, base64-encoded as dash-leaflet's ``GeoJSON(format="geobuf")`` expects."""
-    return base64.b64encode(encode_points(lon, lat, precision)).decode("ascii")
+    return base64.b64encode(encode_points(lon, lat, precision, flags)).decode("ascii")
 
 
 def geojson_to_geobuf_b64(geojson: dict) -> str:

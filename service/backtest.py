@@ -16,7 +16,7 @@ from geo.hotspots import DEFAULT_METHOD
 from service import cache
 from service.errors import OptionsError
 from service.hotspots import OWN_PARAMS as HOTSPOT_PARAMS
-from service.hotspots import HotspotsOptions, all_crime_context
+from service.hotspots import HotspotsOptions, all_crime_context, hotspot_rows
 from service.limits import LIMITS, check_number, parse_number
 from service.params import Params, check_known, flag, number_text, single
 from service.source import Source
@@ -159,7 +159,7 @@ def _scored_as_drawn(source: Source, options: BacktestOptions) -> BacktestResult
     for name in ("top_share", "min_count", "max_hotspots"):
         params.pop(name, None)
     res = evaluate_hotspots(
-        source.query(hot.selection),
+        hotspot_rows(source, hot.selection),
         hot.method,
         district=source.district(),
         top_share=hot.top_share,
@@ -214,7 +214,7 @@ def _by_crime_type(source: Source, options: BacktestOptions) -> BacktestResult:
     cell = params.pop("cell_size", None)
     try:
         table = backtest(
-            source.query(hot.selection),
+            hotspot_rows(source, hot.selection),
             hot.method,
             district=source.district(),
             area_share=options.area_share,

@@ -19,7 +19,7 @@ from geo.hotspots import DEFAULT_METHOD, METHODS, HotspotResult, find_hotspots
 from geo.hotspots.emerging import classify_emerging
 from geo.profile import TimeProfile, time_profile
 from geo.schema import BNG
-from geo.selection import Selection
+from geo.selection import Selection, SelectionResult
 from geo.streets import streets_for_groups
 from service import cache
 from service.errors import NotFoundError, OptionsError
@@ -44,6 +44,14 @@ METHOD_PARAMS: dict[str, tuple[str, ...]] = {
 COMMON_PARAMS = ("top_share", "max_hotspots", "min_count")
 _NUMERIC = ("cell_size", "local_weight", "eps", "min_samples", "min_cluster_size", *COMMON_PARAMS)
 OWN_PARAMS = ("method", "bandwidth", "period", "seed", *_NUMERIC)
+#: The stored columns the hotspot engines, the table, the backtest and a hotspot's details read
+#: (coordinates, the crime type for ``top_crime_types`` and the by-type backtest, the times for
+#: ``auto``'s months, recency weights and the emerging periods, the time precision for the time
+#: profile, the location text for the table's street names): the rest of each record is never read
+#: for the hotspot layer, so a worker holds a fraction of the rows, and one read serves them all.
+HOTSPOT_COLUMNS = (
+    "easting", "northing", "crime_type", "occurred_from", "occurred_to", "time_precision", "location",
+)  # fmt: skip
 #: "Show top N" choices of the map (None = all).
 TOP_CHOICES = (5, 10, 20, 50, None)
 DEFAULT_TOP = int(LIMITS["top"].default or 10)
@@ -166,7 +174,7 @@ class HotspotsResult:
 @cache.cached
 def run_hotspots(source: Source, options: HotspotsOptions) -> HotspotsResult:
     """The hotspots of ``options`` (cached per store version and options)."""
-    selected = source.query(options.selection)
+    selected = hotspot_rows(source, options.selection)
     district = source.district()
     if options.method == "emerging":
         result = classify_emerging(selected, district=district, seed=options.seed, **options.method_params())
@@ -180,16 +188,22 @@ def run_hotspots(source: Source, options: HotspotsOptions) -> HotspotsResult:
     return HotspotsResult(options, result)
 
 
+def hotspot_rows(source: Source, selection: Selection) -> SelectionResult:
+    """The selected incidents with only :data:`HOTSPOT_COLUMNS` (cached; do not mutate)."""
+    return source.query(selection, HOTSPOT_COLUMNS)
+
+
 def all_crime_context(source: Source, selection: Selection) -> pd.DataFrame | None:
     """All crime types of the selection's place and time (what ``auto``'s counts fill from).
 
     None when the selection has no crime-type filter (the selection is then its own context).
+    Only :data:`HOTSPOT_COLUMNS` are read.
     """
     if not selection.crime_types and not selection.ho_categories:
         return None
     from dataclasses import replace
 
-    return source.query(replace(selection, crime_types=(), ho_categories=())).incidents
+    return hotspot_rows(source, replace(selection, crime_types=(), ho_categories=())).incidents
 
 
 @dataclass(frozen=True)
@@ -208,7 +222,7 @@ class Members:
 def run_members(source: Source, options: HotspotsOptions) -> Members:
     """Point-in-polygon membership of the selected incidents (EPSG:27700)."""
     polys = run_hotspots(source, options).polygons
-    df = source.query(options.selection).incidents
+    df = hotspot_rows(source, options.selection).incidents
     if polys.empty or df.empty:
         return Members(np.zeros(0, dtype=int), np.zeros(0, dtype=int))
     x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
@@ -228,7 +242,7 @@ def run_hotspot_table(source: Source, options: HotspotsOptions) -> gpd.GeoDataFr
     patrol cells use too.
     """
     polys = run_hotspots(source, options).polygons.copy()
-    df = source.query(options.selection).incidents
+    df = hotspot_rows(source, options.selection).incidents
     members = run_members(source, options)
     centres = np.column_stack(
         [polys.get("centre_easting", pd.Series(dtype=float)), polys.get("centre_northing", pd.Series(dtype=float))]
@@ -288,7 +302,7 @@ def hotspot_details(source: Source, options: HotspotsOptions, rank: int) -> Hots
     if len(pos) == 0:
         raise NotFoundError(f"no hotspot ranked {rank} for this selection and method")
     row = table.iloc[int(pos[0])]
-    inside = source.query(options.selection).incidents.iloc[run_members(source, options).of(int(pos[0]))]
+    inside = hotspot_rows(source, options.selection).incidents.iloc[run_members(source, options).of(int(pos[0]))]
     types = inside["crime_type"].astype(str).value_counts() if "crime_type" in inside else pd.Series(dtype=int)
     return HotspotDetails(
         rank=int(row["rank"]),

@@ -70,7 +70,8 @@ class IncidentsResult:
     """What the map and the API say about the selected incidents, asked of the store as aggregates.
 
     ``count``, ``notes``, the located points (``longitude``/``latitude``, at most
-    :data:`MAP_POINT_LIMIT`) or ``grid`` counts, and the extent are computed in the database; the
+    :data:`MAP_POINT_LIMIT`, with ``at_postcode`` marking those placed at a postcode centroid) or
+    ``grid`` counts, and the extent are computed in the database; the
     rows themselves are read only when :attr:`incidents` is first asked for (the API, a table).
     Beyond the point limit ``longitude`` and ``latitude`` are empty, ``grid`` holds counts per cell
     (``capped`` is True, ``message`` says so) and ``bounds`` is the extent of the non-empty cells.
@@ -84,6 +85,7 @@ class IncidentsResult:
     longitude: np.ndarray
     latitude: np.ndarray
     grid: GridCounts | None = None
+    at_postcode: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     capped: bool = False
     message: str = ""
     source: Source | None = field(default=None, repr=False, compare=False)
@@ -182,7 +184,7 @@ def run_incidents(source: Source, options: IncidentsOptions) -> IncidentsResult:
             MAP_GRID_CELL_M, cells["x"].to_numpy(float), cells["y"].to_numpy(float), cells["n"].to_numpy()
         )
     if grid is None or grid.total <= MAP_POINT_LIMIT:  # within the limit (also when many lack a location)
-        pts = store.points(sel) if count else None
+        pts = store.points(sel, with_precision=True) if count else None
         return _with_points(sel, count, notes, pts, source)
     return IncidentsResult(
         selection=sel,
@@ -215,6 +217,7 @@ def _with_points(
         bounds=padded_bounds(x, y),
         longitude=np.zeros(0) if pts is None else pts["longitude"].to_numpy(float),
         latitude=np.zeros(0) if pts is None else pts["latitude"].to_numpy(float),
+        at_postcode=np.zeros(0, dtype=bool) if pts is None else pts["at_postcode"].to_numpy(bool),
         source=source,
     )
 

@@ -199,6 +199,26 @@ def centroid_places(incidents: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index().sort_values("incidents", ascending=False, kind="stable")[cols].reset_index(drop=True)
 
 
+@cache.cached
+def run_centroid_places(source: Source, selection: Selection) -> pd.DataFrame:
+    """:func:`centroid_places` of a selection, counted in the database (no incident row is read).
+
+    The same places, counts and types; places with as many incidents come earliest first.
+    """
+    cols = ["longitude", "latitude", "incidents", "types"]
+    counted = source.open_store().postcode_places(selection)
+    if counted.empty:
+        return pd.DataFrame(columns=cols)
+    grouped = counted.groupby(["longitude", "latitude"], sort=False)
+    out = grouped["n"].sum().rename("incidents").to_frame()
+    out["types"] = grouped["crime_type"].agg(lambda s: ", ".join(sorted(set(map(str, s)))))
+    out["first"] = grouped["first"].min()
+    out = out.reset_index().sort_values(
+        ["incidents", "first", "longitude", "latitude"], ascending=[False, True, True, True]
+    )
+    return out[cols].reset_index(drop=True)
+
+
 def centroid_note(left_out: int, n: int) -> str:
     """What the plan and the briefing say about rows left out for being at a postcode centroid."""
     return (

@@ -1,7 +1,8 @@
 """Repeat locations of a selection: options, result and the one cached function every face calls.
 
 The candidate locations (the places that *could* have had an incident, so that places with none
-count as zeros) are every location in the study area that appears anywhere in the store, from the
+count as zeros) are every location in the study area that appears anywhere in the store (the
+distinct coordinates, found in the database: no candidate row is read), from the
 same kind of data as the selection: the selection's sector and zone filters apply, its dates,
 crime types, days and hours do not, and only records of the same source families (the part of
 ``source`` before the colon, e.g. ``police_uk`` snap points or a ``force_csv`` extract) count, so
@@ -25,6 +26,11 @@ from service.errors import HotspotsError, OptionsError
 from service.limits import LIMITS, check_number, parse_number
 from service.source import Source
 
+#: The stored columns a repeat analysis reads of the selected rows (its table, gaps and families).
+REPEAT_COLUMNS = (
+    "easting", "northing", "location", "crime_type", "occurred_from", "occurred_to", "time_precision",
+    "source", "synthetic",
+)  # fmt: skip
 SELECTION_KEYS = ("from", "to", "crime", "ho", "sector", "zone", "days", "hours", "night_cutoff")
 
 
@@ -106,14 +112,14 @@ def run_repeats(source: Source, options: RepeatsOptions) -> RepeatsResult:
     HotspotsError
         When the selection has no incident with coordinates.
     """
-    selected = source.query(options.selection)
+    selected = source.query(options.selection, REPEAT_COLUMNS)
     incidents = selected.incidents
     if incidents.empty:
         raise HotspotsError(f"no incidents match this selection ({options.selection.describe()})")
-    area = source.query(candidate_selection(options.selection)).incidents
-    area = area[area["source"].map(lambda s: str(s).split(":", 1)[0]).isin(_family(incidents["source"].unique()))]
+    families = tuple(sorted(_family(incidents["source"].unique())))
+    area = source.open_store().locations(candidate_selection(options.selection), families)
     try:
-        report = repeat_locations(incidents, area[["easting", "northing"]].dropna(), grid_m=options.grid)
+        report = repeat_locations(incidents, area, grid_m=options.grid)
     except ValueError as exc:
         raise HotspotsError(str(exc)) from None
     return RepeatsResult(

@@ -56,13 +56,15 @@ class Source:
         """The store's state key, memoised briefly: changes after every ingest, and when the store is replaced."""
         return cache.remembered_version(self.store, lambda: self.open_store().state_key)
 
-    def query(self, selection: Selection) -> SelectionResult:
-        """The incidents of a selection (cached per store version and selection; do not mutate).
+    def query(self, selection: Selection, columns: tuple[str, ...] | None = None) -> SelectionResult:
+        """The incidents of a selection (cached per store version, selection and columns; do not mutate).
 
-        Only the rows of the :data:`ROWS_KEPT` most recently used selections are kept, so a worker's
-        memory follows what its users look at now, not every selection since it started.
+        ``columns`` (stored column names) reads only those, for an analysis that needs a few: its
+        rows then cost a fraction of the whole record.  Only the :data:`ROWS_KEPT` most recently
+        used row sets are kept, so a worker's memory follows what its users look at now, not every
+        selection since it started.
         """
-        return _query(self, selection)
+        return _query(self, selection, columns)
 
 
 #: Selections whose rows a process keeps (a filter change, its hotspots, table and backtest share one).
@@ -70,5 +72,5 @@ ROWS_KEPT = 4
 
 
 @cache.cached_recent(ROWS_KEPT)
-def _query(source: Source, selection: Selection) -> SelectionResult:
-    return source.open_store().query(selection)
+def _query(source: Source, selection: Selection, columns: tuple[str, ...] | None) -> SelectionResult:
+    return source.open_store().query(selection, columns)

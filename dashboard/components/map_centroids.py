@@ -14,8 +14,7 @@ from dash import Input, Output, html
 from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE
 from dashboard.errors import explain
-from service.incidents import IncidentsOptions, run_incidents
-from service.plan import centroid_places
+from service.plan import run_centroid_places
 
 CENTROID_OVERLAY = "Incidents at postcode centroids"
 CENTROID_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: no other map layer uses it
@@ -36,8 +35,7 @@ def centroid_legend_rows() -> list[html.Div]:
 
 def centroid_markers(selection: dict | None) -> tuple[list[dl.Rectangle], str | None]:
     """One hollow marker per postcode centroid of the selection, with its precision in the tooltip."""
-    layer = run_incidents(data_access.source(), IncidentsOptions(state.selection_from_store(selection)))
-    places = centroid_places(layer.incidents)
+    places = run_centroid_places(data_access.source(), state.selection_from_store(selection))
     if places.empty:
         return [], None
     markers = [

@@ -112,7 +112,8 @@ def incidents_view(sel: Selection, fitted: str | None) -> dict:
         g = layer.grid
         grid = grid_geojson(g.easting, g.northing, g.counts, g.cell_m)
     return {
-        "points": points_to_geobuf_b64(layer.longitude, layer.latitude),
+        # points at a postcode centroid carry ``postcode``: their tooltip says so (assets/hotspots-map.js)
+        "points": points_to_geobuf_b64(layer.longitude, layer.latitude, flags=layer.at_postcode),
         "grid": geojson_to_geobuf_b64(grid),
         "count": layer.count,
         "text": f"{layer.count:,} incident{'s' if layer.count != 1 else ''} selected",

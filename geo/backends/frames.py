@@ -83,7 +83,7 @@ def from_sql_frame(df: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     df : DataFrame
-        The stored columns as a backend returns them (times as naive UTC).
+        Stored columns (all or some) as a backend returns them (times as naive UTC).
 
     Returns
     -------
@@ -91,10 +91,13 @@ def from_sql_frame(df: pd.DataFrame) -> pd.DataFrame:
         ``df`` itself, converted.
     """
     for col in _TIME_COLUMNS:
-        df[col] = to_local(df[col]).astype(f"datetime64[ns, {LOCAL_TZ}]")
+        if col in df:
+            df[col] = to_local(df[col]).astype(f"datetime64[ns, {LOCAL_TZ}]")
     for col in STRING_COLUMNS:
-        df[col] = df[col].astype("string")
-    df["sensitive"] = df["sensitive"].fillna(False).astype(bool)
+        if col in df:
+            df[col] = df[col].astype("string")
+    if "sensitive" in df:
+        df["sensitive"] = df["sensitive"].fillna(False).astype(bool)
     return df
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from geo.backends.frames import from_sql_frame
-from geo.schema import COLUMNS
+from geo.schema import COLUMNS, PRECISION_POSTCODE
 from geo.selection import Selection, SelectionResult, selection_notes
 from geo.sql_selection import (
     CompiledSelection,
@@ -59,18 +59,30 @@ class StoreReads:
         return [*COLUMNS, *self._zone_columns()]
 
     # -- selections ------------------------------------------------------------------------
-    def query(self, sel: Selection | None = None) -> SelectionResult:
+    def query(self, sel: Selection | None = None, columns: tuple[str, ...] | None = None) -> SelectionResult:
         """Incidents matching a selection, as canonical columns (times in Europe/London).
 
-        The whole selection runs in the database; only matching rows are read.
+        The whole selection runs in the database; only matching rows are read, and of them only
+        ``columns`` when given (an analysis that needs a few columns does not hold the rest).
 
         Parameters
         ----------
         sel : Selection, optional
             Default: everything.
+        columns : tuple of str, optional
+            Stored columns to read, in this order (default: every stored column).
+
+        Raises
+        ------
+        ValueError
+            A name in ``columns`` is not a stored column.
         """
         sel, comp = self._compiled(sel)
-        cols = ", ".join(self._stored_columns())
+        stored = self._stored_columns()
+        unknown = [c for c in columns or () if c not in stored]
+        if unknown:
+            raise ValueError(f"not stored columns: {', '.join(unknown)}")
+        cols = ", ".join(columns if columns else stored)
         df = self._run(f"SELECT {cols} FROM incidents WHERE {{where}}{self._order()}", comp.where)
         partial, imprecise = self._left_out(comp)
         return SelectionResult(
@@ -169,6 +181,7 @@ class StoreReads:
         sel: Selection | None,
         bounds: tuple[float, float, float, float] | None = None,
         limit: int | None = None,
+        with_precision: bool = False,
     ) -> pd.DataFrame:
         """Coordinates only (``easting``, ``northing``, ``longitude``, ``latitude``) of a selection.
 
@@ -180,14 +193,79 @@ class StoreReads:
         limit : int, optional
             At most this many points (in time order); compare with :meth:`count` to know whether
             the view holds more.
+        with_precision : bool, default False
+            Also ``at_postcode`` (bool): the point is a postcode centroid (``location_precision``).
         """
         _, comp = self._compiled(sel)
         where = all_of([comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL"), self._bounds(bounds)])
-        sql = f"SELECT {', '.join(POINT_COLUMNS)} FROM incidents WHERE {{where}}{self._order()}"
+        cols = ", ".join(POINT_COLUMNS)
+        if with_precision:
+            cols += f", coalesce(location_precision = '{PRECISION_POSTCODE}', FALSE) AS at_postcode"
+        sql = f"SELECT {cols} FROM incidents WHERE {{where}}{self._order()}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         df = self._run(sql, where)
-        return pd.DataFrame({c: df[c].astype("float64") for c in POINT_COLUMNS})
+        out = pd.DataFrame({c: df[c].astype("float64") for c in POINT_COLUMNS})
+        if with_precision:
+            out["at_postcode"] = df["at_postcode"].astype(bool).to_numpy()
+        return out
+
+    def locations(self, sel: Selection | None, source_families: tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The distinct located coordinates of a selection (``easting``, ``northing``), found in the database.
+
+        Parameters
+        ----------
+        sel : Selection or None
+        source_families : tuple of str, optional
+            Only rows whose ``source`` begins with one of these followed by a colon, or equals one
+            (the part before the colon: ``police_uk``, ``force_csv``...); default: every source.
+
+        Returns
+        -------
+        DataFrame
+            One row per distinct (easting, northing), sorted by easting then northing.
+        """
+        _, comp = self._compiled(sel)
+        parts = [comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL")]
+        if source_families is not None:
+            families = list(source_families)
+            marks = ", ".join("?" * len(families))
+            parts.append(Frag(f"split_part(source, ':', 1) IN ({marks})", families) if families else Frag("FALSE"))
+        where = all_of(parts)
+        df = self._run("SELECT DISTINCT easting, northing FROM incidents WHERE {where} ORDER BY 1, 2", where)
+        return pd.DataFrame({c: df[c].astype("float64") for c in ("easting", "northing")})
+
+    def postcode_places(self, sel: Selection | None) -> pd.DataFrame:
+        """Incidents of a selection placed at a postcode centroid, counted per place and crime type in the database.
+
+        Returns
+        -------
+        DataFrame
+            ``longitude``, ``latitude``, ``crime_type``, ``n`` (incidents) and ``first`` (the earliest
+            ``occurred_from``, naive UTC), one row per place and type; rows without coordinates are left out.
+        """
+        _, comp = self._compiled(sel)
+        where = all_of(
+            [
+                comp.where,
+                Frag("longitude IS NOT NULL AND latitude IS NOT NULL"),
+                Frag("location_precision = ?", [PRECISION_POSTCODE]),
+            ]
+        )
+        sql = (
+            "SELECT longitude, latitude, crime_type, count(*) AS n, min(occurred_from) AS first "
+            "FROM incidents WHERE {where} GROUP BY 1, 2, 3"
+        )
+        df = self._run(sql, where)
+        return pd.DataFrame(
+            {
+                "longitude": df["longitude"].astype("float64"),
+                "latitude": df["latitude"].astype("float64"),
+                "crime_type": df["crime_type"].astype("string"),
+                "n": df["n"].astype("int64"),
+                "first": pd.to_datetime(df["first"]),
+            }
+        )
 
     def map_layer(
         self,

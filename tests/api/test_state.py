@@ -67,3 +67,13 @@ def test_geobuf_points_decode_to_the_same_points():
     assert coords.shape == (500, 2)
     assert np.abs(coords[:, 0] - lon).max() < 1e-6 and np.abs(coords[:, 1] - lat).max() < 1e-6
     assert geobuf.decode(base64.b64decode(points_to_geobuf_b64([], [])))["features"] == []
+
+
+def test_geobuf_points_carry_the_postcode_flag_where_set():
+    lon, lat = np.array([-1.31, -1.32, -1.33]), np.array([51.06, 51.07, 51.08])
+    decoded = geobuf.decode(encode_points(lon, lat, flags=np.array([False, True, False])))
+    assert [f.get("properties") or {} for f in decoded["features"]] == [{}, {"postcode": True}, {}]
+    coords = np.array([f["geometry"]["coordinates"] for f in decoded["features"]])
+    assert np.abs(coords[:, 0] - lon).max() < 1e-6 and np.abs(coords[:, 1] - lat).max() < 1e-6
+    with pytest.raises(ValueError, match="one value per point"):
+        encode_points(lon, lat, flags=np.array([True]))

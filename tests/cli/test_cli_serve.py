@@ -124,3 +124,26 @@ def test_serve_on_a_postgresql_store_from_the_environment(pg_schemas, district, 
         os.killpg(proc.pid, signal.SIGTERM)
         out = proc.communicate(timeout=20)[0]
     assert "postgresql://" in out and "building the demo store" not in out
+
+
+def test_a_worker_warms_with_the_first_maps_layer_and_reads_no_rows(demo_store, monkeypatch, capsys):
+    from geo.store import Store
+    from hotspots_cli.cmd_serve import warm
+    from service import cache
+    from service.source import Source
+
+    def no_rows(self, sel=None, columns=None):
+        raise AssertionError("warming read incident rows")
+
+    monkeypatch.setattr(Store, "query", no_rows)
+    cache.clear()
+    assert warm(Source.build(demo_store.path, demo_store.district.folder)) == demo_store.count()
+    cache.clear()
+
+
+def test_warming_an_unreadable_store_warns_and_carries_on(tmp_path, capsys):
+    from hotspots_cli.cmd_serve import warm
+    from service.source import Source
+
+    assert warm(Source.build(tmp_path / "missing.duckdb")) is None
+    assert "hotspots serve: warning: could not read the store yet (no store at" in capsys.readouterr().out

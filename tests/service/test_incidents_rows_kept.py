@@ -12,9 +12,9 @@ def test_only_the_most_recent_selections_rows_stay(demo_store, monkeypatch):
     reads: list[Selection] = []
     real = Store.query
 
-    def counting(self, sel=None):
+    def counting(self, sel=None, columns=None):
         reads.append(sel)
-        return real(self, sel)
+        return real(self, sel, columns)
 
     monkeypatch.setattr(Store, "query", counting)
     source = Source.build(demo_store.path, demo_store.district.folder)

@@ -128,3 +128,56 @@ def test_records_round_trip(new_store):
     assert records.select(store, "notes") == [
         {"id": 2, "who": "bob", "at": datetime(2026, 3, 29, 2, 30), "ok": True, "n": None}
     ]
+
+
+NARROW = ("easting", "northing", "crime_type", "occurred_from", "time_precision")
+
+
+@pytest.mark.parametrize("sel", SELECTIONS[:4], ids=lambda s: s.describe())
+def test_a_query_of_some_columns_reads_those_of_the_same_rows(both_loaded, sel):
+    for store in both_loaded:
+        full, narrow = store.query(sel), store.query(sel, NARROW)
+        assert tuple(narrow.incidents.columns) == NARROW
+        pd.testing.assert_frame_equal(narrow.incidents, full.incidents[list(NARROW)])
+        assert narrow.notes == full.notes and narrow.excluded_imprecise == full.excluded_imprecise
+    with pytest.raises(ValueError, match="not stored columns: nowhere"):
+        both_loaded[0].query(sel, ("easting", "nowhere"))
+
+
+@pytest.mark.parametrize("sel", SELECTIONS[:4], ids=lambda s: s.describe())
+def test_locations_are_the_distinct_located_points_of_the_source_families(both_loaded, sel):
+    df = both_loaded[0].query(sel).incidents
+    expected = df[["easting", "northing"]].dropna().drop_duplicates().sort_values(["easting", "northing"])
+    expected = expected.reset_index(drop=True)
+    for store in both_loaded:
+        pd.testing.assert_frame_equal(store.locations(sel), expected)
+        pd.testing.assert_frame_equal(store.locations(sel, ("police_uk",)), expected)
+        assert store.locations(sel, ("force_csv",)).empty and store.locations(sel, ()).empty
+
+
+def test_points_with_precision_and_postcode_places_run_on_both(both_loaded):
+    sel = SELECTIONS[1]
+    duck, pg = (s.points(sel, with_precision=True) for s in both_loaded)
+    pd.testing.assert_frame_equal(duck, pg)
+    assert list(duck.columns) == ["easting", "northing", "longitude", "latitude", "at_postcode"]
+    assert len(duck) == len(both_loaded[0].points(sel)) and not duck["at_postcode"].any()  # all snap points
+    for store in both_loaded:
+        places = store.postcode_places(sel)
+        assert places.empty and list(places.columns) == ["longitude", "latitude", "crime_type", "n", "first"]
+
+
+def test_postcode_centroid_rows_are_found_in_sql_on_both(new_store, tmp_path):
+    rows = ["Ref,Type,Date,Postcode,X,Y"]
+    rows += [f"C{i},Burglary,0{1 + i % 9}/03/2017 22:30,SO23 9LS,," for i in range(6)]
+    rows += [f"D{i},Drugs,0{1 + i % 9}/03/2017 22:30,SO23 9LS,," for i in range(2)]
+    rows += [f"P{i},Burglary,0{1 + i % 9}/03/2017 23:00,,{447000 + i},129900" for i in range(5)]
+    csv = tmp_path / "precision.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store = new_store()
+    mapping = {"id": "Ref", "crime_type": "Type", "datetime": "Date", "postcode": "Postcode"}
+    assert store.ingest([csv], fmt="force_csv", mapping={**mapping, "easting": "X", "northing": "Y"}).geocoded == 8
+    points = store.points(Selection(), with_precision=True)
+    assert int(points["at_postcode"].sum()) == 8 and len(points) == 13
+    places = store.postcode_places(Selection()).sort_values("crime_type", ignore_index=True)
+    assert list(places["crime_type"]) == ["Burglary", "Drugs"] and list(places["n"]) == [6, 2]
+    assert places["longitude"].nunique() == 1 and places["first"].notna().all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -91,3 +92,27 @@ def test_the_map_gets_one_place_per_centroid_with_its_count(source):
     assert len(places) == 1 and int(places["incidents"].iloc[0]) == N_CENTROID
     assert places["types"].iloc[0] == "Anti-social behaviour"
     assert -1.4 < places["longitude"].iloc[0] < -1.2 and 51.0 < places["latitude"].iloc[0] < 51.1
+
+
+def test_the_maps_points_mark_those_at_a_postcode_centroid(source):
+    from pyproj import Transformer
+
+    from geo.selection import Selection
+    from service.incidents import IncidentsOptions, run_incidents
+
+    layer = run_incidents(source, IncidentsOptions(Selection()))
+    assert len(layer.at_postcode) == len(layer.longitude) == N_CENTROID + N_POINT
+    assert int(layer.at_postcode.sum()) == N_CENTROID
+    lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(*_centroid())
+    marked = np.c_[layer.longitude[layer.at_postcode], layer.latitude[layer.at_postcode]]
+    assert np.abs(marked - [lon, lat]).max() < 1e-5
+
+
+def test_the_maps_centroid_places_are_counted_in_the_database_as_from_the_rows(source):
+    from geo.selection import Selection
+    from service.plan import run_centroid_places
+
+    for sel in (Selection(), Selection(days=(4, 5)), Selection(crime_types=("Burglary",))):
+        expected = centroid_places(source.open_store().query(sel).incidents)
+        got = run_centroid_places(source, sel)
+        pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_index_type=False)

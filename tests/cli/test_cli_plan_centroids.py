@@ -1,0 +1,73 @@
+"""`hotspots plan van|patrol --centroids`: rows placed at a postcode centroid are sited on only when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo.store import Store
+from hotspots_cli.main import main
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTCODES = ROOT / "data" / "winchester" / "postcodes.csv"
+CODE = "SO23 9LS"
+#: A street with exact points, 1.5 km from the postcode's centroid (a smaller group than the centroid's).
+POINT = (447000.0, 129900.0)
+N_CENTROID, N_POINT = 30, 12
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, district) -> list[str]:
+    folder = tmp_path_factory.mktemp("cli-centroids")
+    rows = ["Ref,Type,Date,Postcode,X,Y,Location"]
+    rows += [f"C{i},Anti-social behaviour,{1 + i % 28:02d}/03/2017 22:30,{CODE},,," for i in range(N_CENTROID)]
+    rows += [
+        f"P{i},Anti-social behaviour,{1 + i % 28:02d}/03/2017 23:00,,{POINT[0] + i},{POINT[1]},Stockbridge Road"
+        for i in range(N_POINT)
+    ]
+    csv = folder / "asb.csv"
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    store = Store.open(folder / "s.duckdb", district=district, read_only=False)
+    mapping = {"id": "Ref", "crime_type": "Type", "datetime": "Date", "postcode": "Postcode"}
+    mapping |= {"easting": "X", "northing": "Y", "location": "Location"}
+    assert store.ingest([csv], fmt="force_csv", mapping=mapping).geocoded == N_CENTROID
+    return ["--store", str(folder / "s.duckdb")]
+
+
+def _centroid() -> tuple[float, float]:
+    row = pd.read_csv(POSTCODES).set_index("Postcode").loc[CODE.replace(" ", "")]
+    return float(row["Eastings"]), float(row["Northings"])
+
+
+def _near(table: pd.DataFrame, x: float, y: float, metres: float) -> bool:
+    return bool(((table["easting"] - x).abs().lt(metres) & (table["northing"] - y).abs().lt(metres)).any())
+
+
+def test_plan_van_leaves_centroid_rows_out_and_says_so(store, tmp_path, capsys):
+    out = tmp_path / "van.csv"
+    argv = ["plan", "van", *store, "--k", "2", "--radius", "100", "--no-fixed-cctv", "--out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert f"note: {N_CENTROID} of {N_CENTROID + N_POINT} selected incidents are placed at a postcode centroid" in text
+    sites = pd.read_csv(out)
+    assert len(sites) == 1 and _near(sites, *POINT, 100) and not _near(sites, *_centroid(), 100)
+
+
+def test_plan_van_centroids_flag_sites_on_the_centroid(store, tmp_path, capsys):
+    out = tmp_path / "van.csv"
+    argv = ["plan", "van", *store, "--k", "2", "--radius", "100", "--no-fixed-cctv", "--centroids", "--out", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "precision: postcode centroid" in text and "left out of siting" not in text
+    sites = pd.read_csv(out)
+    assert _near(sites, *_centroid(), 100) and int(sites["incidents_covered"].sum()) == N_CENTROID + N_POINT
+
+
+def test_plan_patrol_centroids_flag_counts_the_centroid_rows(store, tmp_path, capsys):
+    without, with_ = tmp_path / "p0.csv", tmp_path / "p1.csv"
+    assert main(["plan", "patrol", *store, "--cell", "150", "--n", "5", "--out", str(without)]) == 0
+    assert main(["plan", "patrol", *store, "--cell", "150", "--n", "5", "--centroids", "--out", str(with_)]) == 0
+    assert int(pd.read_csv(without)["count"].sum()) == N_POINT
+    assert int(pd.read_csv(with_)["count"].sum()) == N_CENTROID + N_POINT
