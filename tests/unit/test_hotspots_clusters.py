@@ -66,3 +66,73 @@ def test_dbscan_eps_follows_the_data_and_reports_what_it_tried(district):
     assert res.params["eps_m"] == float(max(tried, key=lambda k: tried[k]))
     fixed = find_hotspots(planted_frame(geom, 3), "dbscan", district=district, eps=60)
     assert fixed.params["eps_m"] == 60 and list(fixed.params["eps_tried_llr"]) == ["60"]
+
+
+def _sklearn_dbscan(points, weights, eps, min_samples):
+    from sklearn.cluster import DBSCAN
+
+    model = DBSCAN(eps=eps, min_samples=min_samples).fit(points, sample_weight=weights)
+    core = np.zeros(len(points), dtype=bool)
+    core[model.core_sample_indices_] = True
+    return model.labels_, core
+
+
+def _snapped_locations(geom, seed: int):
+    """Planted clusters and noise, half the incidents snapped to a 10 m grid: weighted distinct locations.
+
+    Coordinates are whole decimetres as the methods store them (``k * 0.1``), so the distinct
+    locations here are exactly the ones the methods cluster.
+    """
+    df = planted_frame(geom, seed)
+    x, y = df["easting"].to_numpy().copy(), df["northing"].to_numpy().copy()
+    snap = np.random.default_rng(seed).random(len(x)) < 0.5
+    x[snap], y[snap] = np.round(x[snap], -1), np.round(y[snap], -1)
+    x, y = np.round(x / 0.1).astype(np.int64) * 0.1, np.round(y / 0.1).astype(np.int64) * 0.1
+    locs, counts = np.unique(np.c_[x, y], axis=0, return_counts=True)
+    return frame(x, y), locs, counts.astype(float)
+
+
+def test_dbscan_polygons_are_each_clusters_core_hull(district):
+    """The table against DBSCAN and the hull drawn cluster by cluster, computed here apart."""
+    import shapely
+
+    df, locs, w = _snapped_locations(district_geometry(district), 2)
+    res = find_hotspots(df, "dbscan", district=district, min_count=1)
+    eps, min_samples = res.params["eps_m"], res.params["min_samples"]
+    labels, core = _sklearn_dbscan(locs, w, eps, min_samples)
+    hulls = [
+        shapely.concave_hull(shapely.MultiPoint(locs[(labels == c) & core]), ratio=0.3).buffer(eps / 2, quad_segs=8)
+        for c in range(labels.max() + 1)
+    ]
+    assert len(res.polygons) == len(hulls) - res.params["dropped_not_significant"] > 0
+    x, y = df["easting"].to_numpy(), df["northing"].to_numpy()
+    for row in res.polygons.itertuples():
+        same = [h for h in hulls if shapely.equals_exact(h, row.geometry, tolerance=1e-6)]
+        assert len(same) == 1, row.rank
+        inside = shapely.intersects_xy(same[0], x, y)
+        assert row.count == inside.sum()
+        assert (row.centre_easting, row.centre_northing) == (
+            pytest.approx(x[inside].mean(), abs=0.06),
+            pytest.approx(y[inside].mean(), abs=0.06),
+        )
+    assert not shapely.union_all(res.polygons.geometry.to_numpy()).area < res.polygons.area_m2.sum() - 1
+
+
+def test_locations_in_keeps_the_first_polygon_holding_each_location():
+    import shapely
+
+    from geo.hotspots._polygons import locations_in
+
+    rng = np.random.default_rng(4)
+    centres = rng.uniform(0, 400, (40, 2))
+    polys = list(shapely.buffer(shapely.points(centres), rng.uniform(5, 60, 40)))  # overlapping discs
+    polys[3] = shapely.Polygon()  # an empty polygon holds nothing
+    polys[5] = shapely.box(100, 100, 200, 200)
+    x, y = rng.uniform(-50, 450, 5000), rng.uniform(-50, 450, 5000)
+    x[:4], y[:4] = [100, 150, 200, 150], [150, 100, 150, 200]  # on the box's edges: in
+    want = np.full(len(x), -1)
+    for i, p in enumerate(polys):  # by hand: polygon by polygon, the first to hold a location keeps it
+        want[(want < 0) & shapely.intersects_xy(p, x, y)] = i
+    got = locations_in(polys, x, y)
+    assert np.array_equal(got, want)
+    assert (got[:4] >= 0).all() and len(np.unique(got)) > 20 and (got == -1).any()
