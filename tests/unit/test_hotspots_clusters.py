@@ -92,6 +92,48 @@ def _snapped_locations(geom, seed: int):
     return frame(x, y), locs, counts.astype(float)
 
 
+def _sklearn_core_clusters(points, weights, eps, min_samples):
+    labels, core = _sklearn_dbscan(points, weights, eps, min_samples)
+    return np.where(core, labels, -1), core
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_core_clusters_are_sklearns_dbscan(district, seed):
+    from geo.hotspots.density import core_clusters, neighbour_index
+
+    _, locs, w = _snapped_locations(district_geometry(district), seed)
+    index = neighbour_index(locs)  # one index for every radius, as the automatic eps uses it
+    for eps, min_samples in [(25, 7), (50, 12), (100, 30), (200, 60)]:
+        labels, core = core_clusters(index, locs, w, eps, min_samples)
+        want_labels, want_core = _sklearn_core_clusters(locs, w, eps, min_samples)
+        assert np.array_equal(core, want_core) and np.array_equal(labels, want_labels), eps
+        assert labels.max() >= 1
+    # a 25 m lattice: every neighbour exactly eps away, so "within" must include the boundary
+    g = 440000.0 + 25.0 * np.arange(30)
+    lattice = np.c_[np.repeat(g, 30), np.tile(g - 310000.0, 30)]
+    lw = np.random.default_rng(seed).integers(1, 4, len(lattice)).astype(float)
+    for eps, min_samples in [(25.0, 6), (24.999, 3), (35.36, 11)]:
+        got = core_clusters(neighbour_index(lattice), lattice, lw, eps, min_samples)
+        want = _sklearn_core_clusters(lattice, lw, eps, min_samples)
+        assert np.array_equal(got[1], want[1]) and np.array_equal(got[0], want[0]), eps
+
+
+def test_core_clusters_numbered_by_first_core_location_and_linked_in_chains():
+    from geo.hotspots.density import core_clusters, neighbour_index
+
+    # a spot of six locations listed first, a light location 20 m from it (not core), then a
+    # chain of locations 15 m apart running 300 m west (one cluster through many squares), and
+    # a lone heavy location far away
+    spot = [(1040.0 + i, 0.0) for i in range(6)]
+    chain = [(1000.0 - 15.0 * i, 0.0) for i in range(20)]
+    pts = np.array([*spot, (1020.0, 0.0), *chain[::-1], (5000.0, 5000.0)])
+    w = np.array([2.0] * 6 + [1.0] + [4.0] * 20 + [9.0])
+    labels, core = core_clusters(neighbour_index(pts), pts, w, 20.0, 8)
+    want_labels, want_core = _sklearn_core_clusters(pts, w, 20.0, 8)
+    assert np.array_equal(core, want_core) and np.array_equal(labels, want_labels)
+    assert labels.tolist() == [0] * 6 + [-1] + [1] * 20 + [2]
+
+
 def test_dbscan_polygons_are_each_clusters_core_hull(district):
     """The table against DBSCAN and the hull drawn cluster by cluster, computed here apart."""
     import shapely
