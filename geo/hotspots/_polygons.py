@@ -140,14 +140,18 @@ def core_polygons(
     return list(shapely.buffer(hulls, buffer_m, quad_segs=8))
 
 
+#: (polygon, location) pairs tested per call in :func:`locations_in` (bounds its temporary arrays).
+_PAIRS = 1 << 21
+
+
 def locations_in(polys: list[shapely.Geometry], ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
     """Index of the first polygon holding each location (-1 for none); the boundary counts as in.
 
     The locations are sorted by easting once; each polygon's candidates are the locations inside
-    its bounding box (a binary search for the easting range, a mask for the northing).  All the
-    (polygon, candidate) pairs are then tested in one ``shapely.intersects_xy`` call on the
-    prepared polygons, so no point geometry is ever built, and a location keeps the lowest index
-    of the polygons that hold it.
+    its bounding box (a binary search for the easting range, a mask for the northing).  The
+    (polygon, candidate) pairs are tested in vectorised ``shapely.intersects_xy`` calls on the
+    prepared polygons (up to ``_PAIRS`` pairs each), so no point geometry is ever built, and a
+    location keeps the lowest index of the polygons that hold it.
     """
     out = np.full(len(ux), -1, dtype=np.int64)
     if not len(polys) or not len(ux):
@@ -159,17 +163,20 @@ def locations_in(polys: list[shapely.Geometry], ux: np.ndarray, uy: np.ndarray) 
     sx = ux[order]
     lo = np.searchsorted(sx, bounds[ok, 0], "left")
     n_cand = np.searchsorted(sx, bounds[ok, 2], "right") - lo
-    # the pairs, polygon by polygon: positions lo .. hi - 1 of the sorted eastings
-    poly = np.repeat(ok, n_cand)
-    first = np.cumsum(n_cand) - n_cand
-    cand = order[np.arange(len(poly)) + np.repeat(lo - first, n_cand)]
-    box = bounds[poly]
-    in_box = (uy[cand] >= box[:, 1]) & (uy[cand] <= box[:, 3])
-    poly, cand = poly[in_box], cand[in_box]
     shapely.prepare(geoms[ok])
-    hit = shapely.intersects_xy(geoms[poly], ux[cand], uy[cand])
     lowest = np.full(len(ux), len(geoms), dtype=np.int64)
-    np.minimum.at(lowest, cand[hit], poly[hit])
+    # polygons a group at a time, so the (polygon, candidate) pairs stay within _PAIRS
+    ends = np.cumsum(n_cand)
+    cut = np.unique(np.searchsorted(ends, np.arange(_PAIRS, int(ends[-1]) if len(ends) else 0, _PAIRS)) + 1)
+    for group in np.split(np.arange(len(ok)), cut):
+        # the pairs, polygon by polygon: positions lo .. hi - 1 of the sorted eastings
+        poly = np.repeat(ok[group], n_cand[group])
+        first = np.cumsum(n_cand[group]) - n_cand[group]
+        cand = order[np.arange(len(poly)) + np.repeat(lo[group] - first, n_cand[group])]
+        in_box = (uy[cand] >= bounds[poly, 1]) & (uy[cand] <= bounds[poly, 3])
+        poly, cand = poly[in_box], cand[in_box]
+        hit = shapely.intersects_xy(geoms[poly], ux[cand], uy[cand])
+        np.minimum.at(lowest, cand[hit], poly[hit])
     held = lowest < len(geoms)
     out[held] = lowest[held]
     return out

@@ -160,10 +160,15 @@ def test_dbscan_polygons_are_each_clusters_core_hull(district):
     assert not shapely.union_all(res.polygons.geometry.to_numpy()).area < res.polygons.area_m2.sum() - 1
 
 
-def test_locations_in_keeps_the_first_polygon_holding_each_location():
+@pytest.mark.parametrize("pairs_per_call", [None, 997])
+def test_locations_in_keeps_the_first_polygon_holding_each_location(monkeypatch, pairs_per_call):
     import shapely
 
+    from geo.hotspots import _polygons
     from geo.hotspots._polygons import locations_in
+
+    if pairs_per_call:  # the pairs in many small groups of polygons
+        monkeypatch.setattr(_polygons, "_PAIRS", pairs_per_call)
 
     rng = np.random.default_rng(4)
     centres = rng.uniform(0, 400, (40, 2))
