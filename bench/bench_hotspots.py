@@ -11,7 +11,10 @@ overhead must stay under 50%):
   (``queen_graph``, what the wrapper uses) and ``esda.G_Local(star=True)`` (analytic z; the
   wrapper also runs its exact Poisson test on the cells holding 5 or more incidents);
 * dbscan: ``sklearn.cluster.DBSCAN(eps, min_samples).fit`` on the deduplicated locations with
-  ``sample_weight`` (deduplication not timed), the wrapper's eps and min_samples;
+  ``sample_weight`` (deduplication not timed), the wrapper's eps and min_samples: the fastest plain
+  way to get these clusters from scikit-learn (every copy unweighted is about 4x slower).  The
+  wrapper itself uses scikit-learn's neighbour search but not ``DBSCAN.fit`` (the same clusters,
+  without its per-location loop: ``geo.hotspots.density``);
 * hdbscan: ``hdbscan.HDBSCAN(...).fit`` on exactly the points the wrapper fits (the prepared,
   jittered copies; their preparation not timed), the wrapper's parameters.
 

@@ -128,40 +128,55 @@ def core_polygons(
     """
     if not n_clusters:
         return []
-    use = (loc_label >= 0) & (loc_label < n_clusters) & core
-    keep = np.flatnonzero(use)
+    keep = np.flatnonzero((loc_label >= 0) & (loc_label < n_clusters) & core)
     keep = keep[np.argsort(loc_label[keep], kind="stable")]
+    # one multipoint per cluster, its core locations in their original order; a cluster without
+    # core locations (HDBSCAN votes) keeps the empty multipoint
     multi = np.empty(n_clusters, dtype=object)
     multi[:] = shapely.multipoints(np.empty((0, 2)))
-    present = np.unique(loc_label[keep])
-    if len(present):
-        multi[present] = shapely.multipoints(
-            np.c_[ux[keep], uy[keep]], indices=np.searchsorted(present, loc_label[keep])
-        )
+    if len(keep):
+        shapely.multipoints(np.c_[ux[keep], uy[keep]], indices=loc_label[keep], out=multi)
     hulls = shapely.concave_hull(multi, ratio=ratio)
     return list(shapely.buffer(hulls, buffer_m, quad_segs=8))
+
+
+#: (polygon, location) pairs tested per call in :func:`locations_in` (bounds its temporary arrays).
+_PAIRS = 1 << 21
 
 
 def locations_in(polys: list[shapely.Geometry], ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
     """Index of the first polygon holding each location (-1 for none); the boundary counts as in.
 
-    The locations are sorted by easting once; each polygon then tests only the locations inside
-    its bounding box (a binary search for the easting range, a mask for the northing), with
-    ``shapely.intersects_xy`` on the prepared polygon, so no point geometry is ever built.
-    Polygons are visited in index order and a location keeps the first that holds it.
+    The locations are sorted by easting once; each polygon's candidates are the locations inside
+    its bounding box (a binary search for the easting range, a mask for the northing).  The
+    (polygon, candidate) pairs are tested in vectorised ``shapely.intersects_xy`` calls on the
+    prepared polygons (up to ``_PAIRS`` pairs each), so no point geometry is ever built, and a
+    location keeps the lowest index of the polygons that hold it.
     """
     out = np.full(len(ux), -1, dtype=np.int64)
-    if not polys or not len(ux):
+    if not len(polys) or not len(ux):
         return out
     geoms = np.asarray(polys, dtype=object)
     bounds = shapely.bounds(geoms)
+    ok = np.flatnonzero(np.isfinite(bounds).all(axis=1))  # empty polygons have no bounds
     order = np.argsort(ux, kind="stable")
     sx = ux[order]
-    for i in np.flatnonzero(np.isfinite(bounds).all(axis=1)):  # empty polygons have no bounds
-        minx, miny, maxx, maxy = bounds[i]
-        cand = order[np.searchsorted(sx, minx, "left") : np.searchsorted(sx, maxx, "right")]
-        cand = cand[(uy[cand] >= miny) & (uy[cand] <= maxy) & (out[cand] < 0)]
-        if len(cand):
-            shapely.prepare(geoms[i])
-            out[cand[shapely.intersects_xy(geoms[i], ux[cand], uy[cand])]] = i
+    lo = np.searchsorted(sx, bounds[ok, 0], "left")
+    n_cand = np.searchsorted(sx, bounds[ok, 2], "right") - lo
+    shapely.prepare(geoms[ok])
+    lowest = np.full(len(ux), len(geoms), dtype=np.int64)
+    # polygons a group at a time, so the (polygon, candidate) pairs stay within _PAIRS
+    ends = np.cumsum(n_cand)
+    cut = np.unique(np.searchsorted(ends, np.arange(_PAIRS, int(ends[-1]) if len(ends) else 0, _PAIRS)) + 1)
+    for group in np.split(np.arange(len(ok)), cut):
+        # the pairs, polygon by polygon: positions lo .. hi - 1 of the sorted eastings
+        poly = np.repeat(ok[group], n_cand[group])
+        first = np.cumsum(n_cand[group]) - n_cand[group]
+        cand = order[np.arange(len(poly)) + np.repeat(lo[group] - first, n_cand[group])]
+        in_box = (uy[cand] >= bounds[poly, 1]) & (uy[cand] <= bounds[poly, 3])
+        poly, cand = poly[in_box], cand[in_box]
+        hit = shapely.intersects_xy(geoms[poly], ux[cand], uy[cand])
+        np.minimum.at(lowest, cand[hit], poly[hit])
+    held = lowest < len(geoms)
+    out[held] = lowest[held]
     return out

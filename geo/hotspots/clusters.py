@@ -5,9 +5,11 @@ Duplicate coordinates
 data.police.uk snaps every incident to one of a few thousand anonymisation points, so most
 coordinates are exact copies.  Both methods therefore work on *distinct locations with weights*:
 
-* DBSCAN gets each distinct location once with ``sample_weight`` = its number of incidents, which
-  is exactly equivalent to passing every copy (a location with >= ``min_samples`` incidents is a
-  core point on its own) at a fraction of the memory.
+* DBSCAN gets each distinct location once with its number of incidents as weight, which is
+  exactly equivalent to passing every copy (a location with >= ``min_samples`` incidents is a
+  core point on its own) at a fraction of the memory.  The fit is
+  :func:`geo.hotspots.density.core_clusters`: scikit-learn's neighbour search and the same
+  clusters as ``sklearn.cluster.DBSCAN(...).fit(locations, sample_weight=counts)``, faster.
 * HDBSCAN has no sample weights.  Each distinct location is passed as ``min(weight, min_samples)``
   copies jittered uniformly within ``jitter_m`` metres (seeded).  Capping at ``min_samples`` keeps
   each location's core distance - the quantity HDBSCAN builds its hierarchy on - the same as with
@@ -56,6 +58,7 @@ import shapely
 from scipy import stats
 
 from geo.hotspots._polygons import core_polygons, locations_in
+from geo.hotspots.density import core_clusters, neighbour_index
 from geo.hotspots.grid import nn_distance_clipped
 from geo.hotspots.result import HotspotError, build_table, dedupe, sorted_unique, study_area, xy
 
@@ -128,15 +131,6 @@ def _finish(
     return build_table(polys, loc_label[inverse], incidents, method)
 
 
-def _dbscan_fit(xy_: np.ndarray, w: np.ndarray, eps: float, min_samples: int) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.cluster import DBSCAN
-
-    model = DBSCAN(eps=eps, min_samples=min_samples).fit(xy_, sample_weight=w)
-    core = np.zeros(len(w), dtype=bool)
-    core[model.core_sample_indices_] = True
-    return model.labels_, core
-
-
 def dbscan_hotspots(
     incidents: pd.DataFrame,
     *,
@@ -181,9 +175,10 @@ def dbscan_hotspots(
     ladder = [float(eps)] if eps is not None else [e for e in EPS_LADDER if e <= spacing] or [EPS_LADDER[0]]
     tried: dict[str, float] = {}
     best: tuple | None = None
+    index = neighbour_index(pts)  # one neighbour index for every radius tried
     for e in ladder:
         ms = min_samples or max(5, _csr_threshold(n, area_m2, e, len(ux)))
-        labels, core = _dbscan_fit(pts, w, e, ms)
+        labels, core = core_clusters(index, pts, w, e, ms)
         k = int(labels.max()) + 1
         scored = _score_clusters(ux, uy, w, labels, core, k, e / 2, n, area_m2, alpha)
         keep = scored[4]
