@@ -39,7 +39,7 @@ def _add_method_args(p: argparse.ArgumentParser) -> None:
 
     g = p.add_argument_group("method (omitted values are chosen from the data and reported)")
     g.add_argument("--method", default=DEFAULT_METHOD, choices=METHOD_CHOICES, help=f"default {DEFAULT_METHOD}")
-    g.add_argument("--cell-size", metavar="M", help="grid cell in metres (kde, gistar, emerging)")
+    g.add_argument("--cell-size", metavar="M", help="grid cell in metres (kde, gistar, counts, emerging)")
     g.add_argument("--bandwidth", metavar="M", help="kde bandwidth in metres, or 'scott'")
     g.add_argument("--local-weight", metavar="W", help="kde: weight of the cell's own density (0 = plain)")
     g.add_argument("--top-share", metavar="SHARE", help="share of the selection's area to mark (default 0.01)")

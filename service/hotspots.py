@@ -36,6 +36,7 @@ METHOD_PARAMS: dict[str, tuple[str, ...]] = {
     "auto": (),
     "kde": ("cell_size", "bandwidth", "local_weight"),
     "gistar": ("cell_size",),
+    "counts": ("cell_size",),
     "dbscan": ("eps", "min_samples"),
     "hdbscan": ("min_cluster_size", "min_samples"),
     "emerging": ("cell_size", "period"),

@@ -28,7 +28,7 @@ def test_hotspots_default_writes_geojson_and_says_what_auto_chose(store, tmp_pat
     assert {"count", "share", "area_m2", "density_per_km2", "top_crime_types"} <= set(gdf.columns)
 
 
-@pytest.mark.parametrize("method", ["gistar", "dbscan", "hdbscan", "emerging"])
+@pytest.mark.parametrize("method", ["kde", "counts", "gistar", "dbscan", "hdbscan", "emerging"])
 def test_other_methods_and_gpkg(store, tmp_path, method, capsys):
     out = tmp_path / f"{method}.gpkg"
     assert main(["hotspots", *store, *YEAR, "--method", method, "--out", str(out)]) == 0
