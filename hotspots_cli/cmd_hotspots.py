@@ -31,7 +31,7 @@ from service.hotspots import METHOD_CHOICES, HotspotsOptions, run_hotspots
 from service.plan import PlanOptions, PlanRun, run_plan
 
 _METHOD_FLAGS = ("method", "cell_size", "bandwidth", "local_weight", "top_share", "eps", "min_samples",
-                 "min_cluster_size", "period", "max_hotspots", "min_count", "seed")  # fmt: skip
+                 "min_cluster_size", "period", "max_hotspots", "min_count", "seed", "centroids")  # fmt: skip
 
 
 def _add_method_args(p: argparse.ArgumentParser) -> None:
@@ -50,6 +50,11 @@ def _add_method_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--min-cluster-size", metavar="N", help="hdbscan smallest cluster")
     g.add_argument("--period", metavar="P", help="emerging: M (months), Q, W or Y (default M)")
     g.add_argument("--seed", default=None, help="random seed (default 0)")
+    g.add_argument(
+        "--centroids",
+        action="store_true",
+        help="dbscan/hdbscan: cluster incidents placed at a postcode centroid too (left out by default)",
+    )
 
 
 def _add_centroids_arg(p: argparse.ArgumentParser) -> None:

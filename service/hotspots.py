@@ -24,7 +24,16 @@ from geo.streets import streets_for_groups
 from service import cache
 from service.errors import NotFoundError, OptionsError
 from service.limits import LIMITS, check_number, parse_number
-from service.params import Params, check_known, choice, number_text, selection_of, selection_params, single
+from service.params import (
+    Params,
+    check_known,
+    choice,
+    flag,
+    number_text,
+    selection_of,
+    selection_params,
+    single,
+)
 from service.source import Source
 
 #: Every method a face offers: the ranked engines of :mod:`geo.hotspots` and the emerging classes.
@@ -37,14 +46,14 @@ METHOD_PARAMS: dict[str, tuple[str, ...]] = {
     "kde": ("cell_size", "bandwidth", "local_weight"),
     "gistar": ("cell_size",),
     "counts": ("cell_size",),
-    "dbscan": ("eps", "min_samples"),
-    "hdbscan": ("min_cluster_size", "min_samples"),
+    "dbscan": ("eps", "min_samples", "centroids"),
+    "hdbscan": ("min_cluster_size", "min_samples", "centroids"),
     "emerging": ("cell_size", "period"),
 }
 #: Options every ranked method may take once geo.hotspots.find_hotspots accepts them as keywords.
 COMMON_PARAMS = ("top_share", "max_hotspots", "min_count")
 _NUMERIC = ("cell_size", "local_weight", "eps", "min_samples", "min_cluster_size", *COMMON_PARAMS)
-OWN_PARAMS = ("method", "bandwidth", "period", "seed", *_NUMERIC)
+OWN_PARAMS = ("method", "bandwidth", "period", "seed", "centroids", *_NUMERIC)
 #: The stored columns the hotspot engines, the table, the backtest and a hotspot's details read
 #: (coordinates, the crime type for ``top_crime_types`` and the by-type backtest, the times for
 #: ``auto``'s months, recency weights and the emerging periods, the time precision for the time
@@ -52,6 +61,7 @@ OWN_PARAMS = ("method", "bandwidth", "period", "seed", *_NUMERIC)
 #: for the hotspot layer, so a worker holds a fraction of the rows, and one read serves them all.
 HOTSPOT_COLUMNS = (
     "easting", "northing", "crime_type", "occurred_from", "occurred_to", "time_precision", "location",
+    "location_precision",
 )  # fmt: skip
 #: "Show top N" choices of the map (None = all).
 TOP_CHOICES = (5, 10, 20, 50, None)
@@ -75,6 +85,8 @@ class HotspotsOptions:
     max_hotspots: int | None = None
     min_count: int | None = None
     seed: int = 0
+    #: dbscan/hdbscan: cluster incidents placed at a postcode centroid too (None: left out, and said).
+    centroids: bool | None = None
 
     def __post_init__(self) -> None:
         """Check the method, that each given parameter applies to it, and every number's limits."""
@@ -104,6 +116,7 @@ class HotspotsOptions:
             bandwidth = parse_number("bandwidth", bandwidth)
         values["bandwidth"] = None if bandwidth in ("", "auto") else bandwidth
         values["period"] = single(params, "period") or None
+        values["centroids"] = flag(params, "centroids", False) or None
         # A default in the limits table is the engine's own default: keep None so geo decides.
         for name in ("top_share", "min_count"):
             if single(params, name) in (None, ""):
@@ -121,7 +134,10 @@ class HotspotsOptions:
             value = getattr(self, f.name)
             if f.name in ("selection", "method") or value is None or (f.name == "seed" and value == 0):
                 continue
-            out[f.name] = number_text(value) if isinstance(value, int | float) else str(value)
+            if isinstance(value, bool):
+                out[f.name] = "true" if value else "false"
+            else:
+                out[f.name] = number_text(value) if isinstance(value, int | float) else str(value)
         return out
 
     def method_params(self) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.geocode import point_precise
 from geo.hotspots.area import selection_area
 from geo.hotspots.auto import AUTO_SHARE, auto_hotspots
 from geo.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots
@@ -57,6 +58,9 @@ METHODS: tuple[str, ...] = (AUTO, *_METHODS)
 ALL_METHODS: tuple[str, ...] = (*METHODS, "emerging")
 #: Methods that cut their own surface to ``top_share`` (default 1%).
 _BUDGETED = ("kde", "counts", AUTO)
+#: Methods that draw polygons around points: incidents placed at a postcode centroid (no exact
+#: point) are left out unless the ``centroids`` parameter is true, and the warning says how many.
+POINT_METHODS = ("dbscan", "hdbscan")
 #: Hotspots holding fewer incidents than this are not returned by default.
 MIN_COUNT = 5
 #: The method the product recommends: ``auto`` chooses per selection, by a backtest on the
@@ -115,9 +119,10 @@ def find_hotspots(
         kde: ``cell_size``, ``bandwidth`` (metres, "auto" or "scott"), ``local_weight`` (5);
         gistar: ``cell_size``, ``fdr`` (True), ``inference`` ("exact"), ``permutations`` (999),
         ``min_level`` (0.90);
-        dbscan: ``eps``, ``min_samples``, ``alpha`` (0.01);
+        dbscan: ``eps``, ``min_samples``, ``alpha`` (0.01), ``centroids`` (False);
         hdbscan: ``min_cluster_size``, ``min_samples`` (10), ``jitter_m`` (5), ``max_points``,
-        ``alpha`` (0.01);
+        ``alpha`` (0.01), ``centroids`` (False): with ``centroids`` the incidents placed at a
+        postcode centroid are clustered too (by default they are left out, and a warning says how many);
         counts: ``cell_size`` (50), ``half_life_months`` (None);
         auto: none (it chooses among :data:`geo.hotspots.auto.CANDIDATES`);
         emerging: see :func:`geo.hotspots.emerging.classify_emerging`.
@@ -162,6 +167,9 @@ def _ranked(  # find_hotspots for one of the ranked engines, its arguments resol
     top_share, max_hotspots, min_count = limits["top_share"], limits["max_hotspots"], limits["min_count"]
     fn, extra_cols = _METHODS[method]
     df, notes = unwrap(incidents)
+    left_out = 0
+    if method in POINT_METHODS:
+        df, left_out = _exact_points(df, bool(params.pop("centroids", False)))
     known = set(fn.__code__.co_varnames[: fn.__code__.co_argcount + fn.__code__.co_kwonlyargcount])
     unknown = set(params) - known - {"area"}
     if unknown:
@@ -179,6 +187,10 @@ def _ranked(  # find_hotspots for one of the ranked engines, its arguments resol
     if method not in _BUDGETED:
         used["top_share"] = top_share
     surface = out[3] if len(out) > 3 else None
+    if left_out:
+        warnings = [*warnings, centroid_note(left_out, len(df) + left_out)]
+    if method in POINT_METHODS:
+        used["postcode_centroids_left_out"] = left_out
     res = HotspotResult(method, table, used, list(warnings), notes, len(df), surface)
     budget = None if method in _BUDGETED or top_share is None else top_share * used["study_area_km2"] * 1e6
     # cells filled from all crime hold none of the selected incidents; at min_count 1 they stay
@@ -213,6 +225,23 @@ def _auto(  # the arguments of find_hotspots, resolved
     res = auto_hotspots(df, run, context=ctx, area_m2=area_m2, min_count=min_count)
     res.params.update(study_area=area_name, top_share=share, max_hotspots=max_hotspots)
     return replace(res, notes=notes, n_incidents=len(df))
+
+
+def _exact_points(df: pd.DataFrame, centroids: bool) -> tuple[pd.DataFrame, int]:
+    """``df`` without rows placed at a postcode centroid (unless ``centroids``), and how many left out."""
+    if centroids:
+        return df, 0
+    exact = point_precise(df).to_numpy()
+    left_out = int((~exact).sum())
+    return (df[exact] if left_out else df), left_out
+
+
+def centroid_note(left_out: int, total: int) -> str:
+    """The warning of a cluster method that left out ``left_out`` of ``total`` incidents (no exact point)."""
+    return (
+        f"{left_out:,} of {total:,} incidents are placed at a postcode centroid, not an exact point, and were left "
+        "out of the cluster polygons; include them with the 'centroids' option"
+    )
 
 
 def _check_scale(method: str, top_share: float | None, max_hotspots: int | None, min_count: int) -> None:

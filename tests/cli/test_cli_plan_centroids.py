@@ -71,3 +71,32 @@ def test_plan_patrol_centroids_flag_counts_the_centroid_rows(store, tmp_path, ca
     assert main(["plan", "patrol", *store, "--cell", "150", "--n", "5", "--centroids", "--out", str(with_)]) == 0
     assert int(pd.read_csv(without)["count"].sum()) == N_POINT
     assert int(pd.read_csv(with_)["count"].sum()) == N_CENTROID + N_POINT
+
+
+def _covers_centroid(path: Path) -> bool:
+    import geopandas as gpd
+    import shapely
+
+    polys = gpd.read_file(path).to_crs(27700)
+    return bool(polys.geometry.buffer(25).contains(shapely.Point(*_centroid())).any())
+
+
+def test_hotspots_dbscan_leaves_centroid_rows_out_unless_asked(store, tmp_path, capsys):
+    out = tmp_path / "hot.geojson"
+    assert main(["hotspots", *store, "--method", "dbscan", "--min-count", "1", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    total = N_CENTROID + N_POINT
+    assert f"{N_CENTROID} of {total} incidents are placed at a postcode centroid" in text
+    assert f"from {N_POINT} incidents (dbscan)" in text
+    assert not _covers_centroid(out)
+    both = tmp_path / "both.geojson"
+    argv = ["hotspots", *store, "--method", "dbscan", "--min-count", "1", "--centroids", "--out", str(both)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert "postcode centroid" not in text and f"from {total} incidents (dbscan)" in text
+    assert _covers_centroid(both)
+
+
+def test_centroids_is_refused_for_a_method_that_does_not_cluster_points(store, capsys):
+    assert main(["hotspots", *store, "--method", "kde", "--centroids"]) == 2
+    assert "centroids does not apply to method 'kde'" in capsys.readouterr().err

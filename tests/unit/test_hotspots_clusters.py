@@ -183,3 +183,31 @@ def test_locations_in_keeps_the_first_polygon_holding_each_location(monkeypatch,
     got = locations_in(polys, x, y)
     assert np.array_equal(got, want)
     assert (got[:4] >= 0).all() and len(np.unique(got)) > 20 and (got == -1).any()
+
+
+@pytest.mark.parametrize("method", ["dbscan", "hdbscan"])
+def test_incidents_at_a_postcode_centroid_are_left_out_unless_asked_for(district, method):
+    """Rows with no exact point (placed at a postcode centroid) draw no cluster polygon by default."""
+    geom = district_geometry(district)
+    df = planted_frame(geom, 0)
+    df["location_precision"] = "point"
+    first = slice(NOISE, NOISE + 90)  # the 90 incidents of the first planted cluster
+    df.iloc[first, df.columns.get_loc("location_precision")] = "postcode"
+
+    def found(res):
+        poly = res.polygons
+        return {
+            i
+            for i, (cx, cy) in enumerate(PLANTED)
+            if (np.hypot(poly.centre_easting - cx, poly.centre_northing - cy) < 50).any()
+        }
+
+    default = find_hotspots(df, method, district=district)
+    assert found(default) == {1, 2, 3, 4}
+    assert default.n_incidents == len(df) - 90
+    assert default.params["postcode_centroids_left_out"] == 90
+    assert any(w.startswith(f"90 of {len(df):,} incidents are placed at a postcode centroid") for w in default.warnings)
+    opted = find_hotspots(df, method, district=district, centroids=True)
+    assert found(opted) == {0, 1, 2, 3, 4}
+    assert opted.params["postcode_centroids_left_out"] == 0
+    assert not any("postcode centroid" in w for w in opted.warnings)
