@@ -3,12 +3,12 @@ each beside the plain pandas/geopandas script an analyst would write and a DuckD
 (``read_csv`` straight into a table) of the same file, in the same run.  Each load runs in its own
 process, so each peak memory (max RSS) is its own.
 
-``seconds`` is wall time; the note gives CPU time (all threads) and the ratios the goals are
-stated in: CPU at most the plain script's, and at most 1.5x the DuckDB-native load, and the
-machine's 1-minute load average before and after the three loads (CPU time is the fair figure on a
-shared machine; wall time is not).  The 18M file
-is generated into a temporary folder and deleted afterwards (it is about 4 GB); run that row on
-its own: ``python -m bench.run --only national``.
+``seconds`` is wall time and ``CPU s`` the CPU time (all threads); the target gives the ratios
+the goals are stated in: CPU at most the plain script's, and at most 1.5x the DuckDB-native load;
+the note the machine's 1-minute load average before and after the three loads (CPU time is the
+fair figure on a shared machine; wall time is not).  ``--only ingest`` runs the 1M and 3M rows.
+The 18M row is opt-in (it takes many minutes): its file is generated into a temporary folder and
+deleted afterwards (about 4 GB); run it on its own with ``python -m bench.run --only national``.
 """
 
 from __future__ import annotations
@@ -46,19 +46,28 @@ def _ingest(path: Path) -> tuple[float, float, object]:
 
 
 def _plain(path: Path) -> tuple[float, float, object]:
+    """The script an analyst would write for the same store: read, parse months, grid, wards and sectors, write.
+
+    No validation, ids or dedupe (what the ingest adds); otherwise the same work: the months are
+    parsed to dates, the points projected to British National Grid and joined to wards and sectors
+    (the ingest's area joins), and the result written to GeoParquet.
+    """
     import geopandas as gpd
     import pandas as pd
 
     from geo.config import load_district
 
-    sectors = load_district().sectors
+    district = load_district()
+    wards, sectors = district.wards[["ward_code", "ward_name", "geometry"]], district.sectors[["sector", "geometry"]]
     tmp = Path(tempfile.mkdtemp())
 
     def run() -> int:
         df = pd.read_csv(path)
+        df["Month"] = pd.to_datetime(df["Month"], format="%Y-%m")
         gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["Longitude"], df["Latitude"]), crs=4326)
         gdf = gdf.to_crs(27700)
-        joined = gpd.sjoin(gdf, sectors[["sector", "geometry"]], how="left", predicate="within")
+        joined = gpd.sjoin(gdf, wards, how="left", predicate="within").drop(columns="index_right")
+        joined = gpd.sjoin(joined, sectors, how="left", predicate="within")
         joined.to_parquet(tmp / "out.parquet")
         return len(joined)
 
@@ -160,7 +169,7 @@ def _scale(n: int, path: Path, with_plain: bool = True) -> list[dict]:
     rows = []
     for kind, res, what in (
         ("ingest", ing, "stream, validate, ids, dedupe, areas, DuckDB"),
-        ("  beside", plain, "pandas read_csv + to_crs + sjoin + GeoParquet (no validation)"),
+        ("  beside", plain, "pandas read_csv + months + to_crs + sjoin wards, sectors + GeoParquet (no validation)"),
         ("  beside", native, "DuckDB read_csv into a table (no validation, no areas)"),
     ):
         if "failed" in res:
@@ -196,4 +205,5 @@ def scale_3m() -> list[dict]:
     return _scale(3_000_000, ensure_file("police_uk_3m.csv", 3_000_000))
 
 
+national_18m.opt_in = True  # type: ignore[attr-defined]
 ROWS = [scale_1m, scale_3m, national_18m]
