@@ -3,8 +3,10 @@
 Each ``bench/bench_*.py`` module defines ``ROWS``: a list of zero-argument functions, each
 returning a dict (or a list of dicts) with keys ``name``, ``seconds``, ``target`` (text such as
 "<= 20 s"), ``ok`` (bool or None) and optional ``note`` and ``max_mb`` (a peak-memory limit
-that ``ok`` then also checks).  Every function runs in a fresh Python
-process so its peak memory (``peak_mb``, the process's max RSS) is its own.
+that ``ok`` then also checks), and ``cpu_seconds`` where a row measures CPU time (all threads),
+shown beside the wall time.  Every function runs in a fresh Python process so its peak memory
+(``peak_mb``, the process's max RSS) is its own.  A function marked ``opt_in = True`` (one that
+takes many minutes, such as ``bench_ingest:national_18m``) runs only when ``--only`` names it.
 
 Scale rows: ``bench_dashboard:service_100k`` / ``service_1m`` / ``service_3m`` (the map's service
 layer per store size) and ``bench_load:load_100k`` / ``load_1m`` (20 clients for 60 s against
@@ -33,6 +35,8 @@ def _row_ids(only: str | None) -> list[str]:
         module = importlib.import_module(f"bench.{mod}")
         for fn in module.ROWS:
             rid = f"{mod}:{fn.__name__}"
+            if getattr(fn, "opt_in", False) and (not only or only not in fn.__name__):
+                continue
             if not only or only in rid:
                 ids.append(rid)
     return ids
@@ -51,11 +55,12 @@ def _run_one(rid: str) -> None:
 
 
 def _table(rows: list[dict]) -> str:
-    head = ("benchmark", "seconds", "peak MB", "target", "ok", "note")
+    head = ("benchmark", "seconds", "CPU s", "peak MB", "target", "ok", "note")
     body = [
         (
             r["name"],
             f"{r['seconds']:.3f}" if isinstance(r.get("seconds"), (int, float)) else str(r.get("seconds", "")),
+            f"{r['cpu_seconds']:.2f}" if isinstance(r.get("cpu_seconds"), (int, float)) else "",
             str(r.get("peak_mb", "")),
             r.get("target", ""),
             {True: "yes", False: "NO", None: ""}[r.get("ok")],

@@ -184,7 +184,14 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
         rj.reject((x >= 49) & (x <= 61) & (y >= -9) & (y <= 2.5), xname, "latitude and longitude swapped")
         rj.reject((np.abs(x) > 180) | (np.abs(y) > 90), xname, "longitude/latitude out of range")
         lon, lat = x, y
-        e, n = _distinct_points(_TO_BNG.transform, np.nan_to_num(lon), np.nan_to_num(lat))
+        area = _search_area(district)
+
+        def to_bng_inside(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            east, north = _TO_BNG.transform(a, b)
+            return east, north, shapely.contains_xy(area, np.nan_to_num(east), np.nan_to_num(north))
+
+        # One pass over the distinct points (snap points repeat): grid reference and the area test.
+        e, n, inside = _distinct_points(to_bng_inside, np.nan_to_num(lon), np.nan_to_num(lat))
     else:
         rj.reject(
             (np.abs(x) <= 180) & (np.abs(y) <= 90) & ~np.isnan(x),
@@ -194,8 +201,8 @@ def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndar
         rj.reject((x < 0) | (x > 700_000) | (y < 0) | (y > 1_300_000), xname, "easting/northing outside Great Britain")
         e, n = x, y
         lon, lat = _TO_WGS.transform(np.nan_to_num(e), np.nan_to_num(n))
-    area = _search_area(district)
-    (inside,) = _distinct_points(lambda a, b: shapely.contains_xy(area, a, b), np.nan_to_num(e), np.nan_to_num(n))
+        area = _search_area(district)
+        (inside,) = _distinct_points(lambda a, b: shapely.contains_xy(area, a, b), np.nan_to_num(e), np.nan_to_num(n))
     rj.reject(~inside, xname, f"outside {district.name} district by more than {district.outside_tolerance_m:g} m")
     return np.asarray(lon), np.asarray(lat), np.asarray(e), np.asarray(n), placed
 

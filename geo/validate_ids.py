@@ -11,6 +11,8 @@ import hashlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 class RepeatCounter:
@@ -42,11 +44,16 @@ class RepeatCounter:
         return prior[inverse] + within
 
 
-def _as_text(values: pd.Series) -> pd.Series:
-    """``values.astype(str)``, formatting each distinct value once."""
+def _as_text(values: pd.Series) -> pa.Array:
+    """``values.astype(str)`` as an Arrow array, formatting each distinct value once."""
     codes, distinct = pd.factorize(values, use_na_sentinel=False)
-    text = pd.Series(distinct).astype(str).to_numpy()
-    return pd.Series(text[codes], index=values.index, dtype=str)
+    text = _text(pd.Series(distinct))
+    return text.take(pa.array(codes))
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """``values.astype(str)`` as an Arrow array (missing values stay missing, as in pandas' ``str``)."""
+    return pa.array(values.astype(str), type=pa.large_string())
 
 
 def content_ids(frame: pd.DataFrame, prefix: str, repeats: RepeatCounter | None = None) -> pd.Series:
@@ -56,28 +63,30 @@ def content_ids(frame: pd.DataFrame, prefix: str, repeats: RepeatCounter | None 
     two incidents, so the n-th repeat of a content gets its own id; re-reading the file gives the
     same ids, so re-ingesting it adds nothing.  ``repeats`` carries the count across a file's
     batches.
+
+    The id is ``f"{prefix}-{blake2b(f'{key}#{repeat}', digest_size=12).hexdigest()}"``, where ``key``
+    joins crime type, the two times (epoch nanoseconds), longitude, latitude (rounded to 6
+    places), location and LSOA code with ``|`` (``nan`` when any of them is missing).  Stored ids
+    depend on it: it must never change.
     """
     # Times as epoch integers: formatting a million datetimes as text takes seconds.  Numbers are
-    # formatted once per distinct value (months and snap points repeat), then spread.
-    key = (
-        frame["crime_type"].astype(str)
-        + "|"
-        + _as_text(frame["occurred_from"].astype("int64"))
-        + "|"
-        + _as_text(frame["occurred_to"].astype("int64"))
-        + "|"
-        + _as_text(frame["longitude"].round(6))
-        + "|"
-        + _as_text(frame["latitude"].round(6))
-        + "|"
-        + frame["location"].astype(str)
-        + "|"
-        + frame["lsoa_code"].astype(str)
-    )
-    repeat = (repeats or RepeatCounter()).take(key)
-    blake = hashlib.blake2b
-    ids = [
-        f"{prefix}-{blake(f'{k}#{r}'.encode(), digest_size=12).hexdigest()}"
-        for k, r in zip(key.tolist(), repeat.tolist(), strict=True)
+    # formatted once per distinct value (months and snap points repeat), then spread.  The parts
+    # are joined by Arrow in one pass; a missing part makes the whole key missing, as pandas'
+    # string concatenation did when the ids were defined.
+    parts = [
+        _text(frame["crime_type"]),
+        _as_text(frame["occurred_from"].astype("int64")),
+        _as_text(frame["occurred_to"].astype("int64")),
+        _as_text(frame["longitude"].round(6)),
+        _as_text(frame["latitude"].round(6)),
+        _text(frame["location"]),
+        _text(frame["lsoa_code"]),
     ]
-    return pd.Series(ids, index=frame.index, dtype=str)
+    key = pc.binary_join_element_wise(*parts, pa.scalar("|", pa.large_string()))
+    repeat = (repeats or RepeatCounter()).take(pd.Series(key.to_pandas().array, index=frame.index))
+    hashed = pc.binary_join_element_wise(
+        key.fill_null("nan"), pc.cast(pa.array(repeat), pa.large_string()), pa.scalar("#", pa.large_string())
+    )
+    blake, head = hashlib.blake2b, f"{prefix}-"
+    ids = [head + blake(k, digest_size=12).hexdigest() for k in hashed.cast(pa.large_binary()).to_pylist()]
+    return pd.Series(pa.array(ids, pa.large_string()).to_pandas().array, index=frame.index)

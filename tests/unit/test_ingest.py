@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from pathlib import Path
 
@@ -50,6 +51,33 @@ def test_real_files_all_stored_and_reingest_adds_nothing(store):
     asb = df[df["crime_type"] == "Anti-social behaviour"]
     assert len(asb) == 1579 and asb["incident_id"].str.startswith("poli-").all()
     assert store.summary()["dated_to"] is None  # month precision only: no incident has a day
+
+
+def test_content_ids_are_the_documented_hash(store, tmp_path):
+    """Rows without a Crime ID get ids that stores already hold: the definition must never drift."""
+    head = "Crime ID,Month,Reported by,Falls within,Longitude,Latitude,Location,LSOA code,LSOA name,Crime type,"
+    head += "Last outcome category,Context"
+    row = ",2017-03,Hampshire,Hampshire,{lon},51.150490,{loc},E01023288,Winchester 001C,Anti-social behaviour,,"
+    lines = [head, row.format(lon="-1.266821", loc="On or near Dever Close")] * 2
+    lines.append(row.format(lon="-1.266800", loc="On or near Stratton Close"))
+    path = tmp_path / "asb.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert store.ingest([path]).stored == 3
+
+    # Computed by hand: month start and end in London time as epoch nanoseconds (BST from 26/03/2017).
+    start = pd.Timestamp("2017-03-01 00:00", tz="Europe/London").value
+    end = pd.Timestamp("2017-03-31 23:59:59", tz="Europe/London").value
+
+    def expected(lon: str, loc: str, repeat: int) -> str:
+        key = f"Anti-social behaviour|{start}|{end}|{lon}|51.15049|{loc}|E01023288#{repeat}"
+        return "poli-" + hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+
+    want = {
+        expected("-1.266821", "On or near Dever Close", 0),
+        expected("-1.266821", "On or near Dever Close", 1),
+        expected("-1.2668", "On or near Stratton Close", 0),
+    }
+    assert set(store.all()["incident_id"]) == want
 
 
 def test_canonical_columns_and_derived_areas(store, district):
