@@ -240,7 +240,7 @@ def centroid_note(left_out: int, total: int) -> str:
     """The warning of a cluster method that left out ``left_out`` of ``total`` incidents (no exact point)."""
     return (
         f"{left_out:,} of {total:,} incidents are placed at a postcode centroid, not an exact point, and were left "
-        "out of the cluster polygons; include them with the 'centroids' option"
+        "out of the cluster polygons (include them with the centroids option: --centroids, centroids=true)"
     )
 
 
