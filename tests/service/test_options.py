@@ -122,3 +122,17 @@ def test_a_bug_is_a_logged_500_and_exit_1(demo_store, monkeypatch, caplog, capsy
     # ... while a user's error stays a 4xx / exit 2
     assert client.get("/api/hotspots?method=magic").status_code == 400
     assert main(["hotspots", "--store", str(demo_store.path), "--top-share", "7"]) == 2
+
+
+def test_hotspot_centroids_option_round_trips_and_applies_to_cluster_methods_only():
+
+    opts = HotspotsOptions.from_params({"method": "dbscan", "centroids": "true"})
+    assert opts.centroids is True and opts.method_params() == {"centroids": True}
+    assert opts.to_params() == {"method": "dbscan", "centroids": "true"}
+    assert HotspotsOptions.from_params(opts.to_params()) == opts
+    # false is the default: not carried in the parameters
+    assert HotspotsOptions.from_params({"method": "hdbscan", "centroids": "false"}).to_params() == {"method": "hdbscan"}
+    with pytest.raises(OptionsError, match="centroids does not apply to method 'kde'"):
+        HotspotsOptions.from_params({"method": "kde", "centroids": "1"})
+    with pytest.raises(OptionsError, match="'centroids' must be true or false"):
+        HotspotsOptions.from_params({"method": "dbscan", "centroids": "maybe"})
