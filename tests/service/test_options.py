@@ -125,7 +125,6 @@ def test_a_bug_is_a_logged_500_and_exit_1(demo_store, monkeypatch, caplog, capsy
 
 
 def test_hotspot_centroids_option_round_trips_and_applies_to_cluster_methods_only():
-
     opts = HotspotsOptions.from_params({"method": "dbscan", "centroids": "true"})
     assert opts.centroids is True and opts.method_params() == {"centroids": True}
     assert opts.to_params() == {"method": "dbscan", "centroids": "true"}
