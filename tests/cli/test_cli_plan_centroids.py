@@ -7,38 +7,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo.store import Store
 from hotspots_cli.main import main
-
-ROOT = Path(__file__).resolve().parents[2]
-POSTCODES = ROOT / "data" / "winchester" / "postcodes.csv"
-CODE = "SO23 9LS"
-#: A street with exact points, 1.5 km from the postcode's centroid (a smaller group than the centroid's).
-POINT = (447000.0, 129900.0)
-N_CENTROID, N_POINT = 30, 12
+from tests.planted_centroids import N_CENTROID, N_POINT, POINT, build_store, centroid
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory, district) -> list[str]:
-    folder = tmp_path_factory.mktemp("cli-centroids")
-    rows = ["Ref,Type,Date,Postcode,X,Y,Location"]
-    rows += [f"C{i},Anti-social behaviour,{1 + i % 28:02d}/03/2017 22:30,{CODE},,," for i in range(N_CENTROID)]
-    rows += [
-        f"P{i},Anti-social behaviour,{1 + i % 28:02d}/03/2017 23:00,,{POINT[0] + i},{POINT[1]},Stockbridge Road"
-        for i in range(N_POINT)
-    ]
-    csv = folder / "asb.csv"
-    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    store = Store.open(folder / "s.duckdb", district=district, read_only=False)
-    mapping = {"id": "Ref", "crime_type": "Type", "datetime": "Date", "postcode": "Postcode"}
-    mapping |= {"easting": "X", "northing": "Y", "location": "Location"}
-    assert store.ingest([csv], fmt="force_csv", mapping=mapping).geocoded == N_CENTROID
-    return ["--store", str(folder / "s.duckdb")]
-
-
-def _centroid() -> tuple[float, float]:
-    row = pd.read_csv(POSTCODES).set_index("Postcode").loc[CODE.replace(" ", "")]
-    return float(row["Eastings"]), float(row["Northings"])
+    return ["--store", str(build_store(tmp_path_factory.mktemp("cli-centroids"), district))]
 
 
 def _near(table: pd.DataFrame, x: float, y: float, metres: float) -> bool:
@@ -52,7 +27,7 @@ def test_plan_van_leaves_centroid_rows_out_and_says_so(store, tmp_path, capsys):
     text = capsys.readouterr().out
     assert f"note: {N_CENTROID} of {N_CENTROID + N_POINT} selected incidents are placed at a postcode centroid" in text
     sites = pd.read_csv(out)
-    assert len(sites) == 1 and _near(sites, *POINT, 100) and not _near(sites, *_centroid(), 100)
+    assert len(sites) == 1 and _near(sites, *POINT, 100) and not _near(sites, *centroid(), 100)
 
 
 def test_plan_van_centroids_flag_sites_on_the_centroid(store, tmp_path, capsys):
@@ -62,7 +37,7 @@ def test_plan_van_centroids_flag_sites_on_the_centroid(store, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "precision: postcode centroid" in text and "left out of siting" not in text
     sites = pd.read_csv(out)
-    assert _near(sites, *_centroid(), 100) and int(sites["incidents_covered"].sum()) == N_CENTROID + N_POINT
+    assert _near(sites, *centroid(), 100) and int(sites["incidents_covered"].sum()) == N_CENTROID + N_POINT
 
 
 def test_plan_patrol_centroids_flag_counts_the_centroid_rows(store, tmp_path, capsys):
@@ -78,7 +53,7 @@ def _covers_centroid(path: Path) -> bool:
     import shapely
 
     polys = gpd.read_file(path).to_crs(27700)
-    return bool(polys.geometry.buffer(25).contains(shapely.Point(*_centroid())).any())
+    return bool(polys.geometry.buffer(25).contains(shapely.Point(*centroid())).any())
 
 
 def test_hotspots_dbscan_leaves_centroid_rows_out_unless_asked(store, tmp_path, capsys):

@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
 
-from geo.store import Store
 from service.briefing import run_briefing
 from service.plan import PlanOptions, centroid_places, run_plan
 from service.source import Source
-
-ROOT = Path(__file__).resolve().parents[2]
-POSTCODES = ROOT / "data" / "winchester" / "postcodes.csv"
-CODE = "SO23 9LS"
-#: A street with exact points, 1.5 km from the postcode's centroid (a smaller group than the centroid's).
-POINT = (447000.0, 129900.0)
-N_CENTROID, N_POINT = 30, 12
+from tests.planted_centroids import N_CENTROID, N_POINT, POINT, build_store, centroid
 
 
 @pytest.fixture(scope="module")
 def source(tmp_path_factory, district) -> Source:
     folder = tmp_path_factory.mktemp("precision")
-    rows = ["Ref,Type,Date,Postcode,X,Y,Location"]
-    rows += [f"C{i},Anti-social behaviour,{1 + i % 28:02d}/03/2017 22:30,{CODE},,," for i in range(N_CENTROID)]
-    rows += [
-        f"P{i},Anti-social behaviour,{1 + i % 28:02d}/03/2017 23:00,,{POINT[0] + i},{POINT[1]},Stockbridge Road"
-        for i in range(N_POINT)
-    ]
-    csv = folder / "asb.csv"
-    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    store = Store.open(folder / "s.duckdb", district=district, read_only=False)
-    mapping = {"id": "Ref", "crime_type": "Type", "datetime": "Date", "postcode": "Postcode"}
-    report = store.ingest(
-        [csv], fmt="force_csv", mapping={**mapping, "easting": "X", "northing": "Y", "location": "Location"}
-    )
-    assert report.stored == N_CENTROID + N_POINT and report.geocoded == N_CENTROID
-    return Source.build(folder / "s.duckdb", district.folder)
-
-
-def _centroid() -> tuple[float, float]:
-    row = pd.read_csv(POSTCODES).set_index("Postcode").loc[CODE.replace(" ", "")]
-    return float(row["Eastings"]), float(row["Northings"])
+    return Source.build(build_store(folder, district), district.folder)
 
 
 def test_van_sites_leave_out_centroid_rows_and_say_how_many(source):
@@ -61,7 +33,7 @@ def test_van_sites_leave_out_centroid_rows_and_say_how_many(source):
 def test_opting_in_sites_a_van_on_the_centroid_and_labels_its_precision(source):
     run = run_plan(source, PlanOptions(k=2, radius=100, fixed_cctv=False, centroids=True))
     assert run.centroid_rows == 0 and run.n_selected == N_CENTROID + N_POINT
-    e, n = _centroid()
+    e, n = centroid()
     top = run.result.table.iloc[0]
     assert abs(top["easting"] - e) < 100 and abs(top["northing"] - n) < 100
     assert any("precision: postcode centroid" in note for note in run.notes)
@@ -70,7 +42,7 @@ def test_opting_in_sites_a_van_on_the_centroid_and_labels_its_precision(source):
 def test_patrol_cells_leave_them_out_too(source):
     run = run_plan(source, PlanOptions(mode="patrol", cell=150, n=3))
     assert run.centroid_rows == N_CENTROID
-    e, n = _centroid()
+    e, n = centroid()
     for cell in run.result.table.geometry:
         assert not cell.buffer(1).contains(shapely.Point(e, n))
 
@@ -103,7 +75,7 @@ def test_the_maps_points_mark_those_at_a_postcode_centroid(source):
     layer = run_incidents(source, IncidentsOptions(Selection()))
     assert len(layer.at_postcode) == len(layer.longitude) == N_CENTROID + N_POINT
     assert int(layer.at_postcode.sum()) == N_CENTROID
-    lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(*_centroid())
+    lon, lat = Transformer.from_crs(27700, 4326, always_xy=True).transform(*centroid())
     marked = np.c_[layer.longitude[layer.at_postcode], layer.latitude[layer.at_postcode]]
     assert np.abs(marked - [lon, lat]).max() < 1e-5
 
