@@ -19,6 +19,7 @@ from flask import Flask, Response, current_app, jsonify, request
 
 from dashboard.security.config import Privacy
 from geo.params import flatten_multi, selection_from_mapping
+from geo.sensitivity import sensitive_rows
 
 AREAS = {"sector": "sector", "ward": "ward_name", "lsoa": "lsoa_code"}
 SELECTION_KEYS = ("from", "to", "crime", "sector", "zone", "days", "hours", "night_cutoff")
@@ -68,8 +69,8 @@ def drop_sensitive(df: pd.DataFrame, privacy: Privacy) -> pd.DataFrame:
     if "sensitive" not in df:
         raise ValueError("the incidents read for a public answer lack the 'sensitive' column")
     keep = ~df["sensitive"].fillna(True).astype(bool).to_numpy()
-    if "ho_category" in df and privacy.sensitivity.ho_categories:
-        keep &= ~df["ho_category"].isin(privacy.sensitivity.ho_categories).fillna(False).to_numpy(dtype=bool)
+    if "ho_category" in df:  # the ingest's own rule, by category alone (the stored rows carry no code or flag)
+        keep &= ~sensitive_rows(privacy.sensitivity, None, df["ho_category"])
     return df[keep]
 
 
