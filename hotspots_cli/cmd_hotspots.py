@@ -50,20 +50,15 @@ def _add_method_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--min-cluster-size", metavar="N", help="hdbscan smallest cluster")
     g.add_argument("--period", metavar="P", help="emerging: M (months), Q, W or Y (default M)")
     g.add_argument("--seed", default=None, help="random seed (default 0)")
-    g.add_argument(
-        "--centroids",
-        action="store_true",
-        help="dbscan/hdbscan: cluster incidents placed at a postcode centroid too (left out by default)",
-    )
+    _add_centroids_arg(g, "dbscan/hdbscan: cluster incidents placed at a postcode centroid too (left out by default)")
 
 
-def _add_centroids_arg(p: argparse.ArgumentParser) -> None:
-    # dest "centroids": the plan options' own parameter name (PlanOptions.from_params)
-    p.add_argument(
-        "--centroids",
-        action="store_true",
-        help="also site on incidents placed at a postcode centroid (left out by default: no exact point)",
-    )
+def _add_centroids_arg(
+    p: argparse.ArgumentParser | argparse._ArgumentGroup,
+    text: str = "also site on incidents placed at a postcode centroid (left out by default: no exact point)",
+) -> None:
+    # dest "centroids": the options' own parameter name (HotspotsOptions / PlanOptions.from_params)
+    p.add_argument("--centroids", action="store_true", help=text)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
