@@ -133,7 +133,7 @@ def layout(
     return html.Div(
         [
             *_stores(fitted),
-            _stat_bar(method_control, hs.controls(query.get(hs.SIZE_PARAM))),
+            _stat_bar(method_control, hs.controls(query, method)),
             html.Div(layer_error, className="alert alert-danger py-1") if layer_error else None,
             html.Div(
                 [
@@ -215,11 +215,11 @@ def _register_layers(app: dash.Dash) -> None:
         Input("map-incidents-done", "data"),
         Input("map-method", "value"),
         Input("map-top", "value"),
-        Input(hs.SIZE_ID, "value"),
+        Input(hs.CHOICES_ID, "data"),
     )
-    def update_hotspots(selection: dict | None, method: str | None, top: str | None, size: str | None) -> tuple:
+    def update_hotspots(selection: dict | None, method: str | None, top: str | None, choices: dict | None) -> tuple:
         try:
-            v = hotspots_view(hs.with_size(hotspot_options(selection, method), size), parse_top(top))
+            v = hotspots_view(hs.with_choices(hotspot_options(selection, method), choices), parse_top(top))
         except Exception as exc:  # bad parameters or an unreadable store: say so
             msg = explain(exc, "Hotspots unavailable")
             return _EMPTY_GEOBUF, _EMPTY_GEOBUF, {"n": 1}, msg
@@ -234,11 +234,13 @@ def _register_layers(app: dash.Dash) -> None:
         State("map-incidents-done", "data"),
         State("map-method", "value"),
         State("map-top", "value"),
-        State(hs.SIZE_ID, "value"),
+        State(hs.CHOICES_ID, "data"),
     )
-    def update_table(_count: object, selection: dict | None, method: str | None, top: str | None, size: str) -> tuple:
+    def update_table(
+        _count: object, selection: dict | None, method: str | None, top: str | None, choices: dict | None
+    ) -> tuple:
         try:
-            v = table_view(hs.with_size(hotspot_options(selection, method), size), parse_top(top))
+            v = table_view(hs.with_choices(hotspot_options(selection, method), choices), parse_top(top))
         except Exception as exc:
             msg = explain(exc, "Hotspots unavailable")
             return [], msg, "Ranked hotspots"
@@ -261,12 +263,12 @@ def _register_details(app: dash.Dash) -> None:
         Output("map-pai", "title"),
         Output("map-backtest", "data"),
         Input("map-bt-request", "data"),
-        Input(hs.SIZE_ID, "value"),
+        Input(hs.CHOICES_ID, "data"),
     )
-    def update_backtest(request: dict | None, size: str | None) -> tuple:
+    def update_backtest(request: dict | None, choices: dict | None) -> tuple:
         if not request or not request.get("method"):
             return "", "", None
-        bt = backtest_view(hs.with_size(hotspot_options(request.get("selection"), request["method"]), size))
+        bt = backtest_view(hs.with_choices(hotspot_options(request.get("selection"), request["method"]), choices))
         return pai_short(bt), f"Backtest of the method on this selection: {bt['text']}", bt
 
     # In the browser: a hotspot, rank label or table row click selects its rank; a new selection, method or the
@@ -292,14 +294,14 @@ def _register_details(app: dash.Dash) -> None:
         Input("map-backtest", "data"),
         State(SELECTION_STORE, "data"),
         State("map-method", "value"),
-        State(hs.SIZE_ID, "value"),
+        State(hs.CHOICES_ID, "data"),
     )
     def show_details(
-        selected: dict | None, bt: dict | None, selection: dict | None, method: str | None, size: str | None
+        selected: dict | None, bt: dict | None, selection: dict | None, method: str | None, choices: dict | None
     ) -> tuple:
         if not selected:
             return None, {"display": "none"}
-        options = hs.with_size(hotspot_options(selection, method), size)
+        options = hs.with_choices(hotspot_options(selection, method), choices)
         try:
             details = hotspot_details(data_access.source(), options, selected["rank"])
         except Exception as exc:
@@ -316,12 +318,14 @@ def _register_extras(app: dash.Dash) -> None:
         Input("map-dl-geojson", "n_clicks"),
         State(SELECTION_STORE, "data"),
         State("map-method", "value"),
-        State(hs.SIZE_ID, "value"),
+        State(hs.CHOICES_ID, "data"),
         prevent_initial_call=True,
     )
-    def download(_csv: int | None, _geojson: int | None, selection: dict | None, method: str | None, size: str) -> dict:
+    def download(
+        _csv: int | None, _geojson: int | None, selection: dict | None, method: str | None, choices: dict | None
+    ) -> dict:
         fmt = "geojson" if ctx.triggered_id == "map-dl-geojson" else "csv"
-        options = hs.with_size(hotspot_options(selection, method), size)
+        options = hs.with_choices(hotspot_options(selection, method), choices)
         text = hotspots_download(run_hotspot_table(data_access.source(), options), fmt)
         return {"content": text, "filename": f"hotspots-{options.method}.{fmt}", "type": "text/plain"}
 

@@ -157,6 +157,8 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "map-centroid-note": AGG,
     "map-risk-note": AGG,
     "map-hotspot-size-note": AGG,  # which method auto chose and how many hotspots were left out
+    "map-hotspot-choices": AGG,  # the size and postcode-centroid controls' values (browser-side)
+    "map-centroids-box": AGG,  # the postcode-centroid box shown for the cluster methods
     # Repeats page: concentration figures are aggregates; the locations themselves are point data
     "rp-empty": AGG,
     "rp-gini": AGG,

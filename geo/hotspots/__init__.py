@@ -240,7 +240,8 @@ def centroid_note(left_out: int, total: int) -> str:
     """The warning of a cluster method that left out ``left_out`` of ``total`` incidents (no exact point)."""
     return (
         f"{left_out:,} of {total:,} incidents are placed at a postcode centroid, not an exact point, and were left "
-        "out of the cluster polygons (include them with the centroids option: --centroids, centroids=true)"
+        'out of the cluster polygons (include them with the map\'s "Include incidents at postcode centroids" box, '
+        "--centroids or centroids=true)"
     )
 
 

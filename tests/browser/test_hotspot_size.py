@@ -58,3 +58,29 @@ def test_hotspot_size_from_the_url(page, live_server):
     _wait_map(page)
     expect(page.locator("#map-hotspot-size")).to_contain_text("Top 5 hotspots")
     expect(page.locator("#map-hotspot-count")).to_contain_text(re.compile(r"^5 hotspots"), timeout=TIMEOUT)
+
+
+def test_the_postcode_centroid_box_shows_for_cluster_methods_and_travels_in_the_url(page, live_server):
+    page.goto(live_server + "/")
+    _wait_map(page)
+    box = page.locator("#map-centroids-box")
+    expect(box).to_be_hidden()  # auto draws cells, not clusters: nothing to opt into
+    page.locator("#map-method").click()
+    page.get_by_role("option", name="DBSCAN clusters", exact=True).click()
+    expect(box).to_be_visible(timeout=TIMEOUT)
+    expect(page.locator("#map-hotspot-count")).to_contain_text("(DBSCAN", timeout=TIMEOUT)
+    # keyboard-operable: Tab reaches the box and Space ticks it
+    tick = box.get_by_label("Include incidents at postcode centroids")
+    tick.focus()
+    page.keyboard.press("Space")
+    expect(tick).to_be_checked()
+    expect(page).to_have_url(re.compile(r"[?&]centroids=true\b"), timeout=TIMEOUT)
+    page.keyboard.press("Space")
+    expect(page).not_to_have_url(re.compile(r"centroids="), timeout=TIMEOUT)
+
+
+def test_the_postcode_centroid_box_from_the_url(page, live_server):
+    page.goto(live_server + "/?method=hdbscan&centroids=true")
+    _wait_map(page)
+    expect(page.locator("#map-centroids-box")).to_be_visible()
+    expect(page.get_by_label("Include incidents at postcode centroids")).to_be_checked()
