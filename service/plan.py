@@ -26,6 +26,7 @@ from geo.schema import PRECISION_TIME
 from geo.selection import Selection, SelectionResult
 from geo.synthetic import synthetic_count
 from service import cache
+from service.hotspots import HOTSPOT_COLUMNS
 from service.limits import LIMITS, check_number, parse_number
 from service.params import Params, check_known, choice, flag, number_text, selection_of, selection_params, single
 from service.source import Source
@@ -240,11 +241,16 @@ def _extra_notes(n: int, synthetic: int, untimed: int) -> tuple[str, ...]:
     return tuple(notes)
 
 
+#: The stored columns a plan reads: the hotspot layer's (points, crime types, times, street text,
+#: location precision) and the synthetic flag its notes and the briefing's label need.
+PLAN_COLUMNS = (*HOTSPOT_COLUMNS, "synthetic")
+
+
 @cache.cached
 def run_plan(source: Source, options: PlanOptions) -> PlanRun:
     """The plan for ``options`` (cached per store version).  Raises ``PlanError`` when impossible."""
     district = source.district()
-    selected = source.query(options.selection)
+    selected = source.query(options.selection, PLAN_COLUMNS)
     chosen, left_out = point_rows(selected, options.centroids)
     cutoff = options.selection.night_cutoff
     if options.mode == "van":
