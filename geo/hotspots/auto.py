@@ -95,8 +95,24 @@ class CandidateScore:
         return float("inf") if self.hits > 0 else 0.0
 
 
-def _months(df: pd.DataFrame) -> pd.Series:
-    return reference_time(df).dt.tz_localize(None).dt.to_period("M")
+#: Month code of an incident without a reference time: it is in no fold (as a NaT period is).
+_NO_MONTH = np.iinfo(np.int64).min
+
+
+def _months(df: pd.DataFrame) -> np.ndarray:
+    """Calendar month of each incident's local reference time as an int code (months since 1970).
+
+    Integer codes compare in one vectorised step where Periods compared element by element.
+    """
+    local = reference_time(df).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    codes = local.astype("datetime64[M]").astype(np.int64)
+    codes[np.isnat(local)] = _NO_MONTH
+    return codes
+
+
+def _period(code: int) -> pd.Period:
+    """The month of a code of :func:`_months`."""
+    return pd.Period(np.datetime64(int(code), "M"), freq="M")
 
 
 def _hits(res: HotspotResult, test: pd.DataFrame) -> tuple[int, float]:
@@ -109,11 +125,22 @@ def _hits(res: HotspotResult, test: pd.DataFrame) -> tuple[int, float]:
     return len(np.unique(hit)), float(polys["area_m2"].sum())
 
 
-def _slice(df: pd.DataFrame | None, months: pd.Series | None, hi: pd.Period) -> pd.DataFrame | None:
-    """Rows of ``df`` before the month ``hi`` (None stays None)."""
+def _slice(df: pd.DataFrame | None, months: np.ndarray | None, hi: int) -> pd.DataFrame | None:
+    """Rows of ``df`` before the month code ``hi`` (None stays None; no month: left out)."""
     if df is None or months is None:
         return None
-    return df[(months < hi).to_numpy()]
+    return df[(months < hi) & (months != _NO_MONTH)]
+
+
+#: The columns the candidates' scores read (positions; times for the recency weights).
+_SCORE_COLUMNS = ("easting", "northing", "occurred_from", "occurred_to")
+
+
+def _score_columns(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``df`` with only :data:`_SCORE_COLUMNS` (None stays None)."""
+    if df is None:
+        return None
+    return df[[c for c in df.columns if c in _SCORE_COLUMNS]]
 
 
 class _Fold:
@@ -159,7 +186,7 @@ def choose(
     """
     months = _months(df)
     ctx_months = _months(context) if context is not None and not context.empty else None
-    held_out = sorted(set(months))[1:][-CHOICE_FOLDS:]
+    held_out = [int(m) for m in np.unique(months[months != _NO_MONTH])[1:][-CHOICE_FOLDS:]]
     if not held_out:
         return (
             CANDIDATES[0],
@@ -169,8 +196,11 @@ def choose(
                 "to compare methods"
             ),
         )
+    # a score reads only positions and times: the folds leave the text columns (crime type...) behind,
+    # which only label the hotspots a score never shows and cost most of the slicing
+    df, context = _score_columns(df), _score_columns(context)
     fl = [
-        _Fold(df[(months < m).to_numpy()], df[(months == m).to_numpy()], _slice(context, ctx_months, m), run, area_m2)
+        _Fold(df[(months < m) & (months != _NO_MONTH)], df[months == m], _slice(context, ctx_months, m), run, area_m2)
         for m in held_out
     ]
     scores = []
@@ -192,7 +222,7 @@ def choose(
     best = max(range(len(scores)), key=lambda i: (scores[i].ratio, -i))
     if scores[best].ratio < CHOICE_MARGIN or scores[best].months_won < scores[best].months:
         best = 0
-    return CANDIDATES[best], scores, _reason(scores, best, held_out)
+    return CANDIDATES[best], scores, _reason(scores, best, [_period(m) for m in held_out])
 
 
 def _reason(scores: list[CandidateScore], best: int, held_out: list[pd.Period]) -> str:

@@ -105,3 +105,20 @@ def test_auto_takes_no_method_parameters():
 
     with pytest.raises(HotspotError, match="chooses its own parameters"):
         find_hotspots(frame([1.0, 2.0], [1.0, 2.0]), "auto", cell_size=50)
+
+
+def test_the_held_out_months_are_local_calendar_months():
+    # 00:30 on 1 April is British Summer Time: 31 March in UTC, April on the clock
+    rng = np.random.default_rng(4)
+    x, y = rng.uniform(441000, 449000, 60), rng.uniform(121000, 129000, 60)
+    df = pd.concat(
+        [
+            frame(x, y, start="2017-02-15 12:00"),
+            frame(x, y, start="2017-03-15 12:00"),
+            frame(x, y, start="2017-04-01 00:30"),
+        ],
+        ignore_index=True,
+    )
+    res = find_hotspots(df, "auto", area=AREA, min_count=1)
+    assert "incidents of 2017-03 and 2017-04" in res.warnings[0]
+    assert {c["candidate"]: c["incidents"] for c in res.params["choice"]}[CANDIDATES[0][0]] == 120
