@@ -36,7 +36,7 @@ from geo.backends.duckdb_file import (
     view_missing_columns,
 )
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
-from geo.backends.frames import is_present, to_local
+from geo.backends.frames import arrow_to_pandas, is_present, to_local
 from geo.backends.lock import lock_holder, write_lock
 from geo.backends.reads import StoreReads
 from geo.config import DEFAULT_DISTRICT, District, load_district
@@ -189,10 +189,10 @@ class Store(StoreReads):
     def _zone_columns(self) -> list[str]:
         return [z.column for z in self.district.zones]
 
-    def _frame(self, sql: str, args: list[Any] | None = None) -> pd.DataFrame:
+    def _frame(self, sql: str, args: list[Any] | None = None, categories: tuple[str, ...] = ()) -> pd.DataFrame:
         # Through Arrow: 1.5-2x faster than .df() on wide text columns, and strings arrive typed.
         with self._connect() as con:
-            return con.sql(sql, params=args or None).to_arrow_table().to_pandas()
+            return arrow_to_pandas(con.sql(sql, params=args or None).to_arrow_table(), categories)
 
     def _init_schema(self) -> None:
         if self.read_only:

@@ -127,7 +127,8 @@ class PgStore(Store):
         finally:
             con.close()
 
-    def _frame(self, sql: str, args: list | None = None) -> pd.DataFrame:
+    def _frame(self, sql: str, args: list | None = None, categories: tuple[str, ...] = ()) -> pd.DataFrame:
+        # ``categories``: made categorical by from_sql_frame (the rows arrive as Python objects anyway)
         with self._connect() as con:
             cur = con.execute(sql, args or None)
             names = [d.name for d in cur.description]

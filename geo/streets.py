@@ -80,7 +80,10 @@ def street_name(location: str | None) -> str:
 def street_names(locations: pd.Series) -> pd.Series:
     """:func:`street_name` of every location text (computed once per distinct text)."""
     locations = pd.Series(locations)
-    codes, uniques = pd.factorize(locations.astype(object), use_na_sentinel=True)
+    if isinstance(locations.dtype, pd.CategoricalDtype):  # each text once already (missing: code -1)
+        codes, uniques = locations.cat.codes.to_numpy(), locations.cat.categories.to_numpy(dtype=object)
+    else:
+        codes, uniques = pd.factorize(locations.astype(object), use_na_sentinel=True)
     names = np.array([street_name(u) for u in uniques] + [""], dtype=object)
     return pd.Series(names[codes], index=locations.index, dtype=object)
 

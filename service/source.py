@@ -56,21 +56,20 @@ class Source:
         """The store's state key, memoised briefly: changes after every ingest, and when the store is replaced."""
         return cache.remembered_version(self.store, lambda: self.open_store().state_key)
 
-    def query(self, selection: Selection, columns: tuple[str, ...] | None = None) -> SelectionResult:
+    def query(
+        self, selection: Selection, columns: tuple[str, ...] | None = None, categorical: bool = False
+    ) -> SelectionResult:
         """The incidents of a selection (cached per store version, selection and columns; do not mutate).
 
         ``columns`` (stored column names) reads only those, for an analysis that needs a few: its
-        rows then cost a fraction of the whole record.  Only the :data:`ROWS_KEPT` most recently
-        used row sets are kept, so a worker's memory follows what its users look at now, not every
-        selection since it started.
+        rows then cost a fraction of the whole record; ``categorical`` returns the repeated text
+        columns as categoricals (:meth:`geo.store.Store.query`).  Row sets are kept within
+        :data:`service.cache.ROWS_BUDGET_BYTES`, most recently used first, so a worker's memory
+        follows what its users look at now, not every selection since it started nor the store's size.
         """
-        return _query(self, selection, columns)
+        return _query(self, selection, columns, categorical)
 
 
-#: Selections whose rows a process keeps (a filter change, its hotspots, table and backtest share one).
-ROWS_KEPT = 4
-
-
-@cache.cached_recent(ROWS_KEPT)
-def _query(source: Source, selection: Selection, columns: tuple[str, ...] | None) -> SelectionResult:
-    return source.open_store().query(selection, columns)
+@cache.cached_rows
+def _query(source: Source, selection: Selection, columns: tuple[str, ...] | None, categorical: bool) -> SelectionResult:
+    return source.open_store().query(selection, columns, categorical)

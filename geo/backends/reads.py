@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from geo.backends.frames import from_sql_frame
+from geo.backends.frames import CATEGORY_COLUMNS, from_sql_frame
 from geo.schema import COLUMNS, PRECISION_POSTCODE
 from geo.selection import Selection, SelectionResult, selection_notes
 from geo.sql_selection import (
@@ -38,7 +38,9 @@ class StoreReads:
     district: District
 
     # -- provided by the backend -----------------------------------------------------------
-    def _frame(self, sql: str, args: list | None = None) -> pd.DataFrame:  # pragma: no cover - abstract
+    def _frame(  # pragma: no cover - abstract
+        self, sql: str, args: list | None = None, categories: tuple[str, ...] = ()
+    ) -> pd.DataFrame:
         raise NotImplementedError
 
     def _zone_columns(self) -> list[str]:  # pragma: no cover - abstract
@@ -52,14 +54,16 @@ class StoreReads:
     def _order(self) -> str:
         return f" ORDER BY occurred_from, {self.dialect.text_order('incident_id')}"
 
-    def _run(self, sql: str, where: Frag) -> pd.DataFrame:
-        return self._frame(self.dialect.sql(sql.replace("{where}", where.sql)), where.args)
+    def _run(self, sql: str, where: Frag, categories: tuple[str, ...] = ()) -> pd.DataFrame:
+        return self._frame(self.dialect.sql(sql.replace("{where}", where.sql)), where.args, categories)
 
     def _stored_columns(self) -> list[str]:
         return [*COLUMNS, *self._zone_columns()]
 
     # -- selections ------------------------------------------------------------------------
-    def query(self, sel: Selection | None = None, columns: tuple[str, ...] | None = None) -> SelectionResult:
+    def query(
+        self, sel: Selection | None = None, columns: tuple[str, ...] | None = None, categorical: bool = False
+    ) -> SelectionResult:
         """Incidents matching a selection, as canonical columns (times in Europe/London).
 
         The whole selection runs in the database; only matching rows are read, and of them only
@@ -71,6 +75,10 @@ class StoreReads:
             Default: everything.
         columns : tuple of str, optional
             Stored columns to read, in this order (default: every stored column).
+        categorical : bool, default False
+            Return the repeated text columns (:data:`geo.backends.frames.CATEGORY_COLUMNS`) as pandas
+            categoricals (sorted ``string`` categories) rather than ``string``: the same values in a
+            fraction of the memory (about 1-2 bytes a row instead of the text's length and 8).
 
         Raises
         ------
@@ -82,11 +90,13 @@ class StoreReads:
         unknown = [c for c in columns or () if c not in stored]
         if unknown:
             raise ValueError(f"not stored columns: {', '.join(unknown)}")
-        cols = ", ".join(columns if columns else stored)
-        df = self._run(f"SELECT {cols} FROM incidents WHERE {{where}}{self._order()}", comp.where)
+        names = columns if columns else stored
+        encode = tuple(c for c in names if c in CATEGORY_COLUMNS) if categorical else ()
+        sql = f"SELECT {', '.join(names)} FROM incidents WHERE {{where}}{self._order()}"
+        df = self._run(sql, comp.where, encode)
         partial, imprecise = self._left_out(comp)
         return SelectionResult(
-            incidents=from_sql_frame(df),
+            incidents=from_sql_frame(df, categorical),
             selection=sel,
             excluded_imprecise=imprecise,
             excluded_partial_month=partial,

@@ -132,7 +132,7 @@ def test_a_worker_warms_with_the_first_maps_layer_and_reads_no_rows(demo_store, 
     from service import cache
     from service.source import Source
 
-    def no_rows(self, sel=None, columns=None):
+    def no_rows(self, sel=None, columns=None, categorical=False):
         raise AssertionError("warming read incident rows")
 
     monkeypatch.setattr(Store, "query", no_rows)

@@ -17,8 +17,10 @@ from geo.streets import streets_for_groups
 from service import cache
 from service.backtest import BacktestOptions, run_backtest
 from service.hotspots import (
+    CONTEXT_COLUMNS,
     HOTSPOT_COLUMNS,
     HotspotsOptions,
+    all_crime_context,
     hotspot_details,
     hotspot_rows,
     run_hotspot_table,
@@ -80,7 +82,19 @@ def test_the_hotspot_rows_hold_only_the_columns_the_engines_need(source):
     assert tuple(rows.columns) == HOTSPOT_COLUMNS
     assert not {"incident_id", "source", "outcome", "lsoa_code", "ward_name", "longitude"} & set(rows.columns)
     full = _full(source, Selection()).incidents
-    pd.testing.assert_frame_equal(rows, full[list(HOTSPOT_COLUMNS)])
+    # the same values; the repeated texts held once each (categoricals), not once a row
+    texts = ["crime_type", "time_precision", "location", "location_precision"]
+    assert all(isinstance(rows[c].dtype, pd.CategoricalDtype) for c in texts)
+    pd.testing.assert_frame_equal(rows.astype({c: "string" for c in texts}), full[list(HOTSPOT_COLUMNS)])
+    assert cache.size_of(rows) < 0.5 * cache.size_of(full[list(HOTSPOT_COLUMNS)])
+
+
+def test_the_all_crime_context_holds_where_and_when_only(source):
+    sel = Selection(crime_types=(TYPES[0],))
+    context = all_crime_context(source, sel)
+    full = _full(source, Selection()).incidents
+    pd.testing.assert_frame_equal(context, full[list(CONTEXT_COLUMNS)])
+    assert all_crime_context(source, Selection()) is None  # no crime filter: its own context
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -118,9 +118,9 @@ def test_rows_are_read_only_when_asked_for(demo_source, demo_incidents, monkeypa
     calls: list[Selection] = []
     real = Store.query
 
-    def counting(self, sel=None, columns=None):
+    def counting(self, sel=None, columns=None, categorical=False):
         calls.append(sel)
-        return real(self, sel, columns)
+        return real(self, sel, columns, categorical)
 
     monkeypatch.setattr(Store, "query", counting)
     cache.clear()

@@ -145,6 +145,21 @@ def test_a_query_of_some_columns_reads_those_of_the_same_rows(both_loaded, sel):
 
 
 @pytest.mark.parametrize("sel", SELECTIONS[:4], ids=lambda s: s.describe())
+def test_a_categorical_query_holds_the_same_texts_as_categories_on_both(both_loaded, sel):
+    cols = ("easting", "crime_type", "location", "time_precision", "incident_id")
+    duck, pg = (s.query(sel, cols, categorical=True).incidents for s in both_loaded)
+    pd.testing.assert_frame_equal(duck, pg)  # same categories, in the same (sorted) order
+    for c in ("crime_type", "location", "time_precision"):
+        assert isinstance(duck[c].dtype, pd.CategoricalDtype)
+        assert list(duck[c].cat.categories) == sorted(duck[c].dropna().unique())
+    assert duck["incident_id"].dtype == "string"  # unique per row: stays text
+    full = both_loaded[0].query(sel, cols).incidents
+    pd.testing.assert_frame_equal(
+        duck.astype({c: "string" for c in ("crime_type", "location", "time_precision")}), full
+    )
+
+
+@pytest.mark.parametrize("sel", SELECTIONS[:4], ids=lambda s: s.describe())
 def test_locations_are_the_distinct_located_points_of_the_source_families(both_loaded, sel):
     df = both_loaded[0].query(sel).incidents
     expected = df[["easting", "northing"]].dropna().drop_duplicates().sort_values(["easting", "northing"])
