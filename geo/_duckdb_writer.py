@@ -38,6 +38,7 @@ from geo.backends.duckdb_file import add_missing_columns
 from geo.backends.frames import to_sql_frame
 from geo.ingest import record_ingest
 from geo.schema import COLUMNS
+from geo.sql_selection import LOCAL_COLUMNS
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -62,6 +63,12 @@ WRITE_THREADS = 1
 #: insert rather than once per batch (per-batch checkpoints rewrote the growing side table's last
 #: row group every time, which made large ingests superlinear).
 INSERT_ROWS = 2 * 122_880
+#: The wall-clock columns, as the extra (names, values) of an insert's column and SELECT lists:
+#: computed from the row's times as it is written (no second pass over the table).
+_LOCAL_INSERT = (
+    "".join(f", {c}" for c in LOCAL_COLUMNS),
+    "".join(f", {sql}" for sql in LOCAL_COLUMNS.values()),
+)
 
 
 class DuckDBWriter:
@@ -118,7 +125,8 @@ class DuckDBWriter:
             table = self._arrow(frame, "_ord", np.arange(self._ord, self._ord + len(frame), dtype=np.int64))
             if self._ord == 0:
                 con.execute(f"CREATE TABLE {_STAGING} AS SELECT * FROM incidents LIMIT 0")
-                con.execute(f"ALTER TABLE {_STAGING} DROP COLUMN ingest_id")
+                for col in ("ingest_id", *LOCAL_COLUMNS):  # set when the rows reach ``incidents``
+                    con.execute(f"ALTER TABLE {_STAGING} DROP COLUMN {col}")
                 con.execute(f"ALTER TABLE {_STAGING} ADD COLUMN _ord BIGINT")
         else:
             table = self._arrow(frame, "ingest_id", np.full(len(frame), self.ingest_id, dtype=np.int32))
@@ -144,7 +152,8 @@ class DuckDBWriter:
         # registered Arrow table stays referenced until the transaction ends, so a direct ingest
         # held every batch in memory (about 500 bytes a row) until its commit.
         ingest_batch = table  # noqa: F841 - read by name in the SQL below
-        con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM ingest_batch")
+        local = ("", "") if self.staged_mode else _LOCAL_INSERT  # staged rows get them when copied in
+        con.execute(f"INSERT INTO {target} ({cols}{local[0]}) SELECT {cols}{local[1]} FROM ingest_batch")
         del ingest_batch, table
         if self.staged_mode:  # into the file now: a kill leaves no write-ahead log behind
             con.execute("CHECKPOINT")
@@ -175,8 +184,8 @@ class DuckDBWriter:
     def _copy_staged(self) -> None:
         cols = ", ".join([*COLUMNS, *self.zone_cols])
         self.con.execute(
-            f"INSERT INTO incidents ({cols}, ingest_id) "
-            f"SELECT {cols}, {int(self.ingest_id)} FROM {_STAGING} s "
+            f"INSERT INTO incidents ({cols}, ingest_id{_LOCAL_INSERT[0]}) "
+            f"SELECT {cols}, {int(self.ingest_id)}{_LOCAL_INSERT[1]} FROM {_STAGING} s "
             f"SEMI JOIN (SELECT min(_ord) AS _ord FROM {_STAGING} GROUP BY incident_id) f ON f._ord = s._ord "
             "ANTI JOIN incidents i ON i.incident_id = s.incident_id"
         )

@@ -29,11 +29,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from geo.backends.frames import ADDED_COLUMNS, sql_literal, to_sql_frame
+from geo.backends.frames import ADDED_COLUMNS, missing_column_sql, sql_literal, to_sql_frame
 from geo.config import District
 from geo.ingest import record_ingest
 from geo.schema import CANONICAL_COLUMNS, COLUMNS
-from geo.sql_selection import POSTGRES
+from geo.sql_selection import LOCAL_COLUMNS, POSTGRES
 from geo.store import WRITE_WAIT_S, IngestReport, Store, StoreBusy, StoreError, StoreUnavailable
 
 if TYPE_CHECKING:
@@ -68,15 +68,37 @@ def _view_missing_columns(con: psycopg.Connection) -> list[str]:
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = 'incidents'"
     ).fetchall()
-    missing = [c for c in ADDED_COLUMNS if c not in {r[0] for r in rows}]
+    missing = [c for c in [*ADDED_COLUMNS, *LOCAL_COLUMNS] if c not in {r[0] for r in rows}]
     if missing:
         row = con.execute("SELECT current_schema()").fetchone()
         assert row is not None  # a SELECT of a value always returns one row
         schema = str(row[0]).replace('"', '""')
-        extra = ", ".join(f"{sql_literal(ADDED_COLUMNS[c])} AS {c}" for c in missing)
+        extra = ", ".join(f"{missing_column_sql(c)} AS {c}" for c in missing)
         con.execute(f'CREATE TEMP VIEW incidents AS SELECT *, {extra} FROM "{schema}".incidents')
     con.commit()
     return missing
+
+
+def _add_missing_columns(con: psycopg.Connection, cols: list[tuple[str, str]]) -> None:
+    """Bring an older store's ``incidents`` table up to the schema ``cols`` (a write session).
+
+    Rows stored before a column existed get its default (:data:`~geo.backends.frames.ADDED_COLUMNS`),
+    or, for a wall-clock column (:data:`~geo.sql_selection.LOCAL_COLUMNS`), the value computed from
+    their stored times.
+    """
+    rows = con.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = 'incidents'"
+    ).fetchall()
+    have = {r[0] for r in rows}
+    for name, sql_type in cols:
+        if name in have:
+            continue
+        default = ADDED_COLUMNS.get(name)  # the value of rows stored before the column existed
+        fill = f" DEFAULT {sql_literal(default)}" if default is not None else ""
+        con.execute(f"ALTER TABLE incidents ADD COLUMN IF NOT EXISTS {name} {sql_type}{fill}")
+    if local := [c for c in LOCAL_COLUMNS if c not in have]:
+        con.execute(f"UPDATE incidents SET {', '.join(f'{c} = {LOCAL_COLUMNS[c]}' for c in local)}")
 
 
 class PgStore(Store):
@@ -106,6 +128,10 @@ class PgStore(Store):
     # -- connections -------------------------------------------------------------------------
     @contextmanager
     def _connect(self, write: bool = False, application: str = "csp-hotspots") -> Iterator:
+        shared = None if write else getattr(self._reading, "con", None)
+        if shared is not None:  # inside ``with store.reading():``
+            yield shared
+            return
         psycopg = _psycopg()
         try:
             con = psycopg.connect(self.url, connect_timeout=10, application_name=application)
@@ -147,21 +173,19 @@ class PgStore(Store):
                     f"{self.location}: no csp-hotspots store in this database yet: "
                     f"create it with `hotspots ingest FILES --store URL` or `hotspots demo --store URL`"
                 )
-            self._missing_columns = list(ADDED_COLUMNS)  # checked on the next connection
+            self._missing_columns = [*ADDED_COLUMNS, *LOCAL_COLUMNS]  # checked on the next connection
             return
         cols = []
         for name, (dtype, _) in CANONICAL_COLUMNS.items():
             cols.append((name, "TIMESTAMP" if dtype.startswith("datetime") else _PG_TYPES.get(dtype, "TEXT")))
         cols += [(c, "BOOLEAN") for c in self._zone_columns()]
         cols += [("ingest_id", "INTEGER"), ("geom", "geometry(Point, 27700)")]
+        cols += [(c, "TIMESTAMP") for c in LOCAL_COLUMNS]  # filled when rows are written
         try:
             with self._connect(write=True) as con:
                 con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
                 con.execute(f"CREATE TABLE IF NOT EXISTS incidents ({', '.join(f'{n} {t}' for n, t in cols)})")
-                for name, sql_type in cols:  # a column added to the schema later reaches older stores
-                    default = ADDED_COLUMNS.get(name)  # the value of rows stored before the column existed
-                    fill = f" DEFAULT {sql_literal(default)}" if default is not None else ""
-                    con.execute(f"ALTER TABLE incidents ADD COLUMN IF NOT EXISTS {name} {sql_type}{fill}")
+                _add_missing_columns(con, cols)
                 con.execute("CREATE UNIQUE INDEX IF NOT EXISTS incidents_incident_id ON incidents (incident_id)")
                 con.execute("CREATE INDEX IF NOT EXISTS incidents_occurred_from ON incidents (occurred_from)")
                 con.execute("CREATE INDEX IF NOT EXISTS incidents_geom ON incidents USING gist (geom)")
@@ -301,8 +325,9 @@ class PgWriter:
         assert next_id is not None  # an aggregate always returns one row
         ingest_id = next_id[0]
         cur = self.con.execute(
-            f"INSERT INTO incidents ({cols}, ingest_id, geom) "
-            f"SELECT {cols}, %s, CASE WHEN easting IS NULL OR northing IS NULL THEN NULL "
+            f"INSERT INTO incidents ({cols}, ingest_id, {', '.join(LOCAL_COLUMNS)}, geom) "
+            f"SELECT {cols}, %s, {', '.join(LOCAL_COLUMNS.values())}, "
+            "CASE WHEN easting IS NULL OR northing IS NULL THEN NULL "
             "ELSE ST_SetSRID(ST_MakePoint(easting, northing), 27700) END FROM ("
             f"SELECT DISTINCT ON (incident_id) * FROM staged s WHERE NOT EXISTS "
             "(SELECT 1 FROM incidents i WHERE i.incident_id = s.incident_id) ORDER BY incident_id, seq) AS fresh",

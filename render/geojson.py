@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any
@@ -10,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from geo.config import District
 from geo.hotspots import HotspotResult
@@ -73,16 +75,35 @@ def incidents_geojson(df: pd.DataFrame) -> str:
 
 
 def grid_geojson(easting: np.ndarray, northing: np.ndarray, counts: np.ndarray, cell_m: float) -> dict[str, Any]:
-    """Squares of ``cell_m`` (south-west corners in BNG) with their incident ``count`` and a tooltip."""
+    """Squares of ``cell_m`` (south-west corners in BNG) with their incident ``count`` and a tooltip.
+
+    The corners are transformed in one call and the features written directly: the same
+    coordinates as ``shapely.box`` through :func:`frame_geojson` (a box's four corners, in its ring
+    order), in a fraction of the time for the few thousand squares of a large selection.
+    """
     if len(counts) == 0:
         return empty_collection()
-    boxes = shapely.box(easting, northing, easting + cell_m, northing + cell_m)
-    gdf = gpd.GeoDataFrame(
-        {"count": np.asarray(counts, dtype=int), "tooltip": [f"{int(n):,} incidents in this {cell_m:g} m square"
-                                                             for n in counts]},
-        geometry=boxes, crs=BNG,
-    )  # fmt: skip
-    return frame_geojson(gdf)
+    x0, y0 = np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)
+    x1, y1 = x0 + cell_m, y0 + cell_m
+    # shapely.box's exterior ring: (maxx, miny), (maxx, maxy), (minx, maxy), (minx, miny), closed.
+    ring_x = np.stack([x1, x1, x0, x0, x1], axis=1)
+    ring_y = np.stack([y0, y1, y1, y0, y0], axis=1)
+    lon, lat = _to_wgs84().transform(ring_x.ravel(), ring_y.ravel())
+    lon, lat = np.reshape(lon, ring_x.shape).tolist(), np.reshape(lat, ring_y.shape).tolist()
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"count": int(n), "tooltip": f"{int(n):,} incidents in this {cell_m:g} m square"},
+            "geometry": {"type": "Polygon", "coordinates": [[[x, y] for x, y in zip(xs, ys, strict=True)]]},
+        }
+        for n, xs, ys in zip(np.asarray(counts), lon, lat, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+@functools.cache
+def _to_wgs84() -> Transformer:
+    return Transformer.from_crs(BNG, WGS84, always_xy=True)
 
 
 def hotspots_geojson(polys: gpd.GeoDataFrame, simplify_m: float = 0.0) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from service.source import Source
 
 if TYPE_CHECKING:
     from geo.backends.reads import StoreReads
+    from geo.store import Store
 
 OWN_PARAMS = ("limit",)
 
@@ -172,8 +173,11 @@ def run_incidents(source: Source, options: IncidentsOptions) -> IncidentsResult:
     coordinates read), else the grid counts (whose total is the located count), plus the per-precision
     counts behind the notes, which skip the day and hour filter.
     """
-    sel = options.selection
-    store = source.open_store()
+    with source.open_store().reading() as store:
+        return _incidents(sel=options.selection, store=store, source=source)
+
+
+def _incidents(sel: Selection, store: Store, source: Source) -> IncidentsResult:
     count = store.count(sel)
     imprecise, partial = left_out(store, sel)
     notes = tuple(selection_notes(sel, imprecise, partial))

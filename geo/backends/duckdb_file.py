@@ -1,7 +1,8 @@
 """Opening the DuckDB store file: DuckDB's own lock waited out briefly, every failure one clear error.
 
-Stores made by an earlier version lack columns added since (:data:`geo.backends.frames.ADDED_COLUMNS`):
-a writable open adds them, a read-only one reads them through a temporary view.
+Stores made by an earlier version lack columns added since (:data:`geo.backends.frames.ADDED_COLUMNS`,
+and the wall-clock columns :data:`geo.sql_selection.LOCAL_COLUMNS`): a writable open adds them (the
+wall-clock ones filled from the stored times), a read-only one reads them through a temporary view.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 import duckdb
 
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
-from geo.backends.frames import ADDED_COLUMNS, sql_literal
+from geo.backends.frames import ADDED_COLUMNS, missing_column_sql, sql_literal
 from geo.backends.lock import lock_holder
+from geo.sql_selection import LOCAL_COLUMNS
 
 
 def identity(path: Path) -> tuple[int, int] | None:
@@ -75,6 +77,7 @@ def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.D
                 raise StoreUnavailable(f"{path}: not a readable DuckDB store ({exc})") from None
             time.sleep(0.02)
     try:
+        con.execute("SET enable_progress_bar = false")  # a long query would print a bar on a user's terminal
         yield con
     except duckdb.IOException as exc:
         raise StoreUnavailable(f"{path}: the store could not be read ({exc})") from None
@@ -83,7 +86,7 @@ def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.D
 
 
 def missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The :data:`~geo.backends.frames.ADDED_COLUMNS` the file's ``incidents`` table lacks (an older store)."""
+    """The added and wall-clock columns the file's ``incidents`` table lacks (an older store)."""
     have = {
         r[0]
         for r in con.execute(
@@ -91,18 +94,25 @@ def missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
             "AND table_schema = 'main' AND table_name = 'incidents'"
         ).fetchall()
     }
-    return [c for c in ADDED_COLUMNS if c not in have]
+    return [c for c in [*ADDED_COLUMNS, *LOCAL_COLUMNS] if c not in have]
 
 
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
     """Bring an older store's ``incidents`` table up to the schema (a write connection).
 
-    Rows stored before a column existed get its default (:data:`~geo.backends.frames.ADDED_COLUMNS`).
+    Rows stored before a column existed get its default (:data:`~geo.backends.frames.ADDED_COLUMNS`),
+    or, for a wall-clock column, the value computed from their stored times.
     """
-    for col in missing_columns(con):
+    missing = missing_columns(con)
+    for col in missing:
+        if col in LOCAL_COLUMNS:
+            con.execute(f"ALTER TABLE incidents ADD COLUMN {col} TIMESTAMP")
+            continue
         default = ADDED_COLUMNS[col]
         sql_type = "BOOLEAN" if isinstance(default, bool) else "VARCHAR"
         con.execute(f"ALTER TABLE incidents ADD COLUMN {col} {sql_type} DEFAULT {sql_literal(default)}")
+    if local := [c for c in missing if c in LOCAL_COLUMNS]:
+        con.execute(f"UPDATE incidents SET {', '.join(f'{c} = {LOCAL_COLUMNS[c]}' for c in local)}")
 
 
 def view_missing_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:
@@ -112,5 +122,5 @@ def view_missing_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> 
     connection closes) adds the columns; the file itself is not changed.
     """
     database = str(con.execute("SELECT current_database()").fetchall()[0][0]).replace('"', '""')
-    extra = ", ".join(f"{sql_literal(ADDED_COLUMNS[c])} AS {c}" for c in columns)
+    extra = ", ".join(f"{missing_column_sql(c)} AS {c}" for c in columns)
     con.execute(f'CREATE TEMP VIEW incidents AS SELECT *, {extra} FROM "{database}".main.incidents')

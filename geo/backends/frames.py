@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from geo.schema import COLUMNS, LOCAL_TZ, PRECISION_POINT
+from geo.sql_selection import LOCAL_COLUMNS
 
 #: Canonical text columns, typed as pandas ``string`` when read back.
 STRING_COLUMNS = (
@@ -47,6 +48,11 @@ def sql_literal(value: str | bool) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     return "'" + value.replace("'", "''") + "'"
+
+
+def missing_column_sql(column: str) -> str:
+    """What a view of an older store reads for a missing ``column``: its default, or its wall-clock SQL."""
+    return LOCAL_COLUMNS[column] if column in LOCAL_COLUMNS else sql_literal(ADDED_COLUMNS[column])
 
 
 def to_sql_frame(frame: pd.DataFrame, zone_cols: list[str]) -> pd.DataFrame:

@@ -51,3 +51,32 @@ def test_writer_waits_for_a_reader_in_another_thread(demo_store):
     expected = reader.count()
     with _held_in_another_thread(reader, write=False), writer._connect(write=True) as con:
         assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == expected
+
+
+def test_reads_in_a_reading_block_share_one_connection_per_thread(demo_store, monkeypatch):
+    import geo.store as store_module
+    from geo.selection import Selection
+
+    reader = Store.open(demo_store.path, district=demo_store.district, read_only=True)
+    sel = Selection(days=(4, 5))
+    alone = (reader.count(sel), reader.grid_counts(sel, 250.0)["n"].sum(), reader.count(None))
+    opened = []
+    real = store_module.open_connection
+
+    def counting(*args, **kwargs):
+        opened.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store_module, "open_connection", counting)
+    seen_elsewhere = []
+    with reader.reading() as store:
+        shared = (store.count(sel), store.grid_counts(sel, 250.0)["n"].sum(), store.count(None))
+        # Another thread inside the block gets its own connection, not this one.
+        other = threading.Thread(target=lambda: seen_elsewhere.append(reader.count(sel)))
+        other.start()
+        other.join(10)
+    assert shared == alone and seen_elsewhere == [alone[0]]
+    mine = [t for t in opened if t == threading.get_ident()]
+    assert len(mine) == 1 and len(opened) == 2
+    reader.count(sel)  # after the block: a connection of its own again
+    assert len(opened) == 3

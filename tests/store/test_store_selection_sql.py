@@ -249,3 +249,45 @@ def test_parse_bbox_lonlat_to_bng_envelope():
     for bad in ("1,2,3", "a,b,c,d", "3,2,1,4"):
         with pytest.raises(SelectionError, match="bbox"):
             parse_bbox(bad)
+
+
+def _drop_local_columns(store: Store) -> None:
+    """Make ``store`` look like one written before the wall-clock columns existed."""
+    from geo.sql_selection import LOCAL_COLUMNS
+
+    with store._connect(write=True) as con:
+        for col in LOCAL_COLUMNS:
+            con.execute(f"ALTER TABLE incidents DROP COLUMN {col}")
+
+
+def _agrees_on_every_selection(store: Store, frame: pd.DataFrame) -> None:
+    for name, sel in SELECTIONS.items():
+        want = filter_frame(frame, sel)
+        got = store.query(sel)
+        assert sorted(got.incidents["incident_id"]) == sorted(want.incidents["incident_id"]), name
+        assert (got.excluded_imprecise, got.excluded_partial_month) == (
+            want.excluded_imprecise,
+            want.excluded_partial_month,
+        ), name
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgres"])
+def test_a_store_without_the_wall_clock_columns_reads_and_is_brought_up_to_date(tmp_path, district, request, backend):
+    from geo.sql_selection import LOCAL_COLUMNS
+
+    frame = planted(district)
+    if backend == "duckdb":
+        location = tmp_path / "old.duckdb"
+    else:
+        location = request.getfixturevalue("pg_schemas")()
+    store = Store.open(location, district=district, read_only=False)
+    load(store, [frame])
+    _drop_local_columns(store)
+    reader = Store.open(location, district=district, read_only=True)
+    _agrees_on_every_selection(reader, frame)  # the columns computed in a view; the table unchanged
+    assert set(reader._missing_columns) == set(LOCAL_COLUMNS)
+    Store.open(location, district=district, read_only=False)  # a writable open adds and fills them
+    _agrees_on_every_selection(Store.open(location, district=district, read_only=True), frame)
+    with store._connect() as con:
+        nulls = con.execute("SELECT count(*) FROM incidents WHERE local_ref IS NULL OR local_to IS NULL").fetchall()
+    assert nulls[0][0] == 0

@@ -230,6 +230,12 @@ def test_duplicates_inside_one_ingest_keep_the_first(store, tmp_path, monkeypatc
     }
     with store._connect() as con:  # the staging side table is gone
         assert {r[0] for r in con.execute("SHOW TABLES").fetchall()} == {"incidents", "ingests", "meta"}
+        # Either way each row's wall-clock times are written with it: month starts on the local clock.
+        local = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE local_from = date_trunc('month', local_ref) "
+            "AND local_to >= local_ref AND local_ref > local_from) FROM incidents"
+        ).fetchall()[0]
+    assert local == (n_march + n_april, n_march + n_april)
 
 
 def _cli(*args: str) -> tuple[int, str]:
