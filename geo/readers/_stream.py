@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from geo.readers._common import FileFormatError
@@ -202,22 +201,22 @@ class CsvStreamReader:
         one row per line, each with the header's number of fields and none over the size limit, every
         line is clean and the result is what :meth:`_parse` gives.  None otherwise (the full path).
         """
-        if b'"' in chunk or not chunk.isascii() or chunk.startswith((b"\n", b"\r\n")):
+        if b'"' in chunk or not chunk.isascii():
             return None
-        if b"\n\n" in chunk or b"\n\r\n" in chunk or chunk.count(b"\r") != chunk.count(b"\r\n"):
-            return None
-        n = chunk.count(b"\n")
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        crlf = arr[np.maximum(ends - 1, 0)] == 13
+        # Each line's text, without its line end: a blank line is empty, a long one over the limit.
+        lengths = np.diff(ends, prepend=-1) - 1 - crlf
+        if chunk.count(b"\r") != int(crlf.sum()) or lengths.min() == 0 or lengths.max() > self.max_field:
+            return None  # a carriage return inside a line (pyarrow would end the row there), a blank or long line
+        n = len(ends)
         table = self._read_arrow(chunk)
         if table is None or table.num_rows != n:
             return None
-        if len(chunk) > self.max_field:
-            # No quotes: a line's text is its fields and the separators between them.
-            sizes = sum(pc.binary_length(col).to_numpy(zero_copy_only=False) for col in table.columns)
-            if int(np.max(sizes)) + self.ncols - 1 > self.max_field:
-                return None
         rows = self._next_line + np.arange(n)
         out = CsvChunk(frame=self._to_frame(table, rows), refused=pd.DataFrame([], columns=_REFUSED_COLUMNS))
-        out.raw = MergedRaw(LazyRawView(chunk, int(rows[0]) if n else self._next_line), {})
+        out.raw = MergedRaw(LazyRawView(chunk, int(rows[0])), {})
         return out
 
     def _read_arrow(self, data: bytes) -> pa.Table | None:
