@@ -259,9 +259,11 @@ def _times(
         # A file holds a handful of distinct months: parse and localise each once, then spread.
         codes, distinct = pd.factorize(month)
         first = pd.Series(pd.to_datetime(pd.Series(distinct, dtype=str), format="%Y-%m", errors="coerce"))
-        start = pd.Series(first.to_numpy()[codes], index=f.index)
-        rj.reject(start.isna().to_numpy(), "month", "unparseable month '{}' (expected YYYY-MM)", month)
-        start = _in_years(start, month, "month", rj, years)
+        # Both checks on the distinct months, spread to the rows (as _in_years would find them).
+        rj.reject(first.isna().to_numpy()[codes], "month", "unparseable month '{}' (expected YYYY-MM)", month)
+        lo, hi = years
+        outside = ((first.dt.year < lo) | (first.dt.year > hi)).fillna(False).to_numpy(dtype=bool)[codes]
+        rj.reject(outside, "month", f"month '{{}}' is outside the years {lo}-{hi}", month)
         first = pd.Series(first.where(first.dt.year.between(*years)).astype("datetime64[ns]"))
         last = first + pd.offsets.MonthBegin(1) - pd.Timedelta(seconds=1)
         prec = pd.Series(PRECISION_MONTH, index=f.index, dtype=str)
@@ -392,7 +394,10 @@ def validate_batch(
             "location": _col(f, "location"),
             "lsoa_code": _col(f, "lsoa_code").replace("", None),
             "outcome": _col(f, "outcome").replace("", None),
-            "location_precision": np.where(placed, PRECISION_POSTCODE, PRECISION_POINT),
+            # One text for the whole batch when no row was placed by postcode (the usual case).
+            "location_precision": np.where(placed, PRECISION_POSTCODE, PRECISION_POINT)
+            if placed.any()
+            else pd.Series(PRECISION_POINT, index=f.index, dtype=str),
             "sensitive": sensitive,
         }
     )
