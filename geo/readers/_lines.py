@@ -82,10 +82,30 @@ class RawView:
         return default
 
 
+class LazyRawView:
+    """Row -> raw text for a chunk whose lines are consecutive rows from ``first_row`` on.
+
+    The line boundaries are found only when a row's text is first asked for (a rejected row),
+    so a chunk with no reject never pays for them.
+    """
+
+    def __init__(self, chunk: bytes, first_row: int) -> None:
+        self.chunk, self.first_row = chunk, first_row
+        self._view: RawView | None = None
+
+    def get(self, row: int, default: str = "") -> str:
+        """The original text of file row ``row``, or ``default`` when the chunk does not hold it."""
+        if self._view is None:
+            lines = LineIndex(self.chunk)
+            rows = self.first_row + np.arange(len(lines))
+            self._view = RawView(self.chunk, lines.starts, lines.stops, rows)
+        return self._view.get(row, default)
+
+
 class MergedRaw:
     """Row -> raw text over both paths: rows parsed one by one first, then the fast path's view."""
 
-    def __init__(self, fast: RawView | None, slow: dict[int, str]) -> None:
+    def __init__(self, fast: RawView | LazyRawView | None, slow: dict[int, str]) -> None:
         self.fast, self.slow = fast, slow
 
     def get(self, row: int, default: str = "") -> str:

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from geo.readers._common import FileFormatError
-from geo.readers._lines import LineIndex, MergedRaw, RawView, decode_line, ends_in_quote
+from geo.readers._lines import LazyRawView, LineIndex, MergedRaw, RawView, decode_line, ends_in_quote
 from geo.readers._source import ByteStream
 
 #: Largest field (and so largest single line) accepted, in bytes.
@@ -129,6 +129,13 @@ class CsvStreamReader:
                     return
                 continue
             chunk, buf = buf[:cut], buf[cut:]
+            plain = self._plain(chunk)
+            if plain is not None:  # no line needs the careful path: skip the per-line scans
+                yield plain
+                self._next_line += chunk.count(b"\n")
+                if eof and not buf:
+                    return
+                continue
             lines = LineIndex(chunk)
             keep = len(lines) if eof and not buf else self._carry_from(chunk, lines)
             if keep < len(lines):
@@ -187,6 +194,60 @@ class CsvStreamReader:
             self._cp1252_rows = 0
         return out
 
+    def _plain(self, chunk: bytes) -> CsvChunk | None:
+        """Parse a chunk with no quote, no non-ASCII byte, no blank line and no lone carriage return.
+
+        Such a chunk has no quoted line break to carry and no line to decode, so when pyarrow reads
+        one row per line, each with the header's number of fields and none over the size limit, every
+        line is clean and the result is what :meth:`_parse` gives.  None otherwise (the full path).
+        """
+        if b'"' in chunk or not chunk.isascii():
+            return None
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10)
+        crlf = arr[np.maximum(ends - 1, 0)] == 13
+        # Each line's text, without its line end: a blank line is empty, a long one over the limit.
+        lengths = np.diff(ends, prepend=-1) - 1 - crlf
+        if chunk.count(b"\r") != int(crlf.sum()) or lengths.min() == 0 or lengths.max() > self.max_field:
+            return None  # a carriage return inside a line (pyarrow would end the row there), a blank or long line
+        n = len(ends)
+        table = self._read_arrow(chunk)
+        if table is None or table.num_rows != n:
+            return None
+        rows = self._next_line + np.arange(n)
+        out = CsvChunk(frame=self._to_frame(table, rows), refused=pd.DataFrame([], columns=_REFUSED_COLUMNS))
+        out.raw = MergedRaw(LazyRawView(chunk, int(rows[0])), {})
+        return out
+
+    def _read_arrow(self, data: bytes) -> pa.Table | None:
+        """Read clean lines with pyarrow's C++ reader; None when a line has the wrong number of fields."""
+        ragged = []
+
+        def skip_ragged(row: object) -> str:
+            ragged.append(1)
+            return "skip"
+
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            # One thread: a chunk is a few blocks, and spreading them over threads cost a third more
+            # CPU time than reading them in turn (the writer and the checks are single-threaded too).
+            read_options=pacsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(self.ncols)], block_size=1 << 22, use_threads=False
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=skip_ragged),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(self.ncols)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        return None if ragged else table
+
+    def _to_frame(self, table: pa.Table, rows: np.ndarray) -> pd.DataFrame:
+        frame = table.rename_columns(self.header).to_pandas()
+        frame["_row"] = rows
+        return frame
+
     def _fast(
         self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, clean: np.ndarray, rows: np.ndarray
     ) -> tuple[pd.DataFrame, bool]:
@@ -202,27 +263,10 @@ class CsvStreamReader:
             run_last = np.concatenate([idx[breaks], [idx[-1]]])
             data = b"\n".join(chunk[int(starts[a]) : int(stops[b])] for a, b in zip(run_first, run_last, strict=True))
             data += b"\n"
-        ragged = []
-
-        def skip_ragged(row: object) -> str:
-            ragged.append(1)
-            return "skip"
-
-        table = pacsv.read_csv(
-            io.BytesIO(data),
-            read_options=pacsv.ReadOptions(column_names=[f"c{i}" for i in range(self.ncols)], block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(newlines_in_values=False, invalid_row_handler=skip_ragged),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(self.ncols)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        if ragged or table.num_rows != len(idx):
+        table = self._read_arrow(data)
+        if table is None or table.num_rows != len(idx):
             return pd.DataFrame(), True
-        frame = table.rename_columns(self.header).to_pandas()
-        frame["_row"] = rows[idx]
-        return frame, False
+        return self._to_frame(table, rows[idx]), False
 
     def _careful(
         self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, todo: np.ndarray, rows: np.ndarray, join: bool = True
