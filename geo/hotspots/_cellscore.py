@@ -33,7 +33,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
+from scipy import sparse
+from scipy.sparse import csgraph
 
 from geo.hotspots.counts import COUNT_CELL
 from geo.hotspots.grid import Grid, _forced_cell, make_grid
@@ -130,9 +131,10 @@ class CellFold:
         self.n_test = len(test[0])
         self.geom: Any
         self.geom, self.study_m2 = scorer.study(fit[0], fit[1]) if len(fit[0]) else (None, 0.0)
-        self._grids: dict[tuple[float, float], tuple[Grid, np.ndarray]] = {}
+        self._grids: dict[tuple[float, float], tuple[Grid, np.ndarray, np.ndarray]] = {}
         self._surfaces: dict[tuple | str, Any] = {}
         self._base: dict[float, tuple[int, float]] = {}
+        self._fills: dict[float, np.ndarray] = {}
 
     def _engine_score(self, method: str, params: dict[str, Any]) -> tuple[int, float]:
         if self._engine_fold is None:
@@ -164,21 +166,22 @@ class CellFold:
 
     # -- the engine's surfaces -------------------------------------------------------------------
 
-    def _grid(self, cell: float, pad: float) -> tuple[Grid, np.ndarray]:
-        """The grid the engine makes for the training points, and their cell indices."""
+    def _grid(self, cell: float, pad: float) -> tuple[Grid, np.ndarray, np.ndarray]:
+        """The grid the engine makes for the training points, the points per cell, their cells."""
         key = (cell, pad)
         if key not in self._grids:
             x, y, _ = self.fit
             bounds = tuple(self.geom.bounds) if self.geom is not None else (x.min(), y.min(), x.max(), y.max())
             grid = make_grid(x, y, cell, bounds=bounds, pad=pad)
-            self._grids[key] = (grid, grid.locate(x, y))
+            loc = grid.locate(x, y)
+            self._grids[key] = (grid, np.bincount(loc[loc >= 0], minlength=grid.size), loc)
         return self._grids[key]
 
     def _counts_order(self, cell: float, half_life: float | None) -> tuple[Grid, np.ndarray, np.ndarray]:
         """:func:`geo.hotspots.counts.counts_hotspots`'s score ranking: cells with a score, busiest first."""
         key = ("counts", cell, half_life)
         if key not in self._surfaces:
-            grid, loc = self._grid(cell, 0.0)
+            grid, held, loc = self._grid(cell, 0.0)
             keep = loc >= 0
             weights = None
             if half_life:  # months before the latest, as counts._weights counts them
@@ -187,20 +190,22 @@ class CellFold:
             w = None if weights is None else weights[keep]
             score = np.bincount(loc[keep], weights=w, minlength=grid.size).reshape(grid.shape).astype(float)
             if self.context is not None and len(self.context[0]):
-                fill = grid.counts(*self.context)
+                if cell not in self._fills:  # the same all-crime counts with and without recency weights
+                    self._fills[cell] = grid.counts(*self.context)
+                fill = self._fills[cell]
                 score = score + fill / (fill.max() + 1.0)
             flat = np.where(grid.inside_mask(self.geom), score, 0.0).ravel()
             pos = np.flatnonzero(flat > 0)
-            self._surfaces[key] = (grid, loc, pos[np.argsort(-flat[pos], kind="stable")])
+            self._surfaces[key] = (grid, held, pos[np.argsort(-flat[pos], kind="stable")])
         return self._surfaces[key]
 
     def _counts(self, cell: float, half_life: float | None, share: float, min_count: int) -> tuple[int, float]:
-        grid, loc, order = self._counts_order(cell, half_life)
+        grid, held, order = self._counts_order(cell, half_life)
         n_cells = max(1, int(math.floor(share * self.study_m2 / grid.cell_area_m2)))
         # with all-crime context the engine keeps empty hotspots, and at min_count 1 drops none
         filled = self.context is not None
         floor = 0 if filled and min_count == 1 else min_count
-        return self._kept_hits(grid, loc, order[:n_cells], keep_empty=filled, floor=floor)
+        return self._kept_hits(grid, held, order[:n_cells], keep_empty=filled, floor=floor)
 
     def _kde_base(self) -> tuple[Grid, np.ndarray, np.ndarray, np.ndarray]:
         """The KDE engine's grid, raw cell indices, density and occupied cells (before any mask)."""
@@ -214,22 +219,22 @@ class CellFold:
             counts = grid.counts_at(loc_rounded)
             grid, dens = kde_surface(x, y, cell_size=cell, bandwidth=bandwidth, grid=grid,
                                      local_weight=_LOCAL_WEIGHT, counts=counts)  # fmt: skip
-            self._surfaces["kde"] = (grid, loc, dens, counts > 0)
+            self._surfaces["kde"] = (grid, np.bincount(loc[loc >= 0], minlength=grid.size), dens, counts > 0)
         return self._surfaces["kde"]
 
     def _kde(self, occupied_only: bool, share: float) -> tuple[int, float]:
-        grid, loc, dens, occupied = self._kde_base()
+        grid, held, dens, occupied = self._kde_base()
         inside = grid.inside_mask(self.geom)
         flat = np.where(inside & occupied if occupied_only else inside, dens, 0.0).ravel()
         pos = np.flatnonzero(flat > 0)
         n_cells = min(max(1, int(math.floor(share * self.study_m2 / grid.cell_area_m2))), len(pos))
-        return self._kept_hits(grid, loc, _densest(flat, pos, n_cells), keep_empty=False, floor=self.scorer.min_count)
+        return self._kept_hits(grid, held, _densest(flat, pos, n_cells), keep_empty=False, floor=self.scorer.min_count)
 
     # -- the hotspots the engine keeps, and their hits ---------------------------------------------
 
-    def _kept_hits(self, grid: Grid, loc: np.ndarray, cells: np.ndarray, *, keep_empty: bool, floor: int) -> tuple:
+    def _kept_hits(self, grid: Grid, held: np.ndarray, cells: np.ndarray, *, keep_empty: bool, floor: int) -> tuple:
         """Held-out hits and area of the hotspots the engine draws from the selected ``cells``."""
-        kept = kept_cells(grid, loc, cells, keep_empty=keep_empty, floor=floor, max_hotspots=self.scorer.max_hotspots)
+        kept = kept_cells(grid, held, cells, keep_empty=keep_empty, floor=floor, max_hotspots=self.scorer.max_hotspots)
         if not len(kept):
             return 0, 0.0
         return hits_in_cells(grid, kept, *self.test), float(len(kept) * grid.cell_area_m2)
@@ -252,15 +257,15 @@ def _densest(flat: np.ndarray, pos: np.ndarray, n_cells: int) -> np.ndarray:
 
 
 def kept_cells(
-    grid: Grid, loc: np.ndarray, cells: np.ndarray, *, keep_empty: bool, floor: int, max_hotspots: int | None
+    grid: Grid, held: np.ndarray, cells: np.ndarray, *, keep_empty: bool, floor: int, max_hotspots: int | None
 ) -> np.ndarray:
     """The selected ``cells`` whose hotspot the engine keeps (flat indices, sorted).
 
     Parameters
     ----------
     grid : Grid
-    loc : int array
-        Cell index of each training incident (-1 outside the grid): the hotspots' counts.
+    held : int array
+        Training incidents in each cell (flat, as located for the hotspots' counts).
     cells : int array
         The cells the method selected.
     keep_empty : bool
@@ -272,14 +277,10 @@ def kept_cells(
     """
     if not len(cells):
         return np.zeros(0, dtype=np.int64)
-    selected = np.zeros(grid.size, dtype=bool)
-    selected[cells] = True
-    # the polygons: edge-connected groups, numbered as dissolve_cells numbers them
-    lab, k = ndimage.label(selected.reshape(grid.shape))
-    label = lab.ravel() - 1
-    of_point = label[loc[loc >= 0]]
-    counts = np.bincount(of_point[of_point >= 0], minlength=k)
-    area = np.bincount(label[cells], minlength=k) * grid.cell_area_m2
+    cells = np.sort(cells)
+    k, label = cell_groups(cells, grid.nx)
+    counts = np.bincount(label, weights=held[cells], minlength=k).astype(np.int64)
+    area = np.bincount(label, minlength=k) * grid.cell_area_m2
     density = (counts / (area / 1e6)).round(2)
     # build_table's ranking (most incidents, then density, then index), then find_hotspots' limits
     keep = np.arange(k) if keep_empty else np.flatnonzero(counts > 0)
@@ -289,7 +290,33 @@ def kept_cells(
         ok &= np.cumsum(ok) <= max_hotspots
     drawn = np.zeros(k, dtype=bool)
     drawn[order[ok]] = True
-    return np.sort(cells[drawn[label[cells]]])
+    return cells[drawn[label]]
+
+
+def cell_groups(cells: np.ndarray, nx: int) -> tuple[int, np.ndarray]:
+    """Edge-connected groups of the sorted flat ``cells`` of a grid ``nx`` cells wide.
+
+    The groups are numbered in the order of their first cell in the grid's row-major order, as
+    ``scipy.ndimage.label`` numbers them (and :func:`geo.hotspots._polygons.dissolve_cells` with
+    it), but only the selected cells are looked at, not the whole grid.
+
+    Returns
+    -------
+    (number of groups, group of each cell)
+    """
+    n = len(cells)
+    idx = np.arange(n)
+    pairs = []
+    for step, ok in ((1, cells % nx != nx - 1), (nx, np.ones(n, dtype=bool))):  # right, then up
+        j = np.minimum(np.searchsorted(cells, cells + step), n - 1)
+        link = ok & (cells[j] == cells + step)
+        pairs.append((idx[link], j[link]))
+    rows = np.concatenate([p[0] for p in pairs])
+    cols = np.concatenate([p[1] for p in pairs])
+    graph = sparse.coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(n, n))
+    # connected_components numbers components from node 0 up: the lowest cell index first
+    k, label = csgraph.connected_components(graph, directed=False)
+    return int(k), label
 
 
 def hits_in_cells(grid: Grid, cells: np.ndarray, x: np.ndarray, y: np.ndarray) -> int:

@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from scipy import ndimage
 
 import geo.hotspots.auto as auto
 from geo.hotspots import auto_setup, find_hotspots
-from geo.hotspots._cellscore import CellFold, hits_in_cells, kde_cell
+from geo.hotspots._cellscore import CellFold, cell_groups, hits_in_cells, kde_cell
 from geo.hotspots.auto import CANDIDATES, choose, folds
 from geo.hotspots.grid import make_grid
 from geo.hotspots.kde import _resolve
@@ -163,6 +164,19 @@ def test_the_cell_path_agrees_on_random_planted_selections():
             "max_hotspots": None if rng.random() < 0.5 else int(rng.integers(1, 10)),
         }
         _assert_equal(df, ctx, shares=(float(rng.uniform(0, 0.05)),), **kw)
+
+
+def test_cell_groups_are_the_labels_of_the_whole_grid():
+    # the groups and their numbering (ties between hotspots go to the lower number) as
+    # ndimage.label gives them over the whole grid, rows wrapping at the grid's edge included
+    rng = np.random.default_rng(11)
+    for density in (0.05, 0.3, 0.6):
+        mask = rng.random((23, 17)) < density
+        cells = np.flatnonzero(mask)
+        k, group = cell_groups(cells, 17)
+        lab, n = ndimage.label(mask)
+        assert k == n
+        assert (group == lab.ravel()[cells] - 1).all()
 
 
 def test_the_kernel_s_cell_needs_no_look_at_the_points():
