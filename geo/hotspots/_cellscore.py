@@ -37,7 +37,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 
 from geo.hotspots.counts import COUNT_CELL
-from geo.hotspots.grid import Grid, _forced_cell, make_grid
+from geo.hotspots.grid import Grid, forced_cell, make_grid
 from geo.hotspots.kde import BANDWIDTH_CELLS, KDE_CELL, MAX_CELLS, kde_surface
 from geo.hotspots.result import study_area
 
@@ -56,7 +56,7 @@ def kde_cell(bounds: tuple[float, float, float, float]) -> float:
     when that is at least 50 m, and 50 m otherwise: below 50 m the nearest-neighbour distance is
     clipped to [50, 50], so the points cannot change the answer and need not be looked at.
     """
-    forced, upper = _forced_cell(bounds, MAX_CELLS, KDE_CELL, KDE_CELL)
+    forced, upper = forced_cell(bounds, MAX_CELLS, KDE_CELL, KDE_CELL)
     return float(forced) if upper is None else float(KDE_CELL)
 
 
