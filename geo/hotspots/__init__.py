@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from geo.geocode import point_precise
+from geo.hotspots._cellscore import CellScorer
 from geo.hotspots.area import selection_area
 from geo.hotspots.auto import AUTO_SHARE, auto_hotspots
 from geo.hotspots.clusters import dbscan_hotspots, hdbscan_hotspots
@@ -214,7 +215,45 @@ def _auto(  # the arguments of find_hotspots, resolved
     if df.empty:
         return HotspotResult(AUTO, empty_polygons(), {}, [NO_INCIDENTS], notes, 0)
     ctx = unwrap(context)[0] if context is not None else None
-    area_geom, area_m2 = study_area(district, *xy(df), geom)
+    run, scorer, area_m2 = auto_setup(df, district=district, seed=seed, area=geom, top_share=top_share,
+                                      max_hotspots=max_hotspots, min_count=min_count)  # fmt: skip
+    # the choice counts hits on the candidates' cells; only the winner is drawn through the engine
+    res = auto_hotspots(df, run, context=ctx, area_m2=area_m2, min_count=min_count, scorer=scorer)
+    res.params.update(study_area=area_name, top_share=scorer.share, max_hotspots=max_hotspots)
+    return replace(res, notes=notes, n_incidents=len(df))
+
+
+def auto_setup(
+    incidents: pd.DataFrame,
+    *,
+    district: Any = None,
+    seed: int = 0,
+    area: Any = None,
+    top_share: float | None = None,
+    max_hotspots: int | None = None,
+    min_count: int = MIN_COUNT,
+) -> tuple[Any, CellScorer, float]:
+    """What ``auto`` chooses with: the engine run of a candidate, the cell scorer, the study area.
+
+    Parameters
+    ----------
+    incidents : DataFrame
+        The selection's incidents (with coordinates), for the study area when neither ``area``
+        nor ``district`` is given.
+    district, seed, area, top_share, max_hotspots, min_count
+        As for :func:`find_hotspots` (``area`` resolved: a geometry or None).
+
+    Returns
+    -------
+    run : callable
+        ``run(method, params, rows, context) -> HotspotResult``: one candidate through
+        :func:`find_hotspots` at the drawn scale (the full engine).
+    scorer : CellScorer
+        The same candidates scored on grid cells (:func:`geo.hotspots.auto.choose`).
+    area_m2 : float
+        The study area (m2).
+    """
+    area_geom, area_m2 = study_area(district, *xy(incidents), area)
     share = top_share if top_share is not None else AUTO_SHARE
 
     def run(method: str, params: dict[str, Any], rows: pd.DataFrame, fill: pd.DataFrame | None) -> HotspotResult:
@@ -222,9 +261,7 @@ def _auto(  # the arguments of find_hotspots, resolved
         return find_hotspots(rows, method, district=district, seed=seed, area=area_geom,
                              max_hotspots=max_hotspots, context=fill, **kw)  # fmt: skip
 
-    res = auto_hotspots(df, run, context=ctx, area_m2=area_m2, min_count=min_count)
-    res.params.update(study_area=area_name, top_share=share, max_hotspots=max_hotspots)
-    return replace(res, notes=notes, n_incidents=len(df))
+    return run, CellScorer(district, area_geom, share, min_count, max_hotspots), area_m2
 
 
 def _exact_points(df: pd.DataFrame, centroids: bool) -> tuple[pd.DataFrame, int]:
@@ -312,6 +349,7 @@ __all__ = [
     "MIN_COUNT",
     "HotspotError",
     "HotspotResult",
+    "auto_setup",
     "find_hotspots",
     "selection_area",
 ]

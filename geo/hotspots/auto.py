@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.hotspots._cellscore import CellFold, CellScorer
 from geo.hotspots.result import HotspotResult
 from geo.selection import reference_time
 
@@ -150,6 +151,7 @@ class _Fold:
         self, fit: pd.DataFrame, test: pd.DataFrame, ctx: pd.DataFrame | None, run: Any, area_m2: float
     ) -> None:
         self.fit, self.test, self.ctx, self.run, self.area_m2 = fit, test, ctx, run, area_m2
+        self.n_test = len(test)
         self._base: dict[float, tuple[int, float]] = {}
 
     def score(self, method: str, params: dict[str, Any]) -> tuple[int, float]:
@@ -168,8 +170,58 @@ class _Fold:
         return self._base[share]
 
 
+def _fold(  # one held-out month of choose, on cells (scorer) or through the engine
+    df: pd.DataFrame,
+    months: np.ndarray,
+    context: pd.DataFrame | None,
+    ctx_months: np.ndarray | None,
+    m: int,
+    run: Any,
+    area_m2: float,
+    scorer: CellScorer | None,
+) -> _Fold | CellFold:
+    """The fold held out at month code ``m``: the months before it train, that month tests."""
+    fit, test = (months < m) & (months != _NO_MONTH), months == m
+
+    def engine() -> _Fold:
+        return _Fold(df[fit], df[test], _slice(context, ctx_months, m), run, area_m2)
+
+    if scorer is None:
+        return engine()
+    x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
+    ctx = None
+    if context is not None and ctx_months is not None:
+        before = (ctx_months < m) & (ctx_months != _NO_MONTH)
+        ctx = (context["easting"].to_numpy(float)[before], context["northing"].to_numpy(float)[before])
+    return CellFold(scorer, (x[fit], y[fit], months[fit]), (x[test], y[test]), ctx, area_m2, engine, CANDIDATES[0][1:])
+
+
+def folds(
+    df: pd.DataFrame,
+    context: pd.DataFrame | None,
+    run: Any,
+    area_m2: float,
+    scorer: CellScorer | None = None,
+    *,
+    months: np.ndarray | None = None,
+) -> list[_Fold | CellFold]:
+    """The held-out months :func:`choose` scores on (the latest :data:`CHOICE_FOLDS` but the first).
+
+    Each fold has ``n_test`` (held-out incidents), ``score(method, params)`` and
+    ``baseline(used_m2)``, both ``(hits, area used in m2)``; on cells with ``scorer``, else
+    through the full engine (``run``).  ``months``: :func:`_months` of ``df`` if already known.
+    """
+    months = _months(df) if months is None else months
+    ctx_months = _months(context) if context is not None and not context.empty else None
+    held_out = [int(m) for m in np.unique(months[months != _NO_MONTH])[1:][-CHOICE_FOLDS:]]
+    # a score reads only positions and times: the folds leave the text columns (crime type...) behind,
+    # which only label the hotspots a score never shows and cost most of the slicing
+    df, context = _score_columns(df), _score_columns(context)
+    return [_fold(df, months, context, ctx_months, m, run, area_m2, scorer) for m in held_out]
+
+
 def choose(
-    df: pd.DataFrame, context: pd.DataFrame | None, run: Any, area_m2: float
+    df: pd.DataFrame, context: pd.DataFrame | None, run: Any, area_m2: float, scorer: CellScorer | None = None
 ) -> tuple[tuple[str, str, dict[str, Any]], list[CandidateScore], str]:
     """The candidate to draw, every candidate's held-out score and the reason in one sentence.
 
@@ -183,9 +235,12 @@ def choose(
         ``run(method, params, incidents, context) -> HotspotResult`` at the drawn scale.
     area_m2 : float
         The study area, for the area shares.
+    scorer : CellScorer, optional
+        Score the candidates on grid cells (:mod:`geo.hotspots._cellscore`: the same hits and
+        areas without building polygons); None: run every candidate through ``run`` (the full
+        engine, which the tests hold the cell path equal to).
     """
     months = _months(df)
-    ctx_months = _months(context) if context is not None and not context.empty else None
     held_out = [int(m) for m in np.unique(months[months != _NO_MONTH])[1:][-CHOICE_FOLDS:]]
     if not held_out:
         return (
@@ -196,13 +251,7 @@ def choose(
                 "to compare methods"
             ),
         )
-    # a score reads only positions and times: the folds leave the text columns (crime type...) behind,
-    # which only label the hotspots a score never shows and cost most of the slicing
-    df, context = _score_columns(df), _score_columns(context)
-    fl = [
-        _Fold(df[(months < m) & (months != _NO_MONTH)], df[months == m], _slice(context, ctx_months, m), run, area_m2)
-        for m in held_out
-    ]
+    fl = folds(df, context, run, area_m2, scorer, months=months)
     scores = []
     for label, method, params in CANDIDATES:
         hits = base = total = won = 0
@@ -211,7 +260,7 @@ def choose(
             h, used = fold.score(method, params)
             # the baseline against itself needs no second run (its ratio is 1 by definition)
             bh, bused = (h, used) if (method, params) == CANDIDATES[0][1:] else fold.baseline(used)
-            hits, base, total = hits + h, base + bh, total + len(fold.test)
+            hits, base, total = hits + h, base + bh, total + fold.n_test
             won += int(used > 0 and h * bused > bh * used)  # a higher PAI than the baseline's that month
             shares.append(used / area_m2 if area_m2 > 0 else 0.0)
             base_shares.append(bused / area_m2 if area_m2 > 0 else 0.0)
@@ -257,6 +306,7 @@ def auto_hotspots(
     context: pd.DataFrame | None = None,
     area_m2: float,
     min_count: int,
+    scorer: CellScorer | None = None,
 ) -> HotspotResult:
     """Draw the candidate that forecast the selection's own last months best (see the module).
 
@@ -273,6 +323,8 @@ def auto_hotspots(
         The study area (m2).
     min_count : int
         The minimum count asked for (the counts candidates draw every cell, and say so).
+    scorer : CellScorer, optional
+        Scores the choice on grid cells (see :func:`choose`); None: through ``run``.
 
     Returns
     -------
@@ -281,7 +333,7 @@ def auto_hotspots(
         ``chosen_params``, ``choice`` (each candidate's held-out hits, incidents and area share)
         and ``choice_reason``; the reason is the first warning.
     """
-    (label, method, params), scores, reason = choose(incidents, context, run, area_m2)
+    (label, method, params), scores, reason = choose(incidents, context, run, area_m2, scorer)
     res = run(method, params, incidents, context)
     warnings = [reason]
     if params.get("min_count") == 1 and min_count > 1:

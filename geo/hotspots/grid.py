@@ -218,13 +218,13 @@ def auto_cell_size(
     coarsened until the grid has at most ``max_cells`` cells (which keeps every grid method
     inside its time budget).
     """
-    coarsest, upper = _forced_cell(bounds, max_cells, lo, hi)
+    coarsest, upper = forced_cell(bounds, max_cells, lo, hi)
     if upper is None or (upper > 0 and _median_nn_below(ux, uy, upper)):
         return coarsest
     return max(nice(nn_distance_clipped(ux, uy, lo, hi)), coarsest)
 
 
-def _forced_cell(bounds: Bounds, max_cells: int, lo: float, hi: float) -> tuple[float, float | None]:
+def forced_cell(bounds: Bounds, max_cells: int, lo: float, hi: float) -> tuple[float, float | None]:
     """The cell the grid-size cap forces, and the median distance below which it is the cell.
 
     The distance is the median nearest-neighbour distance (None: always; 0: never).
@@ -268,10 +268,10 @@ def auto_cell_size_points(
     With S squares of side about ``upper / sqrt(2)`` holding points, at most S distinct locations
     have no other within ``upper`` (two such locations cannot share a square), so when the
     distinct locations number at least 2 (S + 1), more than half of them have a neighbour nearer
-    than ``upper`` (see :func:`_forced_cell`).  The distinct locations among the first points give
+    than ``upper`` (see :func:`forced_cell`).  The distinct locations among the first points give
     a lower bound on their number cheaply.
     """
-    forced, upper = _forced_cell(bounds, max_cells, lo, hi)
+    forced, upper = forced_cell(bounds, max_cells, lo, hi)
     if upper is None:
         return forced
     n = len(x)
