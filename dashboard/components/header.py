@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash
-from dash import MATCH, Input, Output, State, dcc, html
+from dash import ALL, Input, Output, State, dcc, html
 
 from dashboard import state
 from geo.config import District
@@ -72,17 +72,21 @@ def header(district: District, summary: dict | None, error: str | None = None) -
 def register(app: dash.Dash) -> None:
     """Nav links keep the current filters (query string) and highlight the current page."""
 
+    # One request for every link (ALL), not one per link (MATCH): a filter change otherwise sent
+    # nine requests that queued ahead of the map's own callbacks on the server's workers.
     @app.callback(
-        Output({"type": "nav-link", "path": MATCH}, "href"),
-        Output({"type": "nav-link", "path": MATCH}, "className"),
+        Output({"type": "nav-link", "path": ALL}, "href"),
+        Output({"type": "nav-link", "path": ALL}, "className"),
         Input("url", "search"),
         Input("url", "pathname"),
-        State({"type": "nav-link", "path": MATCH}, "id"),
+        State({"type": "nav-link", "path": ALL}, "id"),
     )
-    def nav_href(search: str | None, pathname: str | None, link_id: dict) -> str:
-        path = app.get_relative_path(link_id["path"])
+    def nav_hrefs(search: str | None, pathname: str | None, link_ids: list[dict]) -> tuple[list, list]:
         # Only the shared filters travel between pages; page parameters stay with their page.
         sel, _ = state.selection_from_search(search)
         query = state.with_selection("", sel)
-        here = app.strip_relative_path(pathname or "/") == app.strip_relative_path(path)
-        return path + query, "nav-link active" if here else "nav-link"
+        here = app.strip_relative_path(pathname or "/")
+        paths = [app.get_relative_path(link_id["path"]) for link_id in link_ids]
+        hrefs = [path + query for path in paths]
+        classes = ["nav-link active" if here == app.strip_relative_path(path) else "nav-link" for path in paths]
+        return hrefs, classes

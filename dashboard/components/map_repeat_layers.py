@@ -14,7 +14,7 @@ from typing import Any
 
 import dash
 import dash_leaflet as dl
-from dash import Input, Output, html
+from dash import Input, Output, State, dcc, html
 
 from dashboard import data_access, state
 from dashboard.components.filters import SELECTION_STORE
@@ -131,20 +131,44 @@ def _dmy(iso: object) -> str:
     return f"{text[8:10]}/{text[5:7]}/{text[0:4]}" if len(text) >= 10 else text
 
 
+#: ``{"selection": ...}`` while the overlay is on; null once when it goes off; no update otherwise,
+#: so a filter change with the overlay off sends the server no request at all.
+_REQUEST_JS = """(selection, overlays, current) => {
+    const on = Array.isArray(overlays) && overlays.indexOf(NAME) >= 0;
+    if (on) { return {selection: selection}; }
+    return current ? null : window.dash_clientside.no_update;
+}"""
+REPEATS_REQUEST = "map-repeats-request"
+RISK_REQUEST = "map-risk-request"
+
+
+def request_stores() -> list[dcc.Store]:
+    """The browser-side stores that ask for each overlay only while it is switched on."""
+    return [dcc.Store(id=REPEATS_REQUEST), dcc.Store(id=RISK_REQUEST)]
+
+
 def register_repeat_layers(app: dash.Dash) -> None:
     """Fill each overlay while it is switched on (for the current selection), empty it when off."""
+    for request, name in ((REPEATS_REQUEST, REPEATS_OVERLAY), (RISK_REQUEST, RISK_OVERLAY)):
+        app.clientside_callback(
+            _REQUEST_JS.replace("NAME", json.dumps(name)),
+            Output(request, "data"),
+            Input(SELECTION_STORE, "data"),
+            Input("map-layers", "overlays"),
+            State(request, "data"),
+        )
 
     @app.callback(
         Output("map-repeats", "children"),
         Output("map-repeats-note", "children"),
-        Input(SELECTION_STORE, "data"),
-        Input("map-layers", "overlays"),
+        Input(REPEATS_REQUEST, "data"),
+        prevent_initial_call=True,
     )
-    def update_repeats(selection: dict | None, overlays: list[str] | None) -> tuple:
-        if REPEATS_OVERLAY not in (overlays or []):
+    def update_repeats(request: dict | None) -> tuple:
+        if not request:
             return [], None
         try:
-            return repeat_markers(selection)
+            return repeat_markers(request.get("selection"))
         except HotspotsError as exc:
             return [], f"Repeat locations: {exc}"
         except Exception as exc:
@@ -153,14 +177,14 @@ def register_repeat_layers(app: dash.Dash) -> None:
     @app.callback(
         Output("map-risk-zones", "data"),
         Output("map-risk-note", "children"),
-        Input(SELECTION_STORE, "data"),
-        Input("map-layers", "overlays"),
+        Input(RISK_REQUEST, "data"),
+        prevent_initial_call=True,
     )
-    def update_risk(selection: dict | None, overlays: list[str] | None) -> tuple:
-        if RISK_OVERLAY not in (overlays or []):
+    def update_risk(request: dict | None) -> tuple:
+        if not request:
             return EMPTY_GEOJSON, None
         try:
-            return risk_zone_features(selection)
+            return risk_zone_features(request.get("selection"))
         except HotspotsError as exc:
             return EMPTY_GEOJSON, f"Risk zones: {exc}"
         except Exception as exc:

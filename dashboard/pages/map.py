@@ -23,7 +23,7 @@ from dashboard.components.hotspot_table import ranked_table
 from dashboard.components.map_centroids import centroid_overlay, register_centroid_layer
 from dashboard.components.map_frame import map_block
 from dashboard.components.map_overlays import DENSITY_OVERLAY, EMPTY_GEOJSON, map_overlays
-from dashboard.components.map_repeat_layers import register_repeat_layers, repeat_overlays
+from dashboard.components.map_repeat_layers import register_repeat_layers, repeat_overlays, request_stores
 from dashboard.components.map_views import (
     DISTRICT_FIT,
     backtest_view,
@@ -104,6 +104,7 @@ def _stores(fitted: str = DISTRICT_FIT) -> list[dcc.Store]:
         dcc.Store(id="map-incidents-done"),
         dcc.Store(id="map-density-request"),
         dcc.Store(id="map-density-name", data=DENSITY_OVERLAY),
+        *request_stores(),
     ]
 
 

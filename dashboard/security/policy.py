@@ -147,6 +147,8 @@ CALLBACK_OUTPUTS: dict[str, Rule] = {
     "map-details": AGG,
     "map-download": Rule("export_aggregates", audit="export"),
     "map-density-request": AGG,
+    "map-repeats-request": AGG,  # the selection, while the overlay is on (browser-side)
+    "map-risk-request": AGG,
     "map-density": AGG,
     "map-incident-grid": AGG,  # counts per 250 m square when a selection has too many points to draw
     # the map's repeat-location and risk-zone overlays are point data (as on the Repeats page); their notes are counts
