@@ -43,8 +43,8 @@ def test_nav_links_carry_the_shared_filters_and_mark_the_current_page(page, live
     expect(link).to_have_attribute("href", re.compile(r"days=fri(%2C|,)sat"), timeout=TIMEOUT)
     href = link.get_attribute("href")
     assert "crime=Burglary" in href and "zoom" not in href  # the map's view stays with the map
-    expect(page.locator('header a.nav-link.active')).to_have_count(1)
-    assert page.locator('header a.nav-link.active').get_attribute("href").startswith("/sectors")
+    expect(page.locator("header a.nav-link.active")).to_have_count(1)
+    assert page.locator("header a.nav-link.active").get_attribute("href").startswith("/sectors")
 
 
 def test_a_filter_change_sends_no_request_for_overlays_that_are_off(page, live_server):
