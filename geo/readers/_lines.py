@@ -6,7 +6,13 @@ scans) and keeps the original text of every row it read (:class:`MergedRaw`) for
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
+
+#: A quoted field may span at most this many lines before the opening line is rejected.
+MAX_JOIN_LINES = 50
 
 
 def ends_in_quote(text: str, in_quote: bool = False) -> bool:
@@ -26,6 +32,43 @@ def ends_in_quote(text: str, in_quote: bool = False) -> bool:
         at_start = not in_quote and c == ","
         i += 1
     return in_quote
+
+
+def split_row(text: str) -> list[str] | None:
+    """A row's fields, or None when the csv module cannot read it (a carriage return outside quotes)."""
+    try:
+        return next(csv.reader(io.StringIO(text)), [])
+    except csv.Error:
+        return None
+
+
+def join_quoted(
+    chunk: bytes, starts: np.ndarray, stops: np.ndarray, i: int, text: str, n: int, ncols: int, max_field: int
+) -> tuple[str | None, int, bool]:
+    """Close a quote opened on line ``i`` (text ``text``) with the following lines of ``chunk``.
+
+    Returns ``(row text, last line used, ran_out)``: the text is None when no single well-formed
+    row of ``ncols`` fields results, and ``ran_out`` says the quote was still open at line ``n``
+    with fewer than :data:`MAX_JOIN_LINES` lines tried, so more of the file could still close it.
+    """
+    parts = [text]
+    size = len(text)
+    last = min(n, i + MAX_JOIN_LINES)
+    for j in range(i + 1, last):
+        nxt, _ = decode_line(chunk[int(starts[j]) : int(stops[j])])
+        if nxt is None:
+            return None, i, False
+        parts.append(nxt)
+        size += len(nxt)
+        if size > max_field * ncols:
+            return None, i, False
+        if not ends_in_quote(nxt, in_quote=True):
+            joined = "\n".join(parts)
+            if ends_in_quote(joined):
+                return None, i, False
+            fields = split_row(joined)
+            return (joined, j, False) if fields is not None and len(fields) == ncols else (None, i, False)
+    return None, i, last < i + MAX_JOIN_LINES
 
 
 class LineIndex:
@@ -48,6 +91,8 @@ class LineIndex:
         self.quotes = per_line(np.flatnonzero(arr == 34))
         self.commas = per_line(np.flatnonzero(arr == 44))
         self.high = per_line(np.flatnonzero(arr >= 128)) > 0
+        # A carriage return inside a line (not the one of a \r\n): pyarrow would end the row there.
+        self.lone_cr = per_line(np.flatnonzero(arr == 13)) > 0
 
     def __len__(self) -> int:
         return len(self.ends)

@@ -5,6 +5,8 @@
   ``file.zip!name.csv`` and ``file.zip!name.csv#2``.
 * A stream is UTF-8 after opening: a UTF-8 byte-order mark is dropped, UTF-16 (with a BOM, or
   recognisable by its zero bytes) is transcoded.  Binary junk is refused as a whole file.
+* A file whose first line ends in a bare carriage return (old Mac line ends) has every line end,
+  CR LF or a lone CR, read as LF.
 * A corrupt zip member (bad CRC, broken deflate data) is one clear :class:`FileFormatError`.
 """
 
@@ -202,7 +204,40 @@ def open_utf8(src: Source) -> tuple[ByteStream, str | None]:
     if control > max(4, len(head) // 100):
         raw.close()
         raise FileFormatError(f"{src.label}: this is not a text CSV file (undecodable content)")
+    if _bare_cr_line_ends(head):
+        note = f"{src.label}: the lines end in bare carriage returns (old Mac format): read as line ends"
+        return _BareCrToLf(_Prefixed(raw, head)), note
     return _Prefixed(raw, head), None
+
+
+def _bare_cr_line_ends(head: bytes) -> bool:
+    """Whether the first line ends in a carriage return alone (old Mac files), not in LF or CR LF."""
+    cr, lf = head.find(b"\r"), head.find(b"\n")
+    return 0 <= cr < len(head) - 1 and (lf < 0 or cr < lf) and head[cr + 1] != 10
+
+
+class _BareCrToLf(io.RawIOBase):
+    """Turn every line end (CR LF or a lone CR) into LF, so old Mac files read line by line."""
+
+    def __init__(self, inner: ByteStream) -> None:
+        self.inner = inner
+        self.held = b""  # a \r at the end of one read may be the first half of a \r\n
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while True:
+            more = self.inner.read(n)
+            data, self.held = self.held + more, b""
+            if more and data.endswith(b"\r"):
+                data, self.held = data[:-1], b"\r"
+            if data or not more:
+                return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
 
 
 class _Prefixed(io.RawIOBase):

@@ -11,7 +11,11 @@ whatever the file's size.  Each chunk's lines are classified with a few vectoris
   otherwise the line alone is rejected ("unclosed quote") and reading re-synchronises at the next
   line.  Rows with the wrong number of fields, a field over the size limit or bytes that are
   neither UTF-8 nor Windows-1252 are rejected with their reason.  A row that is not UTF-8 but
-  is valid Windows-1252 (an Excel round trip) is read as Windows-1252 and noted.
+  is valid Windows-1252 (an Excel round trip) is read as Windows-1252 and noted.  A carriage
+  return inside a line (not that of a CR LF) goes to the careful path too, as pyarrow would end the
+  row there: inside quotes it is data, outside them the row is rejected.
+* a quoted field open at a chunk's end is carried to the next chunk from its opening line, found by
+  following the careful path's walk, so the rows read never depend on the chunk size.
 
 Row numbers are the line a user sees in an editor: the header is row 1 and a row spanning
 several lines is numbered by its first line.
@@ -30,14 +34,26 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from geo.readers._common import FileFormatError
-from geo.readers._lines import LazyRawView, LineIndex, MergedRaw, RawView, decode_line, ends_in_quote
+from geo.readers._lines import (
+    MAX_JOIN_LINES,
+    LazyRawView,
+    LineIndex,
+    MergedRaw,
+    RawView,
+    decode_line,
+    ends_in_quote,
+    join_quoted,
+    split_row,
+)
 from geo.readers._source import ByteStream
 
 #: Largest field (and so largest single line) accepted, in bytes.
 MAX_FIELD_BYTES = 128 * 1024
-#: A quoted field may span at most this many lines before the opening line is rejected.
-MAX_JOIN_LINES = 50
 _REFUSED_COLUMNS = ["_row", "_raw", "field", "reason"]
+_LONE_CR = (
+    "row holds a carriage return outside quotes, in the middle of the line (a broken line end): "
+    "row skipped, reading resumed at the next line"
+)
 
 csv.field_size_limit(1 << 30)  # the size limit is enforced below, with a clear reason
 
@@ -102,7 +118,7 @@ class CsvStreamReader:
         if not line.strip() and not rest.strip():
             raise FileFormatError(f"{self.label}: the file is empty")
         text, _ = decode_line(line.rstrip(b"\r"))
-        header = next(csv.reader([text])) if text else []
+        header = (split_row(text) or []) if text else []  # unreadable (None) is no header either
         header = [h.strip() for h in header]
         if len(header) < 2 or len(set(header)) != len(header) or len(line) > self.max_field:
             shown = (text or repr(line[:80]))[:80]
@@ -114,8 +130,9 @@ class CsvStreamReader:
         buf = self._pending
         self._pending = b""
         eof = False
+        want = self.chunk_bytes
         while True:
-            while not eof and len(buf) < self.chunk_bytes:
+            while not eof and len(buf) < want:
                 more = self.stream.read(self.chunk_bytes)
                 if not more:
                     eof = True
@@ -140,25 +157,51 @@ class CsvStreamReader:
             keep = len(lines) if eof and not buf else self._carry_from(chunk, lines)
             if keep < len(lines):
                 buf = chunk[int(lines.starts[keep]) :] + buf
-            if keep:
-                yield self._parse(chunk[: int(lines.ends[keep - 1]) + 1], keep, lines)
-                self._next_line += keep
+            if not keep:  # the first line's quoted field goes on past the chunk: read more first
+                want = len(buf) + self.chunk_bytes
+                continue
+            want = self.chunk_bytes
+            yield self._parse(chunk[: int(lines.ends[keep - 1]) + 1], keep, lines)
+            self._next_line += keep
             if eof and not buf:
                 return
 
     def _carry_from(self, chunk: bytes, lines: LineIndex) -> int:
-        """Number of lines to parse now: a quote still open near the end waits for the next chunk."""
+        """Number of lines to parse now: a quoted field still open at the chunk's end waits for more.
+
+        The careful path's own walk is followed (:meth:`_opens_at`): a line consumed by the quoted
+        line break above it opens nothing, and a join that fails resumes at the next line.  So the
+        lines parsed, and what becomes of them, are the same whatever the chunk size.
+        """
         n = len(lines)
-        tail = range(max(0, n - MAX_JOIN_LINES), n)
-        for i in tail:
-            if lines.quotes[i] % 2 and int(lines.quotes[i:].sum()) % 2:
-                return i if i > 0 else n
+        maybe = np.flatnonzero((lines.quotes % 2 == 1) | ((lines.quotes > 0) & lines.high))
+        if not len(maybe) or maybe[-1] <= n - MAX_JOIN_LINES:
+            return n  # a join started this far from the end closes or fails inside the chunk
+        consumed = -1
+        for i in maybe.tolist():
+            if i <= consumed:
+                continue
+            text = self._opens_at(chunk, lines, i)
+            if text is None:
+                continue
+            _, end, ran_out = join_quoted(chunk, lines.starts, lines.stops, i, text, n, self.ncols, self.max_field)
+            if ran_out:
+                return i
+            consumed = end
         return n
+
+    def _opens_at(self, chunk: bytes, lines: LineIndex, i: int) -> str | None:
+        """Line ``i``'s text when :meth:`_careful` would try to join it with the lines below."""
+        data = chunk[int(lines.starts[i]) : int(lines.stops[i])]
+        text, _ = decode_line(data)
+        if text is None or len(data) > self.max_field or not ends_in_quote(text):
+            return None
+        return text
 
     def _parse(self, chunk: bytes, n: int, lines: LineIndex) -> CsvChunk:
         starts, stops = lines.starts[:n], lines.stops[:n]
         blank = lines.lengths[:n] == 0
-        clean = ~blank & (lines.quotes[:n] % 2 == 0) & (lines.lengths[:n] <= self.max_field)
+        clean = ~blank & (lines.quotes[:n] % 2 == 0) & (lines.lengths[:n] <= self.max_field) & ~lines.lone_cr[:n]
         clean &= (lines.commas[:n] == self.ncols - 1) | (lines.quotes[:n] > 0)
         if lines.high[:n].any():
             try:
@@ -172,7 +215,11 @@ class CsvStreamReader:
         if ragged:  # a quoted separator hid a wrong field count: parse quoted lines carefully
             quoted = clean & (lines.quotes[:n] > 0)
             clean &= ~quoted
-            fast, _ = self._fast(chunk, starts, stops, clean, rows)
+            fast, still = self._fast(chunk, starts, stops, clean, rows)
+            if still:  # pyarrow and the line scans disagree on an unquoted line: read every line one by one
+                quoted |= clean
+                clean[:] = False
+                fast, _ = self._fast(chunk, starts, stops, clean, rows)
             more, more_refused, more_raw, _ = self._careful(chunk, starts, stops, quoted, rows, join=False)
             slow = pd.concat([slow, more], ignore_index=True)
             refused += more_refused
@@ -301,7 +348,9 @@ class CsvStreamReader:
                 continue
             end = i
             if ends_in_quote(text):
-                whole, end = self._join(chunk, starts, stops, i, text, len(rows)) if join else (None, i)
+                whole, end = (None, i)
+                if join:
+                    whole, end, _ = join_quoted(chunk, starts, stops, i, text, len(rows), self.ncols, self.max_field)
                 if whole is None:
                     refused.append(
                         _refusal(
@@ -313,7 +362,10 @@ class CsvStreamReader:
                     )
                     continue
                 text = whole
-            fields = next(csv.reader(io.StringIO(text)), [])
+            fields = split_row(text)
+            if fields is None:
+                refused.append(_refusal(row, text, _LONE_CR))
+                continue
             if len(fields) != self.ncols:
                 kind = "fewer" if len(fields) < self.ncols else "more"
                 plural = "s" if len(fields) != 1 else ""
@@ -343,25 +395,3 @@ class CsvStreamReader:
             frame[h] = frame[h].astype("str")
         frame["_row"] = frame["_row"].astype(np.int64)
         return frame, refused, raw, np.asarray(joined, dtype=np.int64)
-
-    def _join(
-        self, chunk: bytes, starts: np.ndarray, stops: np.ndarray, i: int, text: str, n: int
-    ) -> tuple[str | None, int]:
-        """Close a quote opened on line ``i`` with the following lines, if that makes one row."""
-        parts = [text]
-        size = len(text)
-        for j in range(i + 1, min(n, i + MAX_JOIN_LINES)):
-            nxt, _ = decode_line(chunk[int(starts[j]) : int(stops[j])])
-            if nxt is None:
-                return None, i
-            parts.append(nxt)
-            size += len(nxt)
-            if size > self.max_field * self.ncols:
-                return None, i
-            if not ends_in_quote(nxt, in_quote=True):
-                joined = "\n".join(parts)
-                if ends_in_quote(joined):
-                    return None, i
-                fields = next(csv.reader(io.StringIO(joined)), [])
-                return (joined, j) if len(fields) == self.ncols else (None, i)
-        return None, i

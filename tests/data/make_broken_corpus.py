@@ -96,6 +96,12 @@ def main() -> None:
     r[4] = _set_field(r[4], 6, b"On or near \x81\x8d\x90")
     r[6] = _set_field(r[6], 6, b"On or near Caf\xe9 Rouge")
     write("undecodable_row.csv", r)
+    # A carriage return alone in the middle of row 9 (a broken line end): that row is refused.
+    r = list(rows[:20])
+    r[7] = r[7].replace(b"On or near ", b"On or near\r", 1)
+    write("lone_carriage_return.csv", r)
+    # Old Mac line ends: every line ends in a bare carriage return; all 20 rows are good.
+    (HERE / "old_mac_line_ends.csv").write_bytes(b"\r".join([header, *rows[:20]]) + b"\r")
     # The whole file saved as UTF-16 with a byte-order mark (Excel's "Unicode text").
     (HERE / "utf16_bom.csv").write_bytes((crlf.join([header, *rows[:20]]) + crlf).decode().encode("utf-16"))
 

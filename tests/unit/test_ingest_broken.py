@@ -92,6 +92,8 @@ def _stray(folder: Path) -> list[str]:
         ),
         ("undecodable_row.csv", 20, 19, {6: "neither UTF-8 nor Windows-1252"}),
         ("utf16_bom.csv", 20, 20, {}),
+        ("lone_carriage_return.csv", 20, 19, {9: "carriage return outside quotes"}),
+        ("old_mac_line_ends.csv", 20, 20, {}),
     ],
 )
 def test_corpus_rows_stored_or_rejected_with_row_and_reason(store, name, read, stored, reasons):

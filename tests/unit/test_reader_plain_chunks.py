@@ -52,6 +52,7 @@ def _inputs() -> dict[str, bytes]:
         "short row": crlf.replace(rows[20], rows[20].rsplit(b",", 2)[0]),
         "long row": crlf.replace(rows[3], b",".join(long_row)),
         "spaces only line": crlf.replace(rows[30] + b"\r\n", rows[30] + b"\r\n   \r\n"),
+        "lone carriage return": crlf.replace(rows[7], rows[7].replace(b"On or near ", b"On or near\r", 1)),
     }
 
 
