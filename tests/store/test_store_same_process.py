@@ -51,3 +51,35 @@ def test_writer_waits_for_a_reader_in_another_thread(demo_store):
     expected = reader.count()
     with _held_in_another_thread(reader, write=False), writer._connect(write=True) as con:
         assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == expected
+
+
+def test_two_threads_of_one_process_take_turns_with_the_write_lock(demo_store):
+    # A threaded worker: the lock is re-entrant in a thread, not across the process's threads.
+    writer = Store.open(demo_store.path, district=demo_store.district, read_only=False)
+    events: list[str] = []
+    first_in, errors = threading.Event(), []
+
+    def first() -> None:
+        with writer.write_lock("first"):
+            events.append("first in")
+            first_in.set()
+            with writer.write_lock("first again"):  # re-entrant in its own thread
+                time.sleep(0.3)
+            events.append("first out")
+
+    def second() -> None:
+        assert first_in.wait(5)
+        try:
+            with writer.write_lock("second"):
+                events.append("second in")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not errors
+    assert events == ["first in", "first out", "second in"]
+    assert writer.ingest_in_progress() is None
