@@ -18,8 +18,10 @@ from service.source import Source
 
 #: Worker processes: one per core of a small server.
 DEFAULT_WORKERS = 2
-#: Threads per worker (gunicorn's gthread worker when above 1): a page load or a cheap callback is
-#: answered while another thread of the worker computes hotspots.
+#: Threads per worker (gunicorn's gthread worker when above 1).  With more threads a page load or
+#: a cached answer is served while the worker computes (at most ``$HOTSPOTS_COMPUTE_SLOTS`` results
+#: at once), but on two cores the slow callbacks' tail grew: sync workers stay the default
+#: (docs/scale.md, "The real server under load").
 DEFAULT_THREADS = 1
 #: MB the workers' shared results may take on disc (0: each worker keeps its own).
 DEFAULT_SHARED_MB = 256

@@ -12,6 +12,7 @@ of one server (:mod:`service._shared`).  The CLI may bypass it (``cached(...)(fn
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
@@ -19,7 +20,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
@@ -47,7 +48,12 @@ SIZE_SAMPLE = 1000
 P = ParamSpec("P")
 R = TypeVar("R")
 
+#: Results (cache misses) a process computes at once, across its threads (``$HOTSPOTS_COMPUTE_SLOTS``).
+COMPUTE_SLOTS = max(1, int(os.environ.get("HOTSPOTS_COMPUTE_SLOTS") or 2))
+
 _lock = threading.Lock()
+_slots = threading.BoundedSemaphore(COMPUTE_SLOTS)
+_slot_depth = threading.local()
 
 
 class _Pool:
@@ -147,6 +153,27 @@ def held_bytes() -> dict[str, int]:
         return {name: pool.held for name, pool in _pools.items()}
 
 
+@contextlib.contextmanager
+def _compute_slot() -> Iterator[None]:
+    """Hold one of the process's :data:`COMPUTE_SLOTS` for an outermost computation (nested ones share it).
+
+    A threaded worker then computes at most that many results at once, whatever its threads, so the
+    threads left answer what is already cached (a page load, the table of the hotspots just drawn)
+    at once instead of sharing the cores with every computation.  Taken before the key's own lock
+    and never while waiting for one: a thread holding a slot never waits for another slot.
+    """
+    depth = getattr(_slot_depth, "n", 0)
+    if depth == 0:
+        _slots.acquire()
+    _slot_depth.n = depth + 1
+    try:
+        yield
+    finally:
+        _slot_depth.n = depth
+        if depth == 0:
+            _slots.release()
+
+
 def _keep(pool_name: str, fn: Callable[P, R], shared: bool = False) -> Callable[P, R]:
     """``fn(source, *args)`` cached in one pool on ``(fn, source.key, source.version(), args)``.
 
@@ -163,7 +190,7 @@ def _keep(pool_name: str, fn: Callable[P, R], shared: bool = False) -> Callable[
             if found:
                 return value
             pending = _pending.setdefault(key, threading.Lock())
-        with pending:
+        with _compute_slot(), pending:
             with _lock:
                 found, value = pool.get(key)
                 if found:
