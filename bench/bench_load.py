@@ -1,4 +1,4 @@
-"""Load benchmark: the real server (gunicorn, the default 2 workers) under 20 concurrent clients for 60 s.
+"""Load benchmark: the real server (gunicorn as ``hotspots serve`` runs it) under 20 concurrent clients for 60 s.
 
 Each client loops over a realistic mix until the time is up: a page load (``/``, ``/_dash-layout``,
 ``/_dash-dependencies``), a filter change (the map's incident, hotspot and table callbacks POSTed in
@@ -9,7 +9,8 @@ kind, and each worker's resident memory at the end (from /proc).
 
 The app is the one ``dashboard.wsgi`` builds, with the security layer switched off
 (``SecurityConfig(disabled_for_tests=True)``: no login, CSRF or audit rows), so the figures are those
-of the data path; gunicorn loads it through :func:`open_server`.
+of the data path; gunicorn loads it through :func:`open_server`, with ``hotspots serve``'s defaults:
+its workers, threads per worker and the folder of results the workers share.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ import numpy as np
 
 from bench._data import OUT, ROOT
 from bench.bench_dashboard import _free_port, _label, _pct, ensure_store
+from hotspots_cli.cmd_serve import DEFAULT_SHARED_MB, DEFAULT_THREADS, DEFAULT_WORKERS, shared_results
 
 CLIENTS = 20
 DURATION_S = 60.0
-WORKERS = 2  # `hotspots serve`'s default
+WORKERS = DEFAULT_WORKERS
+THREADS = DEFAULT_THREADS
+SHARED_MB = DEFAULT_SHARED_MB
 #: Share of each kind of step in a client's loop.
 MIX = (("page load", 0.2), ("filter change", 0.5), ("/api/hotspots", 0.3))
 CRIMES = ("Burglary", "Violence and sexual offences", "Vehicle crime", "Anti-social behaviour", "Shoplifting")
@@ -167,12 +171,30 @@ def _worker_rss_mb(master: int) -> list[float]:
     return out
 
 
+def _worker_cpu_s(master: int) -> float:
+    """CPU seconds (user + system) the gunicorn workers have used so far: the work, whatever else runs."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / tick
+
+
 @contextmanager
-def gunicorn(store: Path, workers: int = WORKERS, timeout_s: float = 180.0):
-    """gunicorn with ``workers`` workers over :func:`open_server`; yields (base URL, master pid)."""
+def gunicorn(store: Path, workers: int | None = None, timeout_s: float = 180.0):
+    """gunicorn as ``hotspots serve`` runs it, over :func:`open_server`; yields (base URL, master pid)."""
+    with shared_results(SHARED_MB):
+        with _gunicorn(store, workers or WORKERS, timeout_s) as out:
+            yield out
+
+
+@contextmanager
+def _gunicorn(store: Path, workers: int, timeout_s: float):
     port = _free_port()
     exe = ROOT / ".venv" / "bin" / "gunicorn"
     cmd = [str(exe) if exe.exists() else "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    cmd += ["--threads", str(THREADS), "-k", "gthread" if THREADS > 1 else "sync"]
     cmd += ["--timeout", "120", "bench.bench_load:open_server()"]
     env = {**os.environ, "HOTSPOTS_STORE": str(store), "HOTSPOTS_TILE_URL": "https://tiles.invalid/{z}/{x}/{y}.png"}
     log = open(OUT / "bench_load_server.log", "w")  # noqa: SIM115 (closed in finally)
@@ -204,6 +226,7 @@ def load_rows(n: int, clients: int = CLIENTS, duration_s: float = DURATION_S) ->
     with gunicorn(store) as (base, master):
         specs = _callback_specs(base)
         rss_start = _worker_rss_mb(master)
+        cpu_start = _worker_cpu_s(master)
         deadline = time.monotonic() + duration_s
         threads = [
             threading.Thread(target=_client, args=(base, specs, pool, i, deadline, results)) for i in range(clients)
@@ -215,6 +238,7 @@ def load_rows(n: int, clients: int = CLIENTS, duration_s: float = DURATION_S) ->
             t.join()
         wall = time.perf_counter() - t0
         rss = _worker_rss_mb(master)
+        cpu = _worker_cpu_s(master) - cpu_start
     times = [s for _, s, _ in results]
     errors = sum(1 for _, _, status in results if status != 200)
     p50, p95 = _pct(times, 50), _pct(times, 95)
@@ -224,7 +248,7 @@ def load_rows(n: int, clients: int = CLIENTS, duration_s: float = DURATION_S) ->
         per_kind.append(f"{kind} n={len(ts)} p50 {_pct(ts, 50):.2f}/p95 {_pct(ts, 95):.2f} s")
     return [
         {
-            "name": f"load: {clients} clients x {duration_s:.0f} s, gunicorn {WORKERS} workers ({_label(n)}), p95",
+            "name": f"load: {clients} clients x {duration_s:.0f} s, gunicorn {WORKERS}x{THREADS} ({_label(n)}), p95",
             "seconds": p95,
             "target": "p95 <= 1 s, 0 errors",
             "ok": p95 <= 1 and errors == 0,
@@ -240,7 +264,8 @@ def load_rows(n: int, clients: int = CLIENTS, duration_s: float = DURATION_S) ->
             + ", ".join(f"{r:.0f}" for r in rss_start)
             + "; after the run "
             + ", ".join(f"{r:.0f}" for r in rss)
-            + f"; median step {np.median(times):.3f} s",
+            + f"; median step {np.median(times):.3f} s; worker CPU {cpu:.0f} s, "
+            f"{cpu / max(len(results), 1):.2f} s a request",
         },
     ]
 

@@ -139,7 +139,7 @@ class BacktestResult:
         }
 
 
-@cache.cached
+@cache.cached_shared
 def run_backtest(source: Source, options: BacktestOptions) -> BacktestResult:
     """Backtest ``options`` (cached per store version and options).
 

@@ -1,15 +1,18 @@
 """The one cache: results keyed by the store's identity and version and the (hashable) options.
 
-This module holds the only mutable state of the service layer: two least-recently-used pools
+This module holds the mutable state of the service layer (beside :mod:`service._shared`'s note of
+the folders it checked): two least-recently-used pools
 bounded by bytes, not entries (selected rows, :data:`ROWS_BUDGET_BYTES`; results,
 :data:`RESULTS_BUDGET_BYTES`), so a worker's memory does not grow with the store, and a
 short memo of each store's version (re-read at most every :data:`VERSION_TTL_S` seconds, or at once
 when the store file's size or mtime changes), so an ingest in any process invalidates every cached
-result at the next call.  The CLI may bypass it (``cached(...)(fn).__wrapped__``).
+result at the next call.  :func:`cached_shared` results are also shared by the worker processes
+of one server (:mod:`service._shared`).  The CLI may bypass it (``cached(...)(fn).__wrapped__``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import os
@@ -17,12 +20,14 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
 import shapely
+
+from service import _shared
 
 #: How long (seconds) a process trusts the store version it last read before asking again ...
 VERSION_TTL_S = 2.0
@@ -43,7 +48,12 @@ SIZE_SAMPLE = 1000
 P = ParamSpec("P")
 R = TypeVar("R")
 
+#: Results (cache misses) a process computes at once, across its threads (``$HOTSPOTS_COMPUTE_SLOTS``).
+COMPUTE_SLOTS = max(1, int(os.environ.get("HOTSPOTS_COMPUTE_SLOTS") or 2))
+
 _lock = threading.Lock()
+_slots = threading.BoundedSemaphore(COMPUTE_SLOTS)
+_slot_depth = threading.local()
 
 
 class _Pool:
@@ -134,6 +144,7 @@ def clear() -> None:
             pool.clear()
         _memos.clear()
         _versions.clear()
+    _shared.forget()
 
 
 def held_bytes() -> dict[str, int]:
@@ -142,8 +153,32 @@ def held_bytes() -> dict[str, int]:
         return {name: pool.held for name, pool in _pools.items()}
 
 
-def _keep(pool_name: str, fn: Callable[P, R]) -> Callable[P, R]:
-    """``fn(source, *args)`` cached in one pool on ``(fn, source.key, source.version(), args)``."""
+@contextlib.contextmanager
+def _compute_slot() -> Iterator[None]:
+    """Hold one of the process's :data:`COMPUTE_SLOTS` for an outermost computation (nested ones share it).
+
+    A threaded worker then computes at most that many results at once, whatever its threads, so the
+    threads left answer what is already cached (a page load, the table of the hotspots just drawn)
+    at once instead of sharing the cores with every computation.  Taken before the key's own lock
+    and never while waiting for one: a thread holding a slot never waits for another slot.
+    """
+    depth = getattr(_slot_depth, "n", 0)
+    if depth == 0:
+        _slots.acquire()
+    _slot_depth.n = depth + 1
+    try:
+        yield
+    finally:
+        _slot_depth.n = depth
+        if depth == 0:
+            _slots.release()
+
+
+def _keep(pool_name: str, fn: Callable[P, R], shared: bool = False) -> Callable[P, R]:
+    """``fn(source, *args)`` cached in one pool on ``(fn, source.key, source.version(), args)``.
+
+    ``shared``: computed once across the server's workers too (:func:`_across_workers`).
+    """
     pool = _pools[pool_name]
 
     @functools.wraps(fn)
@@ -155,13 +190,13 @@ def _keep(pool_name: str, fn: Callable[P, R]) -> Callable[P, R]:
             if found:
                 return value
             pending = _pending.setdefault(key, threading.Lock())
-        with pending:
+        with _compute_slot(), pending:
             with _lock:
                 found, value = pool.get(key)
                 if found:
                     return value
             try:
-                value = fn(*args, **kwargs)
+                value = _across_workers(key, lambda: fn(*args, **kwargs)) if shared else fn(*args, **kwargs)
             finally:
                 with _lock:
                     _pending.pop(key, None)
@@ -182,6 +217,31 @@ def cached(fn: Callable[P, R]) -> Callable[P, R]:
     first; a result larger than the whole budget is returned but not kept.
     """
     return _keep("results", fn)
+
+
+def cached_shared(fn: Callable[P, R]) -> Callable[P, R]:
+    """As :func:`cached`, and computed once across the worker processes of one server.
+
+    For the expensive results several faces derive from (the hotspot result behind the map's
+    hotspot, table and details callbacks, the backtest and ``/api/hotspots``): when
+    ``$HOTSPOTS_SHARED_CACHE`` names a private folder (``hotspots serve`` makes one), a result one
+    worker computed is read by the others, and a worker asking for a result another is computing
+    waits for it.  Without the folder, or when it is refused (not this user's, open to others),
+    this is :func:`cached`.  The result must pickle.
+    """
+    return _keep("results", fn, shared=True)
+
+
+def _across_workers(key: tuple, compute: Callable[[], R]) -> R:
+    """``compute()`` through the store's shared folder when there is one (``key`` as :func:`_keep` builds it)."""
+    where = _shared.folder(key[2])
+    if where is None:
+        return compute()
+    try:
+        text = _shared.stable_text((_shared.code_stamp(), key))
+    except _shared.Unshareable:
+        return compute()
+    return _shared.through(where, text, compute)
 
 
 def cached_rows(fn: Callable[P, R]) -> Callable[P, R]:

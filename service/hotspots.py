@@ -191,7 +191,7 @@ class HotspotsResult:
         return [int(r) for r in self.polygons["rank"]] if not self.polygons.empty else []
 
 
-@cache.cached
+@cache.cached_shared
 def run_hotspots(source: Source, options: HotspotsOptions) -> HotspotsResult:
     """The hotspots of ``options`` (cached per store version and options)."""
     selected = hotspot_rows(source, options.selection)
@@ -242,7 +242,7 @@ class Members:
         return np.sort(self.incident[self.polygon == position])
 
 
-@cache.cached
+@cache.cached_shared
 def run_members(source: Source, options: HotspotsOptions) -> Members:
     """Point-in-polygon membership of the selected incidents (EPSG:27700)."""
     polys = run_hotspots(source, options).polygons
@@ -257,7 +257,7 @@ def run_members(source: Source, options: HotspotsOptions) -> Members:
     return Members(poly_i, ok[pt_i])
 
 
-@cache.cached
+@cache.cached_shared
 def run_hotspot_table(source: Source, options: HotspotsOptions) -> gpd.GeoDataFrame:
     """Every ranked hotspot with ``area_ha`` and ``street`` (by :func:`geo.streets.streets_for_groups`).
 

@@ -2,7 +2,9 @@
 
 The lock file (``<store>.lock``) also says who holds it (process id, since when, what for), so other
 processes can show "ingest in progress" instead of failing on DuckDB's own file lock.  The lock is
-re-entrant within a process: a writer that opens further write connections does not wait on itself.
+re-entrant within a thread: a writer that opens further write connections does not wait on itself,
+while another thread of the same process (a threaded server worker) waits its turn as another
+process would (``flock`` locks belong to each open of the file, so two opens exclude each other).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-_held: dict[str, tuple[int, int]] = {}  # lock path -> (file descriptor, depth) held by this process
+#: (lock path, thread) -> (file descriptor, depth) held by that thread of this process
+_held: dict[tuple[str, int], tuple[int, int]] = {}
 _guard = threading.RLock()
 
 
@@ -40,7 +43,8 @@ def write_lock(store_path: Path, what: str, timeout_s: float, busy: type[Excepti
     busy : exception class
         Raised (with a message naming the holder) when the wait runs out.
     """
-    key = str(lock_path(store_path))
+    path = str(lock_path(store_path))
+    key = (path, threading.get_ident())
     with _guard:
         if key in _held:
             fd, depth = _held[key]
@@ -56,7 +60,7 @@ def write_lock(store_path: Path, what: str, timeout_s: float, busy: type[Excepti
                 fd, depth = _held[key]
                 _held[key] = (fd, depth - 1)
         return
-    fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o664)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o664)
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -81,7 +85,7 @@ def write_lock(store_path: Path, what: str, timeout_s: float, busy: type[Excepti
         os.ftruncate(fd, 0)
         if not store_path.exists():
             # A write that failed before the store file existed (a bad first ingest) leaves no lock file.
-            Path(key).unlink(missing_ok=True)
+            Path(path).unlink(missing_ok=True)
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
@@ -110,8 +114,9 @@ def lock_holder(store_path: Path) -> dict | None:
     """
     key = str(lock_path(store_path))
     with _guard:
-        if key in _held:
-            return read_holder(_held[key][0]) or {"pid": os.getpid()}
+        mine = [fd for (path, _), (fd, _) in _held.items() if path == key]
+        if mine:
+            return read_holder(mine[0]) or {"pid": os.getpid()}
     try:
         fd = os.open(key, os.O_RDONLY)
     except OSError:

@@ -147,3 +147,29 @@ def test_warming_an_unreadable_store_warns_and_carries_on(tmp_path, capsys):
 
     assert warm(Source.build(tmp_path / "missing.duckdb")) is None
     assert "hotspots serve: warning: could not read the store yet (no store at" in capsys.readouterr().out
+
+
+def test_the_workers_share_results_through_a_private_folder_removed_at_exit(monkeypatch):
+    import stat
+
+    from hotspots_cli.cmd_serve import SHARED_ENV, shared_results
+
+    monkeypatch.delenv(SHARED_ENV, raising=False)
+    with shared_results(64) as folder:
+        st = os.lstat(folder)
+        assert stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == os.geteuid()
+        assert os.environ[SHARED_ENV] == folder and float(os.environ["HOTSPOTS_SHARED_CACHE_MB"]) == 64
+        (Path(folder) / "x.pkl").write_bytes(b"x")
+    assert not Path(folder).exists() and SHARED_ENV not in os.environ
+    with shared_results(0) as folder:
+        assert folder is None and SHARED_ENV not in os.environ
+
+
+def test_serve_refuses_no_threads(tmp_path, demo_store):
+    res = subprocess.run(
+        [str(HOTSPOTS), "serve", "--store", str(demo_store.path), "--threads", "0", "--no-demo"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert res.returncode == 2 and "--threads must be at least 1" in res.stderr

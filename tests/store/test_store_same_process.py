@@ -80,3 +80,35 @@ def test_reads_in_a_reading_block_share_one_connection_per_thread(demo_store, mo
     assert len(mine) == 1 and len(opened) == 2
     reader.count(sel)  # after the block: a connection of its own again
     assert len(opened) == 3
+
+
+def test_two_threads_of_one_process_take_turns_with_the_write_lock(demo_store):
+    # A threaded worker: the lock is re-entrant in a thread, not across the process's threads.
+    writer = Store.open(demo_store.path, district=demo_store.district, read_only=False)
+    events: list[str] = []
+    first_in, errors = threading.Event(), []
+
+    def first() -> None:
+        with writer.write_lock("first"):
+            events.append("first in")
+            first_in.set()
+            with writer.write_lock("first again"):  # re-entrant in its own thread
+                time.sleep(0.3)
+            events.append("first out")
+
+    def second() -> None:
+        assert first_in.wait(5)
+        try:
+            with writer.write_lock("second"):
+                events.append("second in")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert not errors
+    assert events == ["first in", "first out", "second in"]
+    assert writer.ingest_in_progress() is None
