@@ -27,11 +27,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import shapely
 from pyproj import Transformer
 
+from geo._numbers import to_float
 from geo.config import District
 from geo.geocode import geocode
 from geo.readers import RawBatch
@@ -85,36 +84,6 @@ def _col(frame: pd.DataFrame, name: str) -> pd.Series:
             col = col.fillna("").astype(str)
         return col.str.strip()
     return pd.Series("", index=frame.index, dtype=str)
-
-
-#: Text that Python's ``float`` and Arrow's cast both read as the same, correctly rounded double.
-_PLAIN_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"
-
-
-def _plain_decimals(text: pd.Series) -> np.ndarray | None:
-    """``text`` as floats by Arrow's cast when every value is a plain decimal, else None.
-
-    Both Arrow and Python round a decimal correctly, so for such text the values are those of
-    ``astype("float64")``, at a fraction of its cost (no Python object per value).  Anything else
-    (a blank, an exponent, a stray character) is left to the general path and its exact rules.
-    """
-    if not len(text):
-        return None
-    arr = pa.array(text.array) if isinstance(text.dtype, pd.StringDtype) else None
-    if arr is None or arr.null_count or not pc.all(pc.match_substring_regex(arr, _PLAIN_DECIMAL)).as_py():
-        return None
-    return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
-
-
-def _to_float(text: pd.Series) -> np.ndarray:
-    """Numbers from text, NaN where unparseable (a direct cast first: much faster when all parse)."""
-    fast = _plain_decimals(text)
-    if fast is not None:
-        return fast
-    try:
-        return text.astype("float64").to_numpy(dtype=float)
-    except (ValueError, TypeError, pa.ArrowInvalid):
-        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _crime(batch: RawBatch, district: District, rj: _Rejector) -> tuple[pd.Series, pd.Series]:
@@ -194,7 +163,7 @@ def _distinct_points(
 def _coords(batch: RawBatch, district: District, rj: _Rejector) -> tuple[np.ndarray, ...]:
     xs, ys = _col(batch.frame, "x"), _col(batch.frame, "y")
     xname, yname = ("longitude", "latitude") if batch.coords == "lonlat" else ("easting", "northing")
-    x, y = np.require(_to_float(xs), requirements="W"), np.require(_to_float(ys), requirements="W")
+    x, y = np.require(to_float(xs), requirements="W"), np.require(to_float(ys), requirements="W")
     blank = ((xs == "") | (ys == "")).to_numpy()
     placed = _postcodes(batch, district, rj, x, y)
     has_pc = "postcode" in batch.frame
