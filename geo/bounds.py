@@ -14,7 +14,8 @@ Bounds = list[list[float]]
 
 
 @lru_cache(maxsize=1)
-def _bng_to_wgs84() -> Transformer:
+def bng_to_wgs84() -> Transformer:
+    """British National Grid -> WGS84 (x = easting/longitude first), built once per process."""
     return Transformer.from_crs(BNG, WGS84, always_xy=True)
 
 
@@ -42,7 +43,7 @@ def padded_bounds(x: np.ndarray, y: np.ndarray, pad_share: float = 0.1, min_pad_
         return None
     x0, x1, y0, y1 = x[ok].min(), x[ok].max(), y[ok].min(), y[ok].max()
     pad = max(min_pad_m, pad_share * max(x1 - x0, y1 - y0))
-    lon, lat = _bng_to_wgs84().transform(
+    lon, lat = bng_to_wgs84().transform(
         [x0 - pad, x1 + pad, x0 - pad, x1 + pad], [y0 - pad, y0 - pad, y1 + pad, y1 + pad]
     )
     return [[float(min(lat)), float(min(lon))], [float(max(lat)), float(max(lon))]]

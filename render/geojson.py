@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 from typing import Any
@@ -11,8 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
+from geo.bounds import bng_to_wgs84
 from geo.config import District
 from geo.hotspots import HotspotResult
 from geo.schema import BNG, WGS84
@@ -88,7 +87,7 @@ def grid_geojson(easting: np.ndarray, northing: np.ndarray, counts: np.ndarray, 
     # shapely.box's exterior ring: (maxx, miny), (maxx, maxy), (minx, maxy), (minx, miny), closed.
     ring_x = np.stack([x1, x1, x0, x0, x1], axis=1)
     ring_y = np.stack([y0, y1, y1, y0, y0], axis=1)
-    lon, lat = _to_wgs84().transform(ring_x.ravel(), ring_y.ravel())
+    lon, lat = bng_to_wgs84().transform(ring_x.ravel(), ring_y.ravel())
     lon, lat = np.reshape(lon, ring_x.shape).tolist(), np.reshape(lat, ring_y.shape).tolist()
     features = [
         {
@@ -99,11 +98,6 @@ def grid_geojson(easting: np.ndarray, northing: np.ndarray, counts: np.ndarray, 
         for n, xs, ys in zip(np.asarray(counts), lon, lat, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
-
-
-@functools.cache
-def _to_wgs84() -> Transformer:
-    return Transformer.from_crs(BNG, WGS84, always_xy=True)
 
 
 def hotspots_geojson(polys: gpd.GeoDataFrame, simplify_m: float = 0.0) -> dict[str, Any]:
