@@ -35,10 +35,6 @@ class Dialect:
         """Turn ``?`` placeholders into this driver's."""
         return text if self.placeholder == "?" else text.replace("?", self.placeholder)
 
-    def local(self, expr: str) -> str:
-        """A naive-UTC timestamp expression as Europe/London wall-clock time."""
-        return local_time(expr)
-
     def text_order(self, column: str) -> str:
         """Byte-wise ordering of a text column (PostgreSQL would otherwise use the database's locale)."""
         return f'{column} COLLATE "C"' if self.name == "postgres" else column
@@ -122,15 +118,14 @@ def _midnight(d: date) -> datetime:
     return datetime.combine(d, time.min)
 
 
-def compile_selection(sel: Selection, zone_column: Callable[[str], str], dialect: Dialect) -> CompiledSelection:
-    """Translate a selection into SQL conditions.
+def compile_selection(sel: Selection, zone_column: Callable[[str], str]) -> CompiledSelection:
+    """Translate a selection into SQL conditions (the same SQL on both databases).
 
     Parameters
     ----------
     sel : Selection
     zone_column : callable
         Zone key -> store column (raises for an unknown zone).
-    dialect : Dialect
 
     Returns
     -------
@@ -191,7 +186,7 @@ def compile_selection(sel: Selection, zone_column: Callable[[str], str], dialect
     return CompiledSelection(base=all_of(base), keep=all_of(keep), partial=partial, imprecise=imprecise)
 
 
-def group_expression(column: str, dialect: Dialect, columns: Iterable[str]) -> str:
+def group_expression(column: str, columns: Iterable[str]) -> str:
     """SQL for a ``counts_by`` key: a stored column, or ``month`` (local month of the reference time).
 
     Raises

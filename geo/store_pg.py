@@ -29,7 +29,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from geo.backends.frames import ADDED_COLUMNS, missing_column_sql, sql_literal, to_sql_frame
+from geo.backends.frames import (
+    ADDED_COLUMNS,
+    LATER_COLUMNS,
+    fill_local_sql,
+    missing_column_sql,
+    sql_literal,
+    to_sql_frame,
+)
 from geo.config import District
 from geo.ingest import record_ingest
 from geo.schema import CANONICAL_COLUMNS, COLUMNS
@@ -68,7 +75,7 @@ def _view_missing_columns(con: psycopg.Connection) -> list[str]:
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_schema = current_schema() AND table_name = 'incidents'"
     ).fetchall()
-    missing = [c for c in [*ADDED_COLUMNS, *LOCAL_COLUMNS] if c not in {r[0] for r in rows}]
+    missing = [c for c in LATER_COLUMNS if c not in {r[0] for r in rows}]
     if missing:
         row = con.execute("SELECT current_schema()").fetchone()
         assert row is not None  # a SELECT of a value always returns one row
@@ -98,7 +105,7 @@ def _add_missing_columns(con: psycopg.Connection, cols: list[tuple[str, str]]) -
         fill = f" DEFAULT {sql_literal(default)}" if default is not None else ""
         con.execute(f"ALTER TABLE incidents ADD COLUMN IF NOT EXISTS {name} {sql_type}{fill}")
     if local := [c for c in LOCAL_COLUMNS if c not in have]:
-        con.execute(f"UPDATE incidents SET {', '.join(f'{c} = {LOCAL_COLUMNS[c]}' for c in local)}")
+        con.execute(fill_local_sql(local))
 
 
 class PgStore(Store):
@@ -173,7 +180,7 @@ class PgStore(Store):
                     f"{self.location}: no csp-hotspots store in this database yet: "
                     f"create it with `hotspots ingest FILES --store URL` or `hotspots demo --store URL`"
                 )
-            self._missing_columns = [*ADDED_COLUMNS, *LOCAL_COLUMNS]  # checked on the next connection
+            self._missing_columns = list(LATER_COLUMNS)  # checked on the next connection
             return
         cols = []
         for name, (dtype, _) in CANONICAL_COLUMNS.items():

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
-from geo.backends.frames import ADDED_COLUMNS, missing_column_sql, sql_literal
+from geo.backends.frames import ADDED_COLUMNS, LATER_COLUMNS, fill_local_sql, missing_column_sql, sql_literal
 from geo.backends.lock import lock_holder
 from geo.sql_selection import LOCAL_COLUMNS
 
@@ -94,7 +94,7 @@ def missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
             "AND table_schema = 'main' AND table_name = 'incidents'"
         ).fetchall()
     }
-    return [c for c in [*ADDED_COLUMNS, *LOCAL_COLUMNS] if c not in have]
+    return [c for c in LATER_COLUMNS if c not in have]
 
 
 def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -112,7 +112,7 @@ def add_missing_columns(con: duckdb.DuckDBPyConnection) -> None:
         sql_type = "BOOLEAN" if isinstance(default, bool) else "VARCHAR"
         con.execute(f"ALTER TABLE incidents ADD COLUMN {col} {sql_type} DEFAULT {sql_literal(default)}")
     if local := [c for c in missing if c in LOCAL_COLUMNS]:
-        con.execute(f"UPDATE incidents SET {', '.join(f'{c} = {LOCAL_COLUMNS[c]}' for c in local)}")
+        con.execute(fill_local_sql(local))
 
 
 def view_missing_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> None:

@@ -50,6 +50,15 @@ def sql_literal(value: str | bool) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+#: Every column an older store may lack: those with a default, then the wall-clock ones.
+LATER_COLUMNS: tuple[str, ...] = (*ADDED_COLUMNS, *LOCAL_COLUMNS)
+
+
+def fill_local_sql(columns: list[str]) -> str:
+    """The UPDATE that fills the wall-clock ``columns`` of every stored row from its times."""
+    return f"UPDATE incidents SET {', '.join(f'{c} = {LOCAL_COLUMNS[c]}' for c in columns)}"
+
+
 def missing_column_sql(column: str) -> str:
     """What a view of an older store reads for a missing ``column``: its default, or its wall-clock SQL."""
     return LOCAL_COLUMNS[column] if column in LOCAL_COLUMNS else sql_literal(ADDED_COLUMNS[column])

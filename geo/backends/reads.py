@@ -49,7 +49,7 @@ class StoreReads:
     # -- helpers ---------------------------------------------------------------------------
     def _compiled(self, sel: Selection | None) -> tuple[Selection, CompiledSelection]:
         sel = sel or Selection()
-        return sel, compile_selection(sel, lambda key: self.district.zone(key).column, self.dialect)
+        return sel, compile_selection(sel, lambda key: self.district.zone(key).column)
 
     def _order(self) -> str:
         return f" ORDER BY occurred_from, {self.dialect.text_order('incident_id')}"
@@ -141,7 +141,7 @@ class StoreReads:
             Counts (int) indexed by value in ascending order; missing values last, labelled None.
         """
         _, comp = self._compiled(sel)
-        key = group_expression(column, self.dialect, self._stored_columns())
+        key = group_expression(column, self._stored_columns())
         df = self._run(f"SELECT {key} AS k, count(*) AS n FROM incidents WHERE {{where}} GROUP BY 1", comp.where)
         if column == "month":
             df["k"] = pd.to_datetime(df["k"]).dt.strftime("%Y-%m")
