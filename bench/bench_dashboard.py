@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench._accounts import bench_credentials, log_in
 from bench._data import OUT, ROOT
 from dashboard.local_server import CHROMIUM_ARGS, CHROMIUM_PATH
 
@@ -79,33 +80,6 @@ def ensure_store(n: int = N) -> Path:
         code = f"from bench.bench_dashboard import _build_store, store_path; _build_store(store_path({n}), {n})"
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
     return path
-
-
-#: The analyst account the browser and API rows log in with (created or reset on each run).
-BENCH_USER = "bench"
-
-
-def bench_credentials(store: Path) -> tuple[str, str]:
-    """(password, API token) of the bench analyst on ``store``, set afresh: the rows measure a logged-in user."""
-    from geo import accounts
-    from geo.config import DEFAULT_DISTRICT, load_district
-    from geo.store import Store
-
-    st = Store.open(store, district=load_district(DEFAULT_DISTRICT), read_only=False)
-    if accounts.get_user(st, BENCH_USER) is None:
-        password = accounts.add_user(st, BENCH_USER, "analyst")
-    else:
-        password = accounts.set_password(st, BENCH_USER)
-    return password, accounts.create_token(st, BENCH_USER, label="bench")
-
-
-def log_in(page, base: str, password: str) -> None:  # noqa: ANN001 - a Playwright page
-    """Log the bench analyst in through the login form (not timed)."""
-    page.goto(base + "/login")
-    page.fill("#username", BENCH_USER)
-    page.fill("#password", password)
-    with page.expect_navigation():
-        page.click("button[type=submit]")
 
 
 def _free_port() -> int:
