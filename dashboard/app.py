@@ -159,6 +159,7 @@ def create_app(
         suppress_callback_exceptions=True,
     )
     app.server.config["HOTSPOTS"] = cfg
+    data_access.share_reads_per_request(app.server, cfg)
     app.enable_dev_tools(debug=False, dev_tools_disable_version_check=True)
     app.index_string = INDEX_STRING
     app.layout = _shell

@@ -103,3 +103,25 @@ def static_layers(district_folder: str) -> dict[str, dict[str, Any]]:
 def district_bounds(district_folder: str) -> Bounds:
     """[[south, west], [north, east]] of the district boundary in WGS84 (for fitting the map)."""
     return frame_bounds(Source("", district_folder).district().boundary)
+
+
+def share_reads_per_request(server: flask.Flask, cfg: AppSettings) -> None:
+    """Let each request's reads of the store share one connection (:meth:`service.Source.reading`).
+
+    A filter change asks the store a dozen questions; opening a DuckDB file for each cost 10-20 ms.
+    The connection opens at the request's first read, so a page or asset request opens nothing.
+    """
+    import contextlib
+
+    def open_reads() -> None:
+        stack = contextlib.ExitStack()
+        stack.enter_context(cfg.source.reading())
+        flask.g.hotspots_reads = stack
+
+    def close_reads(_exc: BaseException | None) -> None:
+        stack = flask.g.pop("hotspots_reads", None)
+        if stack is not None:
+            stack.close()
+
+    server.before_request(open_reads)
+    server.teardown_request(close_reads)

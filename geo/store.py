@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -34,6 +33,7 @@ from geo.backends.duckdb_file import (
     identity,
     missing_columns,
     open_connection,
+    read_session,
     view_missing_columns,
 )
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
@@ -89,8 +89,6 @@ class Store(StoreReads):
         self._opened_as: tuple[int, int] | None = None
         # Columns an older store lacks, read through a view until a writer adds them.
         self._missing_columns: list[str] = []
-        # The read connection a ``with store.reading():`` block shares, per thread.
-        self._reading = threading.local()
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -142,26 +140,17 @@ class Store(StoreReads):
     def reading(self) -> Iterator[Store]:
         """Run the reads of the block on one connection (per thread) instead of one each.
 
-        Opening a DuckDB connection costs about 10-30 ms; a map layer asks four or five questions.
-        Only for reads: a write inside the block is refused by DuckDB while the read connection is
-        open.  Nested blocks share the outer one's connection.
+        Opening a DuckDB connection costs about 10-20 ms; a map layer asks four or five questions,
+        a request several more.  The connection opens at the block's first read (a block that reads
+        nothing costs nothing) and is shared by every store object on the same file in this thread
+        (:func:`geo.backends.duckdb_file.read_session`); a write from this thread closes it first.
+        Nested blocks share the outer one's connection.
         """
-        if getattr(self._reading, "con", None) is not None:
+        with read_session(self.path):
             yield self
-            return
-        with self._connect() as con:
-            self._reading.con = con
-            try:
-                yield self
-            finally:
-                self._reading.con = None
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        shared = None if write else getattr(self._reading, "con", None)
-        if shared is not None:
-            yield shared
-            return
         check_same_file(self.path, self._opened_as)
         if write:
             with self.write_lock("write"):

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -119,6 +120,8 @@ class PgStore(Store):
         database = re.sub(r"\W+", "_", url.rsplit("/", 1)[-1].split("?")[0]) or "postgres"
         super().__init__(Path("var") / database, district, read_only)
         self.url = url
+        # The read connection of a ``with store.reading():`` block, per thread (None until its first read).
+        self._reading = threading.local()
 
     @classmethod
     def open_url(cls, url: str, district: District, read_only: bool = True) -> PgStore:
@@ -134,21 +137,38 @@ class PgStore(Store):
 
     # -- connections -------------------------------------------------------------------------
     @contextmanager
-    def _connect(self, write: bool = False, application: str = "csp-hotspots") -> Iterator:
-        shared = None if write else getattr(self._reading, "con", None)
-        if shared is not None:  # inside ``with store.reading():``
-            yield shared
+    def reading(self) -> Iterator[Store]:
+        """Run the reads of the block on one database session (per thread), opened at its first read."""
+        if getattr(self._reading, "active", False):
+            yield self
             return
+        self._reading.active, self._reading.con = True, None
+        try:
+            yield self
+        finally:
+            con, self._reading.con, self._reading.active = self._reading.con, None, False
+            if con is not None:
+                con.close()
+
+    @contextmanager
+    def _connect(self, write: bool = False, application: str = "csp-hotspots") -> Iterator:
+        if not write and getattr(self._reading, "active", False):  # inside ``with store.reading():``
+            if self._reading.con is None:
+                self._reading.con = self._open(False, application)
+            con = self._reading.con
+            try:
+                yield con
+                con.commit()
+            except BaseException as exc:
+                self._reading.con = None
+                con.close()
+                if isinstance(exc, _psycopg().OperationalError):
+                    raise StoreUnavailable(f"{self.location}: the database stopped answering ({exc})") from None
+                raise
+            return
+        con = self._open(write, application)
         psycopg = _psycopg()
         try:
-            con = psycopg.connect(self.url, connect_timeout=10, application_name=application)
-        except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise StoreUnavailable(f"{self.location}: cannot reach the database ({reason})") from None
-        try:
-            if not write and self._missing_columns:  # an older store: has a writer brought it up to date since?
-                self._missing_columns = _view_missing_columns(con)
-            con.read_only = not write
             yield con
             con.commit()
         except psycopg.OperationalError as exc:
@@ -159,6 +179,23 @@ class PgStore(Store):
             raise
         finally:
             con.close()
+
+    def _open(self, write: bool, application: str) -> Any:
+        """A new session (read-only unless ``write``), an older store's missing columns viewed."""
+        psycopg = _psycopg()
+        try:
+            con = psycopg.connect(self.url, connect_timeout=10, application_name=application)
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreUnavailable(f"{self.location}: cannot reach the database ({reason})") from None
+        try:
+            if not write and self._missing_columns:  # an older store: has a writer brought it up to date since?
+                self._missing_columns = _view_missing_columns(con)
+            con.read_only = not write
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     def _frame(self, sql: str, args: list | None = None, categories: tuple[str, ...] = ()) -> pd.DataFrame:
         # ``categories``: made categorical by from_sql_frame (the rows arrive as Python objects anyway)

@@ -7,9 +7,13 @@ from ``--store``/``--district``, tests from fixtures.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.backends.duckdb_file import identity, read_session
+from geo.backends.errors import StoreError
 from geo.config import DEFAULT_DISTRICT, District, load_district
 from geo.selection import Selection, SelectionResult
 from geo.store import Store, default_store_location, is_database_url
@@ -49,8 +53,37 @@ class Source:
         return cache.memo(("district", self.district_folder), lambda: load_district(self.district_folder))
 
     def open_store(self, read_only: bool = True) -> Store:
-        """Open the store (short-lived connections: nothing to close)."""
-        return Store.open(self.store, district=self.district(), read_only=read_only)
+        """Open the store (short-lived connections: nothing to close).
+
+        A read-only store is opened (its schema checked) once per process and per file: while the
+        file at the path is the same one (device and inode), every call returns the same object;
+        a replaced file is opened afresh.  The object's connections stay short-lived, so this keeps
+        no file open.
+        """
+        if not read_only:
+            return Store.open(self.store, district=self.district(), read_only=False)
+        same_file = None if is_database_url(self.store) else identity(Path(self.store))
+        key = ("store", self.store, self.district_folder, same_file)
+        return cache.memo(key, lambda: Store.open(self.store, district=self.district(), read_only=True))
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Let the block's reads of this store share one connection per thread (:meth:`Store.reading`).
+
+        Nothing is opened until the first read; a store that cannot be opened is left to the
+        block's own calls to report.
+        """
+        if not is_database_url(self.store):  # a DuckDB file: the session is the file's, whichever object reads
+            with read_session(Path(self.store)):
+                yield
+            return
+        try:
+            store = self.open_store()
+        except StoreError:  # unreachable, no store yet: the block's own calls say so in their words
+            yield
+            return
+        with store.reading():
+            yield
 
     def version(self) -> str:
         """The store's state key, memoised briefly: changes after every ingest, and when the store is replaced."""

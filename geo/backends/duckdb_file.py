@@ -7,6 +7,7 @@ wall-clock ones filled from the stored times), a read-only one reads them throug
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,9 +41,58 @@ def check_same_file(path: Path, opened_as: tuple[int, int] | None) -> None:
         raise StoreUnavailable(f"{path}: the store file was replaced since it was opened; open it again")
 
 
+class _ReadSession:
+    """The read connection one thread shares for a block (opened at the block's first read)."""
+
+    def __init__(self) -> None:
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def close(self) -> None:
+        if self.con is not None:
+            con, self.con = self.con, None
+            con.close()
+
+
+#: Per thread: store path -> the read session of the ``read_session`` block open on it.
+_sessions = threading.local()
+
+
+def _thread_sessions() -> dict[str, _ReadSession]:
+    found: dict[str, _ReadSession] | None = getattr(_sessions, "by_path", None)
+    if found is None:
+        found = _sessions.by_path = {}
+    return found
+
+
+@contextmanager
+def read_session(path: Path) -> Iterator[None]:
+    """Let the reads of the block on this thread share one read-only connection to ``path``.
+
+    Opening a DuckDB file costs 10-20 ms (its catalogue is read each time), and a request asks
+    several questions.  The connection is opened at the block's first read and closed at its end;
+    a write to the same file from this thread (through any store object) closes it first, since
+    DuckDB refuses a writable connection beside a read-only one in one process, and while another
+    process holds the write lock each read gets a connection of its own again, so the writer waits
+    no longer than it did before.  Nested blocks on the same file share the outer one.
+    """
+    sessions = _thread_sessions()
+    key = str(path)
+    if key in sessions:
+        yield
+        return
+    session = sessions[key] = _ReadSession()
+    try:
+        yield
+    finally:
+        del sessions[key]
+        session.close()
+
+
 @contextmanager
 def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection, retried while another process holds DuckDB's file lock.
+
+    Inside a :func:`read_session` block on ``path``, reads share the session's connection.
 
     Raises
     ------
@@ -53,6 +103,30 @@ def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.D
     StoreError
         Not writable (permissions).
     """
+    session = _thread_sessions().get(str(path))
+    if session is not None and (write or lock_holder(path) is not None):
+        session.close()  # let the write (ours, or another process's) have the file
+        session = None
+    if session is None:
+        con = _connect_retrying(path, write, wait_s)
+        try:
+            yield con
+        except duckdb.IOException as exc:
+            raise StoreUnavailable(f"{path}: the store could not be read ({exc})") from None
+        finally:
+            con.close()
+        return
+    if session.con is None:
+        session.con = _connect_retrying(path, False, wait_s)
+    try:
+        yield session.con
+    except duckdb.IOException as exc:
+        session.close()
+        raise StoreUnavailable(f"{path}: the store could not be read ({exc})") from None
+
+
+def _connect_retrying(path: Path, write: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect``, waiting out another writer's lock for up to ``wait_s`` seconds."""
     deadline = time.monotonic() + wait_s
     while True:
         try:
@@ -76,13 +150,8 @@ def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.D
             if "different configuration" not in str(exc) or time.monotonic() > deadline:
                 raise StoreUnavailable(f"{path}: not a readable DuckDB store ({exc})") from None
             time.sleep(0.02)
-    try:
-        con.execute("SET enable_progress_bar = false")  # a long query would print a bar on a user's terminal
-        yield con
-    except duckdb.IOException as exc:
-        raise StoreUnavailable(f"{path}: the store could not be read ({exc})") from None
-    finally:
-        con.close()
+    con.execute("SET enable_progress_bar = false")  # a long query would print a bar on a user's terminal
+    return con
 
 
 def missing_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -123,4 +192,4 @@ def view_missing_columns(con: duckdb.DuckDBPyConnection, columns: list[str]) -> 
     """
     database = str(con.execute("SELECT current_database()").fetchall()[0][0]).replace('"', '""')
     extra = ", ".join(f"{missing_column_sql(c)} AS {c}" for c in columns)
-    con.execute(f'CREATE TEMP VIEW incidents AS SELECT *, {extra} FROM "{database}".main.incidents')
+    con.execute(f'CREATE OR REPLACE TEMP VIEW incidents AS SELECT *, {extra} FROM "{database}".main.incidents')

@@ -53,24 +53,36 @@ def test_writer_waits_for_a_reader_in_another_thread(demo_store):
         assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == expected
 
 
-def test_reads_in_a_reading_block_share_one_connection_per_thread(demo_store, monkeypatch):
-    import geo.store as store_module
-    from geo.selection import Selection
+def _count_opens(monkeypatch) -> list[int]:
+    """Record the thread of every real DuckDB connection the store opens."""
+    import geo.backends.duckdb_file as duckdb_file
 
-    reader = Store.open(demo_store.path, district=demo_store.district, read_only=True)
-    sel = Selection(days=(4, 5))
-    alone = (reader.count(sel), reader.grid_counts(sel, 250.0)["n"].sum(), reader.count(None))
-    opened = []
-    real = store_module.open_connection
+    opened: list[int] = []
+    real = duckdb_file._connect_retrying
 
     def counting(*args, **kwargs):
         opened.append(threading.get_ident())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store_module, "open_connection", counting)
+    monkeypatch.setattr(duckdb_file, "_connect_retrying", counting)
+    return opened
+
+
+def test_reads_in_a_reading_block_share_one_connection_per_thread(demo_store, monkeypatch):
+    from geo.selection import Selection
+
+    reader = Store.open(demo_store.path, district=demo_store.district, read_only=True)
+    sel = Selection(days=(4, 5))
+    alone = (reader.count(sel), reader.grid_counts(sel, 250.0)["n"].sum(), reader.count(None))
+    opened = _count_opens(monkeypatch)
     seen_elsewhere = []
     with reader.reading() as store:
+        assert opened == []  # nothing opened until the first read
         shared = (store.count(sel), store.grid_counts(sel, 250.0)["n"].sum(), store.count(None))
+        # Another store object on the same file, in this thread, shares the connection too.
+        again = Store.open(demo_store.path, district=demo_store.district, read_only=True)
+        opened_before = len(opened)
+        assert again.count(sel) == alone[0] and len(opened) == opened_before
         # Another thread inside the block gets its own connection, not this one.
         other = threading.Thread(target=lambda: seen_elsewhere.append(reader.count(sel)))
         other.start()
@@ -80,6 +92,57 @@ def test_reads_in_a_reading_block_share_one_connection_per_thread(demo_store, mo
     assert len(mine) == 1 and len(opened) == 2
     reader.count(sel)  # after the block: a connection of its own again
     assert len(opened) == 3
+
+
+def test_a_write_inside_a_reading_block_closes_the_shared_connection_first(demo_store, monkeypatch):
+    # The audit row a request writes, through the security layer's own writable store object.
+    reader = Store.open(demo_store.path, district=demo_store.district, read_only=True)
+    writer = Store.open(demo_store.path, district=demo_store.district, read_only=False)
+    before = reader.count()
+    opened = _count_opens(monkeypatch)
+    with reader.reading():
+        assert reader.count() == before
+        started = time.monotonic()
+        with writer._connect(write=True) as con:  # before: waited 10 s for the reader, then failed
+            con.execute("CREATE TABLE IF NOT EXISTS scratch (x INTEGER)")
+            con.execute("INSERT INTO scratch VALUES (1)")
+        assert time.monotonic() - started < 2
+        assert reader.count() == before  # the block reads on, on a connection opened again
+        assert reader._frame("SELECT count(*) AS n FROM scratch")["n"].iloc[0] == 1
+    assert len(opened) == 3  # read, write, read again
+
+
+def test_reads_do_not_keep_the_connection_while_another_process_holds_the_write_lock(demo_store, monkeypatch):
+    # A writer in another process waits on DuckDB's file lock: readers must let go between queries.
+    import multiprocessing
+
+    from geo.backends.lock import lock_path
+
+    reader = Store.open(demo_store.path, district=demo_store.district, read_only=True)
+    ready = multiprocessing.get_context("fork").Event()
+    done = multiprocessing.get_context("fork").Event()
+
+    def hold_lock() -> None:
+        import fcntl
+        import os
+
+        fd = os.open(lock_path(demo_store.path), os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        ready.set()
+        done.wait(10)
+
+    proc = multiprocessing.get_context("fork").Process(target=hold_lock)
+    proc.start()
+    try:
+        assert ready.wait(10)
+        opened = _count_opens(monkeypatch)
+        with reader.reading():
+            reader.count()
+            reader.count()
+        assert len(opened) == 2  # one each: nothing held between the two
+    finally:
+        done.set()
+        proc.join(10)
 
 
 def test_two_threads_of_one_process_take_turns_with_the_write_lock(demo_store):
