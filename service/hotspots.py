@@ -13,10 +13,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from geo.hotspots import DEFAULT_METHOD, METHODS, HotspotResult, find_hotspots
 from geo.hotspots.emerging import classify_emerging
+from geo.hotspots.inside import point_pairs
 from geo.profile import TimeProfile, time_profile
 from geo.schema import BNG
 from geo.selection import Selection, SelectionResult
@@ -250,31 +250,7 @@ def run_members(source: Source, options: HotspotsOptions) -> Members:
     if polys.empty or df.empty:
         return Members(np.zeros(0, dtype=int), np.zeros(0, dtype=int))
     x, y = df["easting"].to_numpy(float), df["northing"].to_numpy(float)
-    return Members(*contained_pairs(polys.to_crs(BNG).geometry.to_numpy(), x, y))
-
-
-def contained_pairs(shapes: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(polygon, point) positions of every point (``x``, ``y``) each polygon contains (edges excluded).
-
-    Sorted by polygon, then point.  The points are sorted by easting once; each polygon tests only
-    those within its bounding box, on their coordinates (``shapely.contains_xy`` on the prepared
-    polygon), so no point geometry is made: at 1M incidents and 700 hotspot cells about 5x faster
-    than an STR-tree over point objects, with the same pairs.
-    """
-    ok = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
-    by_x = ok[np.argsort(x[ok], kind="stable")]
-    xs = x[by_x]
-    polygons, points = [np.zeros(0, dtype=int)], [np.zeros(0, dtype=int)]
-    for i, (shape, (x0, y0, x1, y1)) in enumerate(zip(shapes, shapely.bounds(shapes), strict=True)):
-        if shape is None or not np.isfinite(x0):
-            continue
-        near = by_x[np.searchsorted(xs, x0, "left") : np.searchsorted(xs, x1, "right")]
-        near = near[(y[near] >= y0) & (y[near] <= y1)]
-        shapely.prepare(shape)
-        hit = np.sort(near[shapely.contains_xy(shape, x[near], y[near])])
-        polygons.append(np.full(len(hit), i, dtype=int))
-        points.append(hit.astype(int))
-    return np.concatenate(polygons), np.concatenate(points)
+    return Members(*point_pairs(polys.to_crs(BNG).geometry.to_numpy(), x, y))
 
 
 @cache.cached_shared

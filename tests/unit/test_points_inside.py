@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from service.hotspots import contained_pairs
+from geo.hotspots.inside import point_pairs, points_in_any
 
 
-def _brute(shapes, x, y):
+def _brute(shapes, x, y, test=shapely.contains):
     pts = shapely.points(x, y)
-    pairs = [(i, j) for i, s in enumerate(shapes) for j in np.flatnonzero(shapely.contains(s, pts))]
+    pairs = [(i, j) for i, s in enumerate(shapes) for j in np.flatnonzero(test(s, pts))]
     return sorted(pairs)
 
 
@@ -35,6 +35,11 @@ def test_pairs_equal_testing_every_point_including_edges_corners_and_missing_coo
     centres = shapely.get_coordinates(shapely.centroid(shapes))
     x = np.concatenate([x, corners[:, 0], centres[:, 0], corners[:, 0] + 1e-9, [np.nan, 451_000.0]])
     y = np.concatenate([y, corners[:, 1], centres[:, 1], corners[:, 1], [130_000.0, np.nan]])
-    poly, point = contained_pairs(shapes, x, y)
+    poly, point = point_pairs(shapes, x, y)
     assert list(zip(poly.tolist(), point.tolist(), strict=True)) == _brute(shapes, x, y)
     assert len(poly) > 1000  # the case is not empty
+    # Edges included (intersects): the corner and edge points count too.
+    with_edges = point_pairs(shapes, x, y, edges=True)
+    expected = _brute(shapes, x, y, shapely.intersects)
+    assert list(zip(*(a.tolist() for a in with_edges), strict=True)) == expected and len(expected) > len(poly)
+    assert points_in_any(shapes, x, y, edges=True).tolist() == sorted({j for _, j in expected})
