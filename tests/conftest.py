@@ -43,6 +43,24 @@ def browser_context_args(browser_context_args):
     }
 
 
+@pytest.fixture
+def duckdb_opens(monkeypatch) -> list[int]:
+    """The thread of every real DuckDB connection the store opens during the test, in order."""
+    import threading
+
+    import geo.backends.duckdb_file as duckdb_file
+
+    opened: list[int] = []
+    real = duckdb_file._connect_retrying
+
+    def counting(*args, **kwargs):
+        opened.append(threading.get_ident())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(duckdb_file, "_connect_retrying", counting)
+    return opened
+
+
 @pytest.fixture(scope="session")
 def district() -> District:
     """The bundled Winchester district."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 
 import pytest
 
@@ -23,20 +22,6 @@ def copied(demo_store, tmp_path) -> Source:
     path = tmp_path / "copy.duckdb"
     shutil.copy(demo_store.path, path)
     return Source.build(path, demo_store.district.folder)
-
-
-def _count_opens(monkeypatch) -> list[int]:
-    import geo.backends.duckdb_file as duckdb_file
-
-    opened: list[int] = []
-    real = duckdb_file._connect_retrying
-
-    def counting(*args, **kwargs):
-        opened.append(threading.get_ident())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(duckdb_file, "_connect_retrying", counting)
-    return opened
 
 
 def test_the_same_file_gives_the_same_store_object_and_a_replaced_one_a_fresh_one(copied, tmp_path):
@@ -61,9 +46,10 @@ def test_the_same_file_gives_the_same_store_object_and_a_replaced_one_a_fresh_on
     assert copied.open_store(read_only=False) is not copied.open_store(read_only=False)
 
 
-def test_reads_in_a_source_reading_block_open_the_file_once(copied, monkeypatch):
+def test_reads_in_a_source_reading_block_open_the_file_once(copied, duckdb_opens):
     store = copied.open_store()
-    opened = _count_opens(monkeypatch)
+    duckdb_opens.clear()  # count from here
+    opened = duckdb_opens
     sel = Selection(days=(5, 6))
     with copied.reading():
         assert opened == []
@@ -72,7 +58,7 @@ def test_reads_in_a_source_reading_block_open_the_file_once(copied, monkeypatch)
     assert counts[0] == len(copied.query(sel).incidents) and counts[1] >= counts[0]
 
 
-def test_a_dashboard_request_opens_the_store_once_and_one_that_reads_nothing_not_at_all(copied, monkeypatch):
+def test_a_dashboard_request_opens_the_store_once_and_one_that_reads_nothing_not_at_all(copied, duckdb_opens):
     from dashboard.app import create_app
     from dashboard.security import SecurityConfig
 
@@ -80,7 +66,8 @@ def test_a_dashboard_request_opens_the_store_once_and_one_that_reads_nothing_not
     client = app.server.test_client()
     assert client.get("/api/hotspots?from=2099-01-01").status_code == 200  # warm: the app's own first reads
     cache.clear()
-    opened = _count_opens(monkeypatch)
+    duckdb_opens.clear()  # count from here
+    opened = duckdb_opens
     assert client.get("/_dash-dependencies").status_code == 200  # reads nothing: opens nothing
     assert opened == []
     response = client.get("/api/hotspots?days=fri,sat&method=counts")

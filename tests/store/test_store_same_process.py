@@ -53,28 +53,14 @@ def test_writer_waits_for_a_reader_in_another_thread(demo_store):
         assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == expected
 
 
-def _count_opens(monkeypatch) -> list[int]:
-    """Record the thread of every real DuckDB connection the store opens."""
-    import geo.backends.duckdb_file as duckdb_file
-
-    opened: list[int] = []
-    real = duckdb_file._connect_retrying
-
-    def counting(*args, **kwargs):
-        opened.append(threading.get_ident())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(duckdb_file, "_connect_retrying", counting)
-    return opened
-
-
-def test_reads_in_a_reading_block_share_one_connection_per_thread(demo_store, monkeypatch):
+def test_reads_in_a_reading_block_share_one_connection_per_thread(demo_store, duckdb_opens):
     from geo.selection import Selection
 
     reader = Store.open(demo_store.path, district=demo_store.district, read_only=True)
     sel = Selection(days=(4, 5))
     alone = (reader.count(sel), reader.grid_counts(sel, 250.0)["n"].sum(), reader.count(None))
-    opened = _count_opens(monkeypatch)
+    duckdb_opens.clear()  # count from here
+    opened = duckdb_opens
     seen_elsewhere = []
     with reader.reading() as store:
         assert opened == []  # nothing opened until the first read
@@ -94,12 +80,13 @@ def test_reads_in_a_reading_block_share_one_connection_per_thread(demo_store, mo
     assert len(opened) == 3
 
 
-def test_a_write_inside_a_reading_block_closes_the_shared_connection_first(demo_store, monkeypatch):
+def test_a_write_inside_a_reading_block_closes_the_shared_connection_first(demo_store, duckdb_opens):
     # The audit row a request writes, through the security layer's own writable store object.
     reader = Store.open(demo_store.path, district=demo_store.district, read_only=True)
     writer = Store.open(demo_store.path, district=demo_store.district, read_only=False)
     before = reader.count()
-    opened = _count_opens(monkeypatch)
+    duckdb_opens.clear()  # count from here
+    opened = duckdb_opens
     with reader.reading():
         assert reader.count() == before
         started = time.monotonic()
@@ -112,7 +99,7 @@ def test_a_write_inside_a_reading_block_closes_the_shared_connection_first(demo_
     assert len(opened) == 3  # read, write, read again
 
 
-def test_reads_do_not_keep_the_connection_while_another_process_holds_the_write_lock(demo_store, monkeypatch):
+def test_reads_do_not_keep_the_connection_while_another_process_holds_the_write_lock(demo_store, duckdb_opens):
     # A writer in another process waits on DuckDB's file lock: readers must let go between queries.
     import multiprocessing
 
@@ -135,7 +122,8 @@ def test_reads_do_not_keep_the_connection_while_another_process_holds_the_write_
     proc.start()
     try:
         assert ready.wait(10)
-        opened = _count_opens(monkeypatch)
+        duckdb_opens.clear()  # count from here
+        opened = duckdb_opens
         with reader.reading():
             reader.count()
             reader.count()
