@@ -152,33 +152,27 @@ class PgStore(Store):
 
     @contextmanager
     def _connect(self, write: bool = False, application: str = "csp-hotspots") -> Iterator:
-        if not write and getattr(self._reading, "active", False):  # inside ``with store.reading():``
-            if self._reading.con is None:
-                self._reading.con = self._open(False, application)
-            con = self._reading.con
-            try:
-                yield con
-                con.commit()
-            except BaseException as exc:
-                self._reading.con = None
-                con.close()
-                if isinstance(exc, _psycopg().OperationalError):
-                    raise StoreUnavailable(f"{self.location}: the database stopped answering ({exc})") from None
-                raise
-            return
-        con = self._open(write, application)
+        shared = not write and getattr(self._reading, "active", False)  # inside ``with store.reading():``
+        if shared:
+            con = self._reading.con = self._reading.con or self._open(False, application)
+        else:
+            con = self._open(write, application)
         psycopg = _psycopg()
         try:
             yield con
             con.commit()
-        except psycopg.OperationalError as exc:
-            con.rollback()
-            raise StoreUnavailable(f"{self.location}: the database stopped answering ({exc})") from None
-        except BaseException:
-            con.rollback()
+        except BaseException as exc:
+            if shared:  # a failed session is not reused: the next read opens afresh
+                self._reading.con = None
+                con.close()
+            else:
+                con.rollback()
+            if isinstance(exc, psycopg.OperationalError):
+                raise StoreUnavailable(f"{self.location}: the database stopped answering ({exc})") from None
             raise
         finally:
-            con.close()
+            if not shared:
+                con.close()
 
     def _open(self, write: bool, application: str) -> Any:
         """A new session (read-only unless ``write``), an older store's missing columns viewed."""

@@ -109,20 +109,17 @@ def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.D
         session = None
     if session is None:
         con = _connect_retrying(path, write, wait_s)
-        try:
-            yield con
-        except duckdb.IOException as exc:
-            raise StoreUnavailable(f"{path}: the store could not be read ({exc})") from None
-        finally:
-            con.close()
-        return
-    if session.con is None:
-        session.con = _connect_retrying(path, False, wait_s)
+    else:
+        con = session.con = session.con or _connect_retrying(path, False, wait_s)
     try:
-        yield session.con
+        yield con
     except duckdb.IOException as exc:
-        session.close()
+        if session is not None:  # the file failed under it: the next read opens afresh
+            session.close()
         raise StoreUnavailable(f"{path}: the store could not be read ({exc})") from None
+    finally:
+        if session is None:
+            con.close()
 
 
 def _connect_retrying(path: Path, write: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
