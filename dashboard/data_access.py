@@ -7,6 +7,7 @@ can run in one process.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,6 @@ def share_reads_per_request(server: flask.Flask, cfg: AppSettings) -> None:
     A filter change asks the store a dozen questions; opening a DuckDB file for each cost 10-20 ms.
     The connection opens at the request's first read, so a page or asset request opens nothing.
     """
-    import contextlib
 
     def open_reads() -> None:
         stack = contextlib.ExitStack()

@@ -47,7 +47,7 @@ def point_pairs(
         shapely.prepare(shape)
         hit = np.sort(near[test(shape, x[near], y[near])])
         polygons.append(np.full(len(hit), i, dtype=int))
-        points.append(hit.astype(int))
+        points.append(hit)
     return np.concatenate(polygons), np.concatenate(points)
 
 
