@@ -71,6 +71,28 @@ _LOCAL_INSERT = (
 )
 
 
+def with_local_times(con: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+    """``table`` with the wall-clock columns of :data:`LOCAL_COLUMNS`, by their SQL on distinct times only.
+
+    A batch holds few distinct (``occurred_from``, ``occurred_to``) pairs when its records are
+    months (a file's handful); the time-zone conversion, most of an insert's cost, then runs once
+    per pair and is spread to the rows, so every value is the one the SQL gives for that row.
+    """
+    if not table.num_rows:
+        return table
+    pair = [pd.factorize(table[c].to_pandas(), use_na_sentinel=False)[0] for c in ("occurred_from", "occurred_to")]
+    codes, distinct = pd.factorize(pair[0].astype(np.int64) * (int(pair[1].max()) + 1) + pair[1])
+    one = np.empty(len(distinct), dtype=np.int64)
+    one[codes] = np.arange(len(codes), dtype=np.int64)  # a row of each pair (any: they hold the same times)
+    ingest_times = table.select(["occurred_from", "occurred_to"]).take(pa.array(one))  # noqa: F841 - read by name
+    exprs = ", ".join(f"{sql} AS {c}" for c, sql in LOCAL_COLUMNS.items())
+    local = con.sql(f"SELECT {exprs} FROM ingest_times").to_arrow_table()  # in row order (a projection)
+    spread = pa.array(codes)
+    for c in LOCAL_COLUMNS:
+        table = table.append_column(c, local[c].take(spread))
+    return table
+
+
 class DuckDBWriter:
     """One ingest into a DuckDB store (see the module docstring).  Use through ``Store.writer()``."""
 
@@ -151,9 +173,11 @@ class DuckDBWriter:
         # Read through DuckDB's replacement scan of this local name, not ``con.register``: a
         # registered Arrow table stays referenced until the transaction ends, so a direct ingest
         # held every batch in memory (about 500 bytes a row) until its commit.
+        if not self.staged_mode:  # staged rows get them when copied in
+            table = with_local_times(con, table)
+            cols = ", ".join(table.column_names)
         ingest_batch = table  # noqa: F841 - read by name in the SQL below
-        local = ("", "") if self.staged_mode else _LOCAL_INSERT  # staged rows get them when copied in
-        con.execute(f"INSERT INTO {target} ({cols}{local[0]}) SELECT {cols}{local[1]} FROM ingest_batch")
+        con.execute(f"INSERT INTO {target} ({cols}) SELECT {cols} FROM ingest_batch")
         del ingest_batch, table
         if self.staged_mode:  # into the file now: a kill leaves no write-ahead log behind
             con.execute("CHECKPOINT")
