@@ -34,6 +34,7 @@ from geo.backends.duckdb_file import (
     missing_columns,
     open_connection,
     read_session,
+    release_read_session,
     view_missing_columns,
 )
 from geo.backends.errors import StoreBusy, StoreError, StoreUnavailable
@@ -174,6 +175,7 @@ class Store(StoreReads):
         """
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot write")
+        release_read_session(self.path)  # never wait for the lock while holding the file open
         try:
             with write_lock(self.path, what, WRITE_WAIT_S, StoreBusy):
                 yield

@@ -88,6 +88,18 @@ def read_session(path: Path) -> Iterator[None]:
         session.close()
 
 
+def release_read_session(path: Path) -> None:
+    """Close this thread's shared read connection to ``path``, if any (the next read opens a new one).
+
+    Called before waiting for the write lock: a reader that waited for the lock while holding its
+    connection would keep the lock's holder, in another process, from opening the file to write,
+    and each would wait on the other until the holder's wait ran out.
+    """
+    session = _thread_sessions().get(str(path))
+    if session is not None:
+        session.close()
+
+
 @contextmanager
 def open_connection(path: Path, write: bool, wait_s: float) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection, retried while another process holds DuckDB's file lock.
