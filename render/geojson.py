@@ -73,26 +73,39 @@ def incidents_geojson(df: pd.DataFrame) -> str:
     return json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":"))
 
 
-def grid_geojson(easting: np.ndarray, northing: np.ndarray, counts: np.ndarray, cell_m: float) -> dict[str, Any]:
-    """Squares of ``cell_m`` (south-west corners in BNG) with their incident ``count`` and a tooltip.
+def grid_rings(easting: np.ndarray, northing: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 rings of ``cell_m`` squares (south-west corners in BNG): (lon, lat), each of shape (n, 5).
 
-    The corners are transformed in one call and the features written directly: the same
-    coordinates as ``shapely.box`` through :func:`frame_geojson` (a box's four corners, in its ring
-    order), in a fraction of the time for the few thousand squares of a large selection.
+    Each ring is ``shapely.box``'s exterior: (maxx, miny), (maxx, maxy), (minx, maxy), (minx, miny),
+    closed; every corner is transformed in one call.
     """
-    if len(counts) == 0:
-        return empty_collection()
     x0, y0 = np.asarray(easting, dtype=float), np.asarray(northing, dtype=float)
     x1, y1 = x0 + cell_m, y0 + cell_m
-    # shapely.box's exterior ring: (maxx, miny), (maxx, maxy), (minx, maxy), (minx, miny), closed.
     ring_x = np.stack([x1, x1, x0, x0, x1], axis=1)
     ring_y = np.stack([y0, y1, y1, y0, y0], axis=1)
     lon, lat = bng_to_wgs84().transform(ring_x.ravel(), ring_y.ravel())
-    lon, lat = np.reshape(lon, ring_x.shape).tolist(), np.reshape(lat, ring_y.shape).tolist()
+    return np.reshape(lon, ring_x.shape), np.reshape(lat, ring_y.shape)
+
+
+def grid_tooltip(count: int, cell_m: float) -> str:
+    """The tooltip of one grid square."""
+    return f"{int(count):,} incidents in this {cell_m:g} m square"
+
+
+def grid_geojson(easting: np.ndarray, northing: np.ndarray, counts: np.ndarray, cell_m: float) -> dict[str, Any]:
+    """Squares of ``cell_m`` (south-west corners in BNG) with their incident ``count`` and a tooltip.
+
+    The same coordinates as ``shapely.box`` through :func:`frame_geojson`, in a fraction of the
+    time for the few thousand squares of a large selection (the map's layer itself is encoded
+    straight to geobuf by :func:`render.geobuf.grid_geobuf_b64`, from the same rings).
+    """
+    if len(counts) == 0:
+        return empty_collection()
+    lon, lat = (a.tolist() for a in grid_rings(easting, northing, cell_m))
     features = [
         {
             "type": "Feature",
-            "properties": {"count": int(n), "tooltip": f"{int(n):,} incidents in this {cell_m:g} m square"},
+            "properties": {"count": int(n), "tooltip": grid_tooltip(n, cell_m)},
             "geometry": {"type": "Polygon", "coordinates": [[[x, y] for x, y in zip(xs, ys, strict=True)]]},
         }
         for n, xs, ys in zip(np.asarray(counts), lon, lat, strict=True)

@@ -17,8 +17,8 @@ from dashboard.errors import explain
 from geo.config import District
 from geo.hotspots import DEFAULT_METHOD
 from geo.selection import Selection
-from render.geobuf import geojson_to_geobuf_b64, points_to_geobuf_b64
-from render.geojson import grid_geojson, hotspot_labels_geojson, hotspots_geojson
+from render.geobuf import geojson_to_geobuf_b64, grid_geobuf_b64, points_to_geobuf_b64
+from render.geojson import hotspot_labels_geojson, hotspots_geojson
 from service.backtest import map_backtest
 from service.errors import HotspotsError
 from service.hotspots import HotspotsOptions, HotspotsResult, run_hotspot_table, run_hotspots, top_polygons
@@ -107,14 +107,14 @@ def incidents_view(sel: Selection, fitted: str | None) -> dict:
         district_fit = key == DISTRICT_FIT or layer.bounds is None
         bounds = data_access.district_bounds(data_access.settings().district_folder) if district_fit else layer.bounds
         viewport, fit = {"bounds": bounds, "transition": "flyToBounds"}, key
-    grid = EMPTY_GEOJSON
+    grid = geojson_to_geobuf_b64(EMPTY_GEOJSON)
     if layer.grid is not None:
         g = layer.grid
-        grid = grid_geojson(g.easting, g.northing, g.counts, g.cell_m)
+        grid = grid_geobuf_b64(g.easting, g.northing, g.counts, g.cell_m)
     return {
         # points at a postcode centroid carry ``postcode``: their tooltip says so (assets/hotspots-map.js)
         "points": points_to_geobuf_b64(layer.longitude, layer.latitude, flags=layer.at_postcode),
-        "grid": geojson_to_geobuf_b64(grid),
+        "grid": grid,
         "count": layer.count,
         "text": f"{layer.count:,} incident{'s' if layer.count != 1 else ''} selected",
         "notes": [html.Div("Selection: " + sel.describe())] + [html.Div("Note: " + n) for n in notes],
