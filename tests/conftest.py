@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import pandas as pd
 import pytest
+from flask.testing import FlaskClient
 
 from dashboard.local_server import CHROMIUM_ARGS, CHROMIUM_PATH
 from geo.config import DEFAULT_DISTRICT, District, load_district
@@ -23,6 +24,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "winchester"
 POLICE_UK = DATA / "police-uk"
 PG_SCRIPT = ROOT / "scripts" / "pg_test_cluster.sh"
+
+_unbuffered_open = FlaskClient.open
+
+
+def _buffered_open(self, *args, buffered: bool = True, **kwargs):  # noqa: ANN001, ANN202 - Flask's own signature
+    return _unbuffered_open(self, *args, buffered=buffered, **kwargs)
+
+
+# Test clients read each answer whole and close it, as a WSGI server does after the last byte: what
+# the app runs on close (the audit row, written once the answer has gone) has run when a call returns.
+FlaskClient.open = _buffered_open  # type: ignore[method-assign]
 
 
 @pytest.fixture(scope="session")

@@ -113,14 +113,14 @@ class SecurityState:
         """Drop ``username``'s cached account row, so the next request reads it again."""
         self._accounts.pop(username, None)
 
-    def audit(self, action: str, user: Account | None, **fields: Any) -> None:
-        """Append an audit row for ``user`` from the current request's client address."""
+    def audit(self, action: str, user: Account | None, address: str | None = None, **fields: Any) -> None:
+        """Append an audit row for ``user`` from ``address`` (default: the current request's client address)."""
         self.call(
             audit.record,
             action,
             username=user.username if user else fields.pop("username", None),
             role=user.role if user else None,
-            address=client_address(),
+            address=address or client_address(),
             **fields,
         )
 

@@ -13,7 +13,7 @@ from flask import Response, g, request
 from flask_wtf.csrf import generate_csrf
 
 from dashboard.security import policy
-from dashboard.security.auth import SecurityState
+from dashboard.security.auth import SecurityState, client_address
 from render.geojson import mark_geojson_text
 from render.safe import mark_csv_text, marked_filename, neutralise_csv_text
 
@@ -113,6 +113,7 @@ def _audit(state: SecurityState, response: Response) -> None:
         return
     route = request.full_path.rstrip("?")
     is_callback = request.path == "/_dash-update-component"
+    rows_to_write = []
     for action, what in entries:
         detail, rows = what, None
         if is_callback:
@@ -126,10 +127,21 @@ def _audit(state: SecurityState, response: Response) -> None:
                 detail += f"; selection {selection}"
         else:
             rows = _row_count(response)
-        try:
-            state.audit(action, user, route=route, detail=detail, rows=rows, status=response.status_code)
-        except Exception:  # the answer is already computed; a failed audit write is logged loudly
-            log.exception("could not write the audit row for %s", route)
+        rows_to_write.append({"action": action, "detail": detail, "rows": rows})
+    status, address = response.status_code, client_address()
+
+    def write() -> None:
+        for row in rows_to_write:
+            try:
+                state.audit(
+                    row["action"], user, address, route=route, detail=row["detail"], rows=row["rows"], status=status
+                )
+            except Exception:  # the answer has been sent; a failed audit write is logged loudly
+                log.exception("could not write the audit row for %s", route)
+
+    # Written once the answer has gone (the WSGI server closes the response after its last byte):
+    # the user does not wait for the store's write lock and commit.
+    response.call_on_close(write)
 
 
 def _upload_name(body: dict) -> str:
