@@ -77,6 +77,7 @@ def _shell() -> html.Div:
         [
             dcc.Location(id=filters.URL, refresh=False),
             dcc.Store(id=filters.SELECTION_STORE),
+            header.shared_params_store(),
             header.header(district, summary, error),
             html.Div(
                 html.Div(

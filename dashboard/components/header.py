@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dash
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
 from dashboard import state
 from geo.config import District
+from service.params import SHARED_PARAMS
 
 
 def _pages() -> list[dict]:
@@ -70,23 +71,27 @@ def header(district: District, summary: dict | None, error: str | None = None) -
 
 
 def register(app: dash.Dash) -> None:
-    """Nav links keep the current filters (query string) and highlight the current page."""
+    """Nav links keep the current filters (query string) and highlight the current page.
 
-    # One request for every link (ALL), not one per link (MATCH): a filter change otherwise sent
-    # nine requests that queued ahead of the map's own callbacks on the server's workers.
-    @app.callback(
+    In the browser (``assets/hotspots-shell.js``): a filter change then sends the server no
+    request for the links, which used to take a worker beside the map's own callbacks.  Which
+    parameters travel is :data:`service.params.SHARED_PARAMS`, held in the shell's store.
+    """
+    app.clientside_callback(
+        ClientsideFunction(namespace="hotspots_shell", function_name="navLinks"),
         Output({"type": "nav-link", "path": ALL}, "href"),
         Output({"type": "nav-link", "path": ALL}, "className"),
         Input("url", "search"),
         Input("url", "pathname"),
-        State({"type": "nav-link", "path": ALL}, "id"),
+        State({"type": "nav-link", "path": ALL}, "href"),
+        State(SHARED_PARAMS_STORE, "data"),
     )
-    def nav_hrefs(search: str | None, pathname: str | None, link_ids: list[dict]) -> tuple[list, list]:
-        # Only the shared filters travel between pages; page parameters stay with their page.
-        sel, _ = state.selection_from_search(search)
-        query = state.with_selection("", sel)
-        here = app.strip_relative_path(pathname or "/")
-        paths = [app.get_relative_path(link_id["path"]) for link_id in link_ids]
-        hrefs = [path + query for path in paths]
-        classes = ["nav-link active" if here == app.strip_relative_path(path) else "nav-link" for path in paths]
-        return hrefs, classes
+
+
+#: The shell's store of the query parameters every page shares (read by the nav links in the browser).
+SHARED_PARAMS_STORE = "shared-params"
+
+
+def shared_params_store() -> dcc.Store:
+    """The store the shell holds :data:`service.params.SHARED_PARAMS` in."""
+    return dcc.Store(id=SHARED_PARAMS_STORE, data=list(SHARED_PARAMS))
