@@ -12,11 +12,12 @@ import dash_leaflet as dl
 from dash import Input, Output, html
 
 from dashboard import data_access, state
-from dashboard.components.filters import SELECTION_STORE
 from dashboard.errors import explain
 from service.plan import run_centroid_places
 
 CENTROID_OVERLAY = "Incidents at postcode centroids"
+#: The map page's store the incident layer fills with the selection it has drawn.
+INCIDENTS_DONE = "map-incidents-done"
 CENTROID_COLOUR = "#CC79A7"  # Okabe-Ito reddish purple: no other map layer uses it
 
 
@@ -67,7 +68,9 @@ def register_centroid_layer(app: dash.Dash) -> None:
     @app.callback(
         Output("map-centroids", "children"),
         Output("map-centroid-note", "children"),
-        Input(SELECTION_STORE, "data"),
+        # After the incident layer, as the hotspots are: on a filter change this small layer does not
+        # take the server's other worker while the count and the main layer are being answered.
+        Input(INCIDENTS_DONE, "data"),
     )
     def update_centroids(selection: dict | None) -> tuple:
         try:
