@@ -169,25 +169,24 @@ def run_incidents(source: Source, options: IncidentsOptions) -> IncidentsResult:
 
     Every figure is computed in the database and no incident row is read here.  A day or hour
     filter costs a scan of the table per query, so the queries are as few as the answer allows:
-    the count, then the points when the count is within :data:`MAP_POINT_LIMIT` (at most that many
-    coordinates read), else the grid counts (whose total is the located count), plus the per-precision
-    counts behind the notes, which skip the day and hour filter.
+    the grid counts with the unlocated incidents in a row of their own (their sum is the count), then
+    the points when the located ones are within :data:`MAP_POINT_LIMIT` (at most that many
+    coordinates read), plus the per-precision counts behind the notes, which skip the day and hour
+    filter.
     """
     with source.open_store().reading() as store:
         return _incidents(sel=options.selection, store=store, source=source)
 
 
 def _incidents(sel: Selection, store: Store, source: Source) -> IncidentsResult:
-    count = store.count(sel)
+    # One scan gives the count and the grid: the cells, and a last row for the unlocated incidents.
+    cells = store.grid_counts(sel, MAP_GRID_CELL_M, unlocated=True)
+    count = int(cells["n"].sum())
     imprecise, partial = left_out(store, sel)
     notes = tuple(selection_notes(sel, imprecise, partial))
-    grid = None
-    if count > MAP_POINT_LIMIT:
-        cells = store.grid_counts(sel, MAP_GRID_CELL_M)
-        grid = GridCounts(
-            MAP_GRID_CELL_M, cells["x"].to_numpy(float), cells["y"].to_numpy(float), cells["n"].to_numpy()
-        )
-    if grid is None or grid.total <= MAP_POINT_LIMIT:  # within the limit (also when many lack a location)
+    cells = cells[cells["x"].notna()]
+    grid = GridCounts(MAP_GRID_CELL_M, cells["x"].to_numpy(float), cells["y"].to_numpy(float), cells["n"].to_numpy())
+    if grid.total <= MAP_POINT_LIMIT:  # within the limit (also when many lack a location)
         pts = store.points(sel, with_precision=True) if count else None
         return _with_points(sel, count, notes, pts, source)
     return IncidentsResult(

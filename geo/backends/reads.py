@@ -150,7 +150,11 @@ class StoreReads:
         return pd.Series(df["n"].astype("int64").to_numpy(), index=pd.Index(keys, dtype=object, name=column), name="n")
 
     def grid_counts(
-        self, sel: Selection | None, cell_m: float, bounds: tuple[float, float, float, float] | None = None
+        self,
+        sel: Selection | None,
+        cell_m: float,
+        bounds: tuple[float, float, float, float] | None = None,
+        unlocated: bool = False,
     ) -> pd.DataFrame:
         """Incidents per square British National Grid cell, counted in the database.
 
@@ -161,21 +165,31 @@ class StoreReads:
             Cell side in metres; cells are aligned on multiples of it.
         bounds : (min_e, min_n, max_e, max_n), optional
             Only points inside this box (metres, edges included).
+        unlocated : bool, default False
+            Also count the incidents without coordinates, in a last row whose ``x`` and ``y`` are
+            NaN (omitted when there are none): ``n`` then sums to the selection's count, so one
+            scan answers both.  Not with ``bounds``.
 
         Returns
         -------
         DataFrame
             ``x``, ``y`` (south-west corner of the cell, metres) and ``n``, sorted by x then y;
-            incidents without coordinates are not counted.
+            incidents without coordinates are not counted unless ``unlocated``.
         """
         cell = float(cell_m)
         if not cell > 0:
             raise ValueError(f"cell size must be a positive number of metres, got {cell_m}")
+        if unlocated and bounds is not None:
+            raise ValueError("unlocated incidents have no place in a bounding box: pass one or the other")
         _, comp = self._compiled(sel)
-        where = all_of([comp.where, Frag("easting IS NOT NULL AND northing IS NOT NULL"), self._bounds(bounds)])
+        located = Frag("easting IS NOT NULL AND northing IS NOT NULL")
+        where = comp.where if unlocated else all_of([comp.where, located, self._bounds(bounds)])
+        cx, cy = (f"floor({c} / {cell!r}) * {cell!r}" for c in ("easting", "northing"))
+        if unlocated:  # an incident with one coordinate missing is unlocated too: both corners NULL
+            cx, cy = (f"CASE WHEN {located.sql} THEN {c} END" for c in (cx, cy))
         sql = (
-            f"SELECT floor(easting / {cell!r}) * {cell!r} AS x, floor(northing / {cell!r}) * {cell!r} AS y, "
-            "count(*) AS n FROM incidents WHERE {where} GROUP BY 1, 2 ORDER BY 1, 2"
+            f"SELECT {cx} AS x, {cy} AS y, count(*) AS n FROM incidents WHERE {{where}} "
+            "GROUP BY 1, 2 ORDER BY 1 NULLS LAST, 2 NULLS LAST"
         )
         df = self._run(sql, where)
         return pd.DataFrame(

@@ -202,6 +202,29 @@ def test_grid_counts_agree_with_pandas(stores, cell):
         assert got["n"].sum() == len(rows)
 
 
+def test_grid_counts_with_the_unlocated_row_sum_to_the_count(tmp_path, district, request):
+    frame = planted(district)
+    frame.loc[[2, 5], ["easting", "northing", "longitude", "latitude"]] = np.nan  # no place at all
+    frame.loc[[8], ["northing", "latitude"]] = np.nan  # half a place is no place either
+    duck = Store.open(tmp_path / "u.duckdb", district=district, read_only=False)
+    pg = Store.open(request.getfixturevalue("pg_schemas")(), district=district, read_only=False)
+    sel = Selection(hours=(0, 6))
+    selected = filter_frame(frame, sel).incidents
+    unlocated = int((selected["easting"].isna() | selected["northing"].isna()).sum())
+    assert unlocated == 3  # rows 2 (03:30 BST), 5 (a window from 00:30 GMT) and 8 (05:30 GMT) are in 00-06
+    for store in (duck, pg):
+        load(store, [frame])
+        located = store.grid_counts(sel, 250.0)
+        got = store.grid_counts(sel, 250.0, unlocated=True)
+        pd.testing.assert_frame_equal(got.iloc[:-1], located)  # the same cells first ...
+        assert np.isnan(got["x"].iloc[-1]) and np.isnan(got["y"].iloc[-1])  # ... then the unlocated row
+        assert got["n"].iloc[-1] == unlocated and got["n"].sum() == store.count(sel) == len(selected)
+        everywhere = store.grid_counts(Selection(crime_types=("Robbery",)), 250.0, unlocated=True)
+        assert everywhere["x"].notna().all()  # no unlocated robbery: no such row
+        with pytest.raises(ValueError, match="bounding box"):
+            store.grid_counts(sel, 250.0, bounds=(0.0, 0.0, 1.0, 1.0), unlocated=True)
+
+
 def test_points_bounds_and_limit(stores):
     frame, by_backend = stores
     box = (448_100.0, 129_053.0, 448_500.0, 129_212.0)
