@@ -77,15 +77,32 @@ def street_name(location: str | None) -> str:
     return "" if not name or name.casefold() in GENERIC_PLACES else name
 
 
-def street_names(locations: pd.Series) -> pd.Series:
-    """:func:`street_name` of every location text (computed once per distinct text)."""
+def _distinct_texts(locations: pd.Series) -> tuple[np.ndarray, list]:
+    """(code of each row, distinct texts): code -1 for a missing text."""
     locations = pd.Series(locations)
     if isinstance(locations.dtype, pd.CategoricalDtype):  # each text once already (missing: code -1)
-        codes, uniques = locations.cat.codes.to_numpy(), locations.cat.categories.to_numpy(dtype=object)
-    else:
-        codes, uniques = pd.factorize(locations.astype(object), use_na_sentinel=True)
+        return locations.cat.codes.to_numpy(), locations.cat.categories.tolist()
+    # text columns factorised as they are (as object, a million texts take a second)
+    values = locations if isinstance(locations.dtype, pd.StringDtype) else locations.astype(object)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, list(uniques)
+
+
+def street_names(locations: pd.Series) -> pd.Series:
+    """:func:`street_name` of every location text (computed once per distinct text)."""
+    codes, uniques = _distinct_texts(locations)
     names = np.array([street_name(u) for u in uniques] + [""], dtype=object)
-    return pd.Series(names[codes], index=locations.index, dtype=object)
+    return pd.Series(names[codes], index=pd.Series(locations).index, dtype=object)
+
+
+def _name_codes(locations: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Street names of ``locations`` as codes into the sorted list of distinct names (-1: no street)."""
+    codes, uniques = _distinct_texts(locations)
+    names = [street_name(u) for u in uniques]
+    ranked = sorted(set(names) - {""})
+    lookup = {name: i for i, name in enumerate(ranked)}
+    lookup[""] = -1
+    return np.array([lookup[n] for n in names] + [-1], dtype=np.int64)[codes], ranked
 
 
 def named_places(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -96,17 +113,26 @@ def named_places(incidents: pd.DataFrame) -> pd.DataFrame:
     cols = ["easting", "northing", "name", "incidents"]
     if incidents.empty or "location" not in incidents:
         return pd.DataFrame({c: [] for c in cols})
-    frame = pd.DataFrame(
-        {
-            "easting": incidents["easting"].to_numpy(float),
-            "northing": incidents["northing"].to_numpy(float),
-            "name": street_names(incidents["location"]).to_numpy(),
-        }
-    )
-    frame = frame[(frame["name"] != "") & np.isfinite(frame["easting"]) & np.isfinite(frame["northing"])]
-    out = frame.groupby(["easting", "northing", "name"], sort=False).size().rename("incidents").reset_index()
-    out = out.sort_values(["incidents", "name", "easting", "northing"], ascending=[False, True, True, True])
-    return out.reset_index(drop=True)[cols]
+    return _places(incidents, *_name_codes(incidents["location"]))
+
+
+def _places(incidents: pd.DataFrame, codes: np.ndarray, ranked: list[str]) -> pd.DataFrame:
+    """:func:`named_places` from the rows' street-name codes (:func:`_name_codes`)."""
+    e, n = incidents["easting"].to_numpy(float), incidents["northing"].to_numpy(float)
+    ok = (codes >= 0) & np.isfinite(e) & np.isfinite(n)
+    e, n, codes = e[ok], n[ok], codes[ok]
+    # Distinct (point, name) with counts, by hashing integer keys (no text compared, no sort of
+    # every row); the codes follow the names' alphabetical order.
+    ce, cn = pd.factorize(e)[0], pd.factorize(n)[0]
+    key = (ce * (int(cn.max(initial=0)) + 1) + cn) * (len(ranked) + 1) + codes
+    ids, _ = pd.factorize(key)
+    counts = np.bincount(ids)
+    first = np.zeros(len(counts), dtype=np.int64)
+    first[ids[::-1]] = np.arange(len(ids) - 1, -1, -1)  # a row of each (the first: any would do)
+    e, n, codes = e[first], n[first], codes[first]
+    rank = np.lexsort((n, e, codes, -counts))  # most incidents first, then name, then position
+    names = np.array(ranked, dtype=object)[codes[rank]] if len(rank) else np.array([], dtype=object)
+    return pd.DataFrame({"easting": e[rank], "northing": n[rank], "name": names, "incidents": counts[rank]})
 
 
 def streets_for_groups(
@@ -141,20 +167,29 @@ def streets_for_groups(
     out = [""] * len(centres)
     if incidents.empty or "location" not in incidents or not len(centres):
         return out
-    names = street_names(incidents["location"]).to_numpy()
     ex, ny = incidents["easting"].to_numpy(float), incidents["northing"].to_numpy(float)
-    group, member = np.asarray(group, dtype=int), np.asarray(member, dtype=int)
-    frame = pd.DataFrame({"g": group, "name": names[member]})
-    frame["d"] = np.hypot(ex[member] - centres[group, 0], ny[member] - centres[group, 1])
-    frame = frame[frame["name"] != ""]
-    if not frame.empty:
-        best = frame.groupby(["g", "name"], sort=False).agg(n=("d", "size"), d=("d", "min")).reset_index()
-        best = best.sort_values(["g", "n", "d", "name"], ascending=[True, False, True, True]).drop_duplicates("g")
-        for g, name in zip(best["g"], best["name"], strict=True):
-            out[int(g)] = str(name)
+    group, member = np.asarray(group, dtype=np.int64), np.asarray(member, dtype=np.int64)
+    codes, ranked = _name_codes(incidents["location"])  # integer codes (-1: no street), alphabetical
+    name = codes[member]
+    named = name >= 0
+    g, name = group[named], name[named]
+    d = np.hypot(ex[member[named]] - centres[g, 0], ny[member[named]] - centres[g, 1])
+    if len(g):
+        # Per (group, name): how many incidents and the nearest one's distance; per group the most
+        # common name, ties to the nearest, then the first alphabetically (codes are in that order).
+        key = g * len(ranked) + name
+        ids, keys = pd.factorize(key)
+        n = np.bincount(ids)
+        nearest = np.full(len(keys), np.inf)
+        np.minimum.at(nearest, ids, d)
+        kg, kname = keys // len(ranked), keys % len(ranked)
+        best = np.lexsort((kname, nearest, -n, kg))
+        groups, pick = np.unique(kg[best], return_index=True)
+        for gi, ci in zip(groups.tolist(), kname[best][pick].tolist(), strict=True):
+            out[gi] = str(ranked[ci])
     todo = [i for i, name in enumerate(out) if not name]
-    places = named_places(incidents)
-    if todo and not places.empty:
+    places = _places(incidents, codes, ranked) if todo else None  # every named place: only when needed
+    if todo and places is not None and not places.empty:
         # nearest named snap point; equally near ones go to the busiest, then alphabetical (places' order)
         tree = cKDTree(places[["easting", "northing"]].to_numpy(float))
         dist, idx = tree.query(centres[todo], k=1)

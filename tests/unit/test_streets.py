@@ -61,3 +61,35 @@ def test_real_data_has_no_generic_street_for_any_group(police_uk_incidents):
     got = streets_for_groups(df, np.arange(50), np.arange(50), centres)
     assert all(got) and not any(g.startswith("On or near") for g in got)
     assert not {"Parking Area", "Supermarket", "Shopping Area"} & set(got)
+
+
+def _reference_street(df: pd.DataFrame, rows: list[int], centre: tuple[float, float]) -> str:
+    """The rule spelled out for one group: most incidents, then the nearest, then alphabetical."""
+    seen: dict[str, list[float]] = {}
+    for i in rows:
+        name = street_name(df["location"].iloc[i])
+        if name:
+            d = float(np.hypot(df["easting"].iloc[i] - centre[0], df["northing"].iloc[i] - centre[1]))
+            seen.setdefault(name, []).append(d)
+    return min(seen, key=lambda s: (-len(seen[s]), min(seen[s]), s)) if seen else ""
+
+
+def test_group_streets_and_named_places_follow_the_rule_on_random_ties():
+    rng = np.random.default_rng(5)
+    n = 3_000
+    streets = ["B Road", "A Street", "C Lane", "Parking Area", "Aa Close", None]
+    locs = [None if s is None else f"On or near {s}" for s in rng.choice(np.array(streets, dtype=object), n)]
+    xy = rng.integers(0, 6, size=(n, 2)) * 10.0  # many incidents share a point: ties everywhere
+    df = _frame([tuple(p) for p in xy], locs).astype({"location": "string"})
+    group = rng.integers(0, 40, n)
+    member = rng.permutation(n)
+    centres = rng.integers(0, 6, size=(40, 2)) * 10.0
+    got = streets_for_groups(df, group, member, centres)
+    want = [_reference_street(df, member[group == g].tolist(), tuple(centres[g])) for g in range(40)]
+    assert all(want) and got == want  # every group has named members here (the fallback is tested above)
+    places = named_places(df)
+    named = df.assign(name=[street_name(v) for v in df["location"].astype(object)])
+    named = named[named["name"] != ""]
+    want = named.groupby(["easting", "northing", "name"]).size().rename("incidents").reset_index()
+    want = want.sort_values(["incidents", "name", "easting", "northing"], ascending=[False, True, True, True])
+    pd.testing.assert_frame_equal(places, want.reset_index(drop=True)[places.columns], check_dtype=False)
