@@ -77,32 +77,28 @@ def street_name(location: str | None) -> str:
     return "" if not name or name.casefold() in GENERIC_PLACES else name
 
 
-def _distinct_texts(locations: pd.Series) -> tuple[np.ndarray, list]:
-    """(code of each row, distinct texts): code -1 for a missing text."""
+def _name_codes(locations: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Street names of ``locations`` as codes into the sorted list of distinct names (-1: no street).
+
+    :func:`street_name` runs once per distinct text.
+    """
     locations = pd.Series(locations)
     if isinstance(locations.dtype, pd.CategoricalDtype):  # each text once already (missing: code -1)
-        return locations.cat.codes.to_numpy(), locations.cat.categories.tolist()
-    # text columns factorised as they are (as object, a million texts take a second)
-    values = locations if isinstance(locations.dtype, pd.StringDtype) else locations.astype(object)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    return codes, list(uniques)
-
-
-def street_names(locations: pd.Series) -> pd.Series:
-    """:func:`street_name` of every location text (computed once per distinct text)."""
-    codes, uniques = _distinct_texts(locations)
-    names = np.array([street_name(u) for u in uniques] + [""], dtype=object)
-    return pd.Series(names[codes], index=pd.Series(locations).index, dtype=object)
-
-
-def _name_codes(locations: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Street names of ``locations`` as codes into the sorted list of distinct names (-1: no street)."""
-    codes, uniques = _distinct_texts(locations)
+        codes, uniques = locations.cat.codes.to_numpy(), locations.cat.categories.tolist()
+    else:  # text columns factorised as they are (as object, a million texts take a second)
+        values = locations if isinstance(locations.dtype, pd.StringDtype) else locations.astype(object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
     names = [street_name(u) for u in uniques]
     ranked = sorted(set(names) - {""})
     lookup = {name: i for i, name in enumerate(ranked)}
     lookup[""] = -1
     return np.array([lookup[n] for n in names] + [-1], dtype=np.int64)[codes], ranked
+
+
+def street_names(locations: pd.Series) -> pd.Series:
+    """:func:`street_name` of every location text (computed once per distinct text)."""
+    codes, ranked = _name_codes(locations)
+    return pd.Series(np.array([*ranked, ""], dtype=object)[codes], index=pd.Series(locations).index, dtype=object)
 
 
 def named_places(incidents: pd.DataFrame) -> pd.DataFrame:
@@ -189,13 +185,14 @@ def streets_for_groups(
             out[gi] = str(ranked[ci])
     todo = [i for i, name in enumerate(out) if not name]
     places = _places(incidents, codes, ranked) if todo else None  # every named place: only when needed
-    if todo and places is not None and not places.empty:
-        # nearest named snap point; equally near ones go to the busiest, then alphabetical (places' order)
-        tree = cKDTree(places[["easting", "northing"]].to_numpy(float))
-        dist, idx = tree.query(centres[todo], k=1)
-        for i, d, j in zip(todo, np.atleast_1d(dist), np.atleast_1d(idx), strict=True):
-            name = str(places["name"].iloc[int(j)])
-            out[i] = name if d <= far_m else f"{name} (nearest named location, {_distance_text(d)} away)"
+    if places is None or places.empty:
+        return out
+    # nearest named snap point; equally near ones go to the busiest, then alphabetical (places' order)
+    tree = cKDTree(places[["easting", "northing"]].to_numpy(float))
+    dist, idx = tree.query(centres[todo], k=1)
+    for i, d, j in zip(todo, np.atleast_1d(dist), np.atleast_1d(idx), strict=True):
+        name = str(places["name"].iloc[int(j)])
+        out[i] = name if d <= far_m else f"{name} (nearest named location, {_distance_text(d)} away)"
     return out
 
 
