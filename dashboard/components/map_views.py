@@ -107,10 +107,12 @@ def incidents_view(sel: Selection, fitted: str | None) -> dict:
         district_fit = key == DISTRICT_FIT or layer.bounds is None
         bounds = data_access.district_bounds(data_access.settings().district_folder) if district_fit else layer.bounds
         viewport, fit = {"bounds": bounds, "transition": "flyToBounds"}, key
-    grid = geojson_to_geobuf_b64(EMPTY_GEOJSON)
-    if layer.grid is not None:
-        g = layer.grid
-        grid = grid_geobuf_b64(g.easting, g.northing, g.counts, g.cell_m)
+    g = layer.grid
+    grid = (
+        geojson_to_geobuf_b64(EMPTY_GEOJSON)
+        if g is None
+        else grid_geobuf_b64(g.easting, g.northing, g.counts, g.cell_m)
+    )
     return {
         # points at a postcode centroid carry ``postcode``: their tooltip says so (assets/hotspots-map.js)
         "points": points_to_geobuf_b64(layer.longitude, layer.latitude, flags=layer.at_postcode),
