@@ -18,9 +18,10 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard import data_access
+from dashboard.security.responses import PREMARKED, marked_geojson_text
 from geo.params import flatten_multi
 from render.analysis_json import nte_json, targets_json
-from render.geojson import hotspots_geojson, incidents_geojson
+from render.geojson import hotspots_geojson, incidents_collection
 from render.plan import plan_geojson
 from service.errors import HotspotsError, NotFoundError
 from service.hotspots import HotspotsOptions, run_hotspots
@@ -55,10 +56,12 @@ def params() -> dict[str, Any]:
     return flatten_multi(request.args.items(multi=True))
 
 
-def geojson_response(payload: dict[str, Any] | str) -> Response:
-    """A GeoJSON body (dict or ready text) with its media type."""
-    body = payload if isinstance(payload, str) else json.dumps(payload, separators=(",", ":"))
-    return Response(body, mimetype="application/geo+json")
+def geojson_response(collection: dict[str, Any]) -> Response:
+    """A GeoJSON body with its media type, carrying the protective marking (written in once, here)."""
+    body, marking = marked_geojson_text(collection)
+    response = Response(body, mimetype="application/geo+json")
+    setattr(response, PREMARKED, marking)
+    return response
 
 
 @blueprint.get("/incidents")
@@ -66,7 +69,7 @@ def incidents() -> Response:
     """Selected incidents as GeoJSON points; ``limit`` caps the number of features (newest kept)."""
     options = IncidentsOptions.from_params(params())
     result = run_incidents(data_access.source(), options)
-    resp = geojson_response(incidents_geojson(limited(result, options.limit)))
+    resp = geojson_response(incidents_collection(limited(result, options.limit)))
     resp.headers["X-Selected-Count"] = str(result.count)
     if result.notes:
         resp.headers["X-Selection-Notes"] = " | ".join(result.notes).encode("ascii", "replace").decode()

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask_wtf.csrf import generate_csrf
 
 from dashboard.security import policy
 from dashboard.security.auth import SecurityState, client_address
-from render.geojson import mark_geojson_text
+from render.geojson import mark_geojson, mark_geojson_text
 from render.safe import mark_csv_text, marked_filename, neutralise_csv_text
 
 log = logging.getLogger(__name__)
@@ -189,6 +189,23 @@ def _mark_download(value: dict, marking: str) -> None:
         value["filename"] = marked_filename(name, marking)
 
 
+#: The attribute a route sets on its response when it put the marking into its GeoJSON itself
+#: (:func:`marked_geojson_text`): reading hundreds of outlines back only to add one member costs
+#: more than writing them.
+PREMARKED = "hotspots_premarked"
+
+
+def marked_geojson_text(collection: dict[str, Any]) -> tuple[str, str]:
+    """GeoJSON text of ``collection`` with this server's protective marking, and the marking used.
+
+    Marks the dict in place as :func:`render.geojson.mark_geojson` does (no marking configured, or
+    no security layer: unchanged).  Set :data:`PREMARKED` on the response to the marking returned.
+    """
+    state = current_app.extensions.get("hotspots_security")
+    marking = state.privacy.marking if state is not None else ""
+    return json.dumps(mark_geojson(collection, marking), separators=(",", ":")), marking
+
+
 def _mark_exports(response: Response, marking: str) -> None:
     """The protective marking on every exported file: API GeoJSON, CSV answers and Dash downloads."""
     if not marking or response.status_code != 200 or response.is_streamed or response.direct_passthrough:
@@ -205,7 +222,8 @@ def _mark_exports(response: Response, marking: str) -> None:
                     _mark_download(value, marking)
         response.set_data(json.dumps(body))
     elif mimetype == "application/geo+json":
-        response.set_data(mark_geojson_text(response.get_data(as_text=True), marking))
+        if getattr(response, PREMARKED, None) != marking:
+            response.set_data(mark_geojson_text(response.get_data(as_text=True), marking))
         stem = request.path.rstrip("/").rsplit("/", 1)[-1] or "layer"
         name = marked_filename(f"{stem}.geojson", marking)
         response.headers.setdefault("Content-Disposition", f'inline; filename="{name}"')
