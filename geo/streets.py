@@ -184,15 +184,41 @@ def streets_for_groups(
         for gi, ci in zip(groups.tolist(), kname[best][pick].tolist(), strict=True):
             out[gi] = str(ranked[ci])
     todo = [i for i, name in enumerate(out) if not name]
-    places = _places(incidents, codes, ranked) if todo else None  # every named place: only when needed
-    if places is None or places.empty:
-        return out
-    # nearest named snap point; equally near ones go to the busiest, then alphabetical (places' order)
-    tree = cKDTree(places[["easting", "northing"]].to_numpy(float))
-    dist, idx = tree.query(centres[todo], k=1)
-    for i, d, j in zip(todo, np.atleast_1d(dist), np.atleast_1d(idx), strict=True):
-        name = str(places["name"].iloc[int(j)])
-        out[i] = name if d <= far_m else f"{name} (nearest named location, {_distance_text(d)} away)"
+    if todo:
+        for i, (name_code, d) in zip(todo, _nearest_named(ex, ny, codes, centres[todo]), strict=True):
+            if name_code >= 0:
+                name = str(ranked[name_code])
+                out[i] = name if d <= far_m else f"{name} (nearest named location, {_distance_text(d)} away)"
+    return out
+
+
+def _nearest_named(x: np.ndarray, y: np.ndarray, codes: np.ndarray, centres: np.ndarray) -> list[tuple[int, float]]:
+    """(street-name code, distance) of the named snap point nearest each centre; (-1, inf) if none.
+
+    Equally near points go to the busiest (most incidents with that name there), then the first
+    name alphabetically, then the lower easting and northing: :func:`named_places`'s order.  The
+    tree holds the named incidents themselves, so the distinct places are never counted for the
+    whole selection, only at the few points a centre is nearest to.
+    """
+    ok = (codes >= 0) & np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return [(-1, float("inf"))] * len(centres)
+    px, py, pc = x[ok], y[ok], codes[ok]
+    tree = cKDTree(np.column_stack([px, py]), balanced_tree=False, compact_nodes=False)
+    dist, _ = tree.query(centres, k=1)
+    out = []
+    for (cx, cy), d in zip(centres, np.atleast_1d(dist), strict=True):
+        # every incident at the nearest distance (a hair wider for rounding), then exactly nearest
+        near = np.asarray(tree.query_ball_point((cx, cy), r=float(d) * (1 + 1e-9) + 1e-9), dtype=np.int64)
+        dd = np.hypot(px[near] - cx, py[near] - cy)
+        near = near[dd == dd.min()]
+        if len(near) == 1:  # the usual case: one incident nearest
+            out.append((int(pc[near[0]]), float(dd.min())))
+            continue
+        key = np.column_stack([pc[near], px[near], py[near]])
+        places, counts = np.unique(key, axis=0, return_counts=True)
+        best = np.lexsort((places[:, 2], places[:, 1], places[:, 0], -counts))[0]
+        out.append((int(places[best, 0]), float(dd.min())))
     return out
 
 

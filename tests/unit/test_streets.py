@@ -93,3 +93,34 @@ def test_group_streets_and_named_places_follow_the_rule_on_random_ties():
     want = named.groupby(["easting", "northing", "name"]).size().rename("incidents").reset_index()
     want = want.sort_values(["incidents", "name", "easting", "northing"], ascending=[False, True, True, True])
     pd.testing.assert_frame_equal(places, want.reset_index(drop=True)[places.columns], check_dtype=False)
+
+
+def _reference_fallback(df: pd.DataFrame, centre: tuple[float, float]) -> tuple[str, float]:
+    """The fallback spelled out: the nearest named place; equally near, the busiest, then by name, then position."""
+    named = df.assign(name=[street_name(v) for v in df["location"].astype(object)])
+    named = named[named["name"] != ""]
+    places = named.groupby(["easting", "northing", "name"]).size().rename("n").reset_index()
+    places["d"] = np.hypot(places["easting"] - centre[0], places["northing"] - centre[1])
+    best = places.sort_values(["d", "n", "name", "easting", "northing"], ascending=[True, False, True, True, True])
+    return str(best["name"].iloc[0]), float(best["d"].iloc[0])
+
+
+def test_groups_without_a_named_member_take_the_nearest_named_place_on_random_ties():
+    rng = np.random.default_rng(11)
+    n = 2_000
+    streets = np.array(["B Road", "A Street", "C Lane", "Aa Close"], dtype=object)
+    xy = rng.integers(0, 8, size=(n, 2)) * 25.0  # snapped points: equal distances everywhere
+    locs = [f"On or near {s}" for s in rng.choice(streets, n)]
+    generic = np.flatnonzero(rng.random(n) < 0.3)
+    for i in generic:
+        locs[i] = "On or near Parking Area"
+    df = _frame([tuple(p) for p in xy], locs)
+    groups = 60
+    member = rng.choice(generic, size=300)  # every member generic: each group needs the fallback
+    group = rng.integers(0, groups, len(member))
+    centres = rng.integers(-12, 24, size=(groups, 2)) * 12.5  # some beyond 100 m
+    got = streets_for_groups(df, group, member, centres, far_m=100.0)
+    for g in range(groups):
+        name, d = _reference_fallback(df, tuple(centres[g]))
+        far = f"{d / 1000:.1f} km" if d >= 1000 else f"{round(d, -1):.0f} m"
+        assert got[g] == (name if d <= 100.0 else f"{name} (nearest named location, {far} away)"), g
