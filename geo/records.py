@@ -99,7 +99,8 @@ def _columns(store: Store, con: _Connection, table: str) -> set[str]:
     rows = _run(
         store,
         con,
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema()",
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema() "
+        "AND table_catalog = current_database()",  # DuckDB: one process's reads share attached files
         [table],
     ).fetchall()
     return {r[0] for r in rows}

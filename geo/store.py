@@ -213,7 +213,8 @@ class Store(StoreReads):
     def _init_schema(self) -> None:
         if self.read_only:
             with self._connect() as con:
-                tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+                sql = "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+                tables = {r[0] for r in con.execute(sql).fetchall()}
                 if "incidents" not in tables:
                     raise StoreUnavailable(f"{self.path}: not a csp-hotspots store (no incidents table)")
                 self._missing_columns = missing_columns(con)
