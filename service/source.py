@@ -90,7 +90,11 @@ class Source:
         return cache.remembered_version(self.store, lambda: self.open_store().state_key)
 
     def query(
-        self, selection: Selection, columns: tuple[str, ...] | None = None, categorical: bool = False
+        self,
+        selection: Selection,
+        columns: tuple[str, ...] | None = None,
+        categorical: bool = False,
+        ordered: bool = True,
     ) -> SelectionResult:
         """The incidents of a selection (cached per store version, selection and columns; do not mutate).
 
@@ -100,9 +104,11 @@ class Source:
         :data:`service.cache.ROWS_BUDGET_BYTES`, most recently used first, so a worker's memory
         follows what its users look at now, not every selection since it started nor the store's size.
         """
-        return _query(self, selection, columns, categorical)
+        return _query(self, selection, columns, categorical, ordered)
 
 
 @cache.cached_rows
-def _query(source: Source, selection: Selection, columns: tuple[str, ...] | None, categorical: bool) -> SelectionResult:
-    return source.open_store().query(selection, columns, categorical)
+def _query(
+    source: Source, selection: Selection, columns: tuple[str, ...] | None, categorical: bool, ordered: bool
+) -> SelectionResult:
+    return source.open_store().query(selection, columns, categorical, ordered)

@@ -62,7 +62,11 @@ class StoreReads:
 
     # -- selections ------------------------------------------------------------------------
     def query(
-        self, sel: Selection | None = None, columns: tuple[str, ...] | None = None, categorical: bool = False
+        self,
+        sel: Selection | None = None,
+        columns: tuple[str, ...] | None = None,
+        categorical: bool = False,
+        ordered: bool = True,
     ) -> SelectionResult:
         """Incidents matching a selection, as canonical columns (times in Europe/London).
 
@@ -79,6 +83,10 @@ class StoreReads:
             Return the repeated text columns (:data:`geo.backends.frames.CATEGORY_COLUMNS`) as pandas
             categoricals (sorted ``string`` categories) rather than ``string``: the same values in a
             fraction of the memory (about 1-2 bytes a row instead of the text's length and 8).
+        ordered : bool, default True
+            Rows by ``occurred_from``, then ``incident_id`` (every backend the same order).  False:
+            in no particular order, for a use that only counts them (the sort is most of the
+            read's cost: 0.15 s of CPU for 250k rows against 0.05 s for the read itself).
 
         Raises
         ------
@@ -92,7 +100,7 @@ class StoreReads:
             raise ValueError(f"not stored columns: {', '.join(unknown)}")
         names = columns if columns else stored
         encode = tuple(c for c in names if c in CATEGORY_COLUMNS) if categorical else ()
-        sql = f"SELECT {', '.join(names)} FROM incidents WHERE {{where}}{self._order()}"
+        sql = f"SELECT {', '.join(names)} FROM incidents WHERE {{where}}{self._order() if ordered else ''}"
         df = self._run(sql, comp.where, encode)
         partial, imprecise = self._left_out(comp)
         return SelectionResult(

@@ -92,9 +92,27 @@ def test_the_hotspot_rows_hold_only_the_columns_the_engines_need(source):
 def test_the_all_crime_context_holds_where_and_when_only(source):
     sel = Selection(crime_types=(TYPES[0],))
     context = all_crime_context(source, sel)
-    full = _full(source, Selection()).incidents
-    pd.testing.assert_frame_equal(context, full[list(CONTEXT_COLUMNS)])
+    full = _full(source, Selection()).incidents[list(CONTEXT_COLUMNS)]
+    # the same rows, in no particular order (it is only counted)
+    by_all = list(CONTEXT_COLUMNS)
+    pd.testing.assert_frame_equal(
+        context.sort_values(by_all).reset_index(drop=True), full.sort_values(by_all).reset_index(drop=True)
+    )
     assert all_crime_context(source, Selection()) is None  # no crime filter: its own context
+
+
+@pytest.mark.parametrize("method", ["auto", "counts"])
+def test_the_order_of_the_context_changes_nothing(source, method):
+    sel = Selection(crime_types=(TYPES[0],))
+    rows = _full(source, sel).incidents
+    context = _full(source, Selection()).incidents
+    shuffled = context.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    district = source.district()
+    a = find_hotspots(rows, method, district=district, seed=0, context=context)
+    b = find_hotspots(rows, method, district=district, seed=0, context=shuffled)
+    assert not a.polygons.empty
+    pd.testing.assert_frame_equal(pd.DataFrame(a.polygons), pd.DataFrame(b.polygons))
+    assert a.params == b.params and a.message == b.message
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -144,6 +144,20 @@ def test_a_query_of_some_columns_reads_those_of_the_same_rows(both_loaded, sel):
         both_loaded[0].query(sel, ("easting", "nowhere"))
 
 
+def _as_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize("sel", SELECTIONS, ids=lambda s: s.describe())
+def test_an_unordered_query_holds_the_same_rows_on_both(both_loaded, sel):
+    cols = ("incident_id", *NARROW)
+    ordered = both_loaded[0].query(sel, cols).incidents
+    for store in both_loaded:
+        loose = store.query(sel, cols, ordered=False)
+        pd.testing.assert_frame_equal(_as_rows(loose.incidents), _as_rows(ordered), check_dtype=False)
+        assert loose.notes == store.query(sel, cols).notes
+
+
 @pytest.mark.parametrize("sel", SELECTIONS[:4], ids=lambda s: s.describe())
 def test_a_categorical_query_holds_the_same_texts_as_categories_on_both(both_loaded, sel):
     cols = ("easting", "crime_type", "location", "time_precision", "incident_id")
