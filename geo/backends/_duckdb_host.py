@@ -15,6 +15,7 @@ writer here waits until its file is detached, and new readers wait while a write
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -84,6 +85,13 @@ def _literal(path: str) -> str:
     return "'" + path.replace("'", "''") + "'"
 
 
+def _new_instance() -> duckdb.DuckDBPyConnection:
+    # An in-memory instance would spill a large sort into ``.tmp`` under the working directory:
+    # a folder of the system's temporary directory instead, one per process.
+    spill = Path(tempfile.gettempdir()) / f"csp-hotspots-duckdb-{os.getpid()}"
+    return duckdb.connect(":memory:", config={"temp_directory": str(spill)})
+
+
 def attach(path: Path, deadline: float) -> Handle:
     """A read-only connection to ``path`` through this process's instance.
 
@@ -98,7 +106,7 @@ def attach(path: Path, deadline: float) -> Handle:
     with host.changed:
         _wait(host, lambda: not host.writing.get(key), deadline)
         if host.instance is None:
-            host.instance = duckdb.connect(":memory:")
+            host.instance = _new_instance()
         entry = host.attached.get(key)
         if entry is None:
             host.serial += 1
