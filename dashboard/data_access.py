@@ -109,7 +109,7 @@ def district_bounds(district_folder: str) -> Bounds:
 def share_reads_per_request(server: flask.Flask, cfg: AppSettings) -> None:
     """Let each request's reads of the store share one connection (:meth:`service.Source.reading`).
 
-    A filter change asks the store a dozen questions; opening a DuckDB file for each cost 10-20 ms.
+    A filter change asks the store a dozen questions; each would otherwise attach the file anew.
     The connection opens at the request's first read, so a page or asset request opens nothing.
     """
 
