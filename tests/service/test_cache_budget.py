@@ -111,9 +111,9 @@ def test_a_sources_row_sets_stay_within_the_budget(demo_store, monkeypatch):
     reads: list[Selection] = []
     real = Store.query
 
-    def counting(self, sel=None, columns=None, categorical=False):
+    def counting(self, sel=None, columns=None, categorical=False, ordered=True):
         reads.append(sel)
-        return real(self, sel, columns, categorical)
+        return real(self, sel, columns, categorical, ordered)
 
     monkeypatch.setattr(Store, "query", counting)
     source = Source.build(demo_store.path, demo_store.district.folder)

@@ -118,9 +118,9 @@ def test_rows_are_read_only_when_asked_for(demo_source, demo_incidents, monkeypa
     calls: list[Selection] = []
     real = Store.query
 
-    def counting(self, sel=None, columns=None, categorical=False):
+    def counting(self, sel=None, columns=None, categorical=False, ordered=True):
         calls.append(sel)
-        return real(self, sel, columns, categorical)
+        return real(self, sel, columns, categorical, ordered)
 
     monkeypatch.setattr(Store, "query", counting)
     cache.clear()

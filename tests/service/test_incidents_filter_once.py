@@ -47,7 +47,7 @@ def counted(monkeypatch) -> Counter:
 
         monkeypatch.setattr(owner, name, counting)
 
-    wrap(Store, "query", lambda _self, sel=None, columns=None, categorical=False: ("rows", sel))
+    wrap(Store, "query", lambda _self, sel=None, columns=None, categorical=False, ordered=True: ("rows", sel))
     for name in ("count", "counts_by", "map_layer", "points", "grid_counts"):
         wrap(Store, name, lambda *_a, _n=name, **_k: ("aggregate", _n))
     wrap(hotspots, "streets_for_groups", lambda *_a, **_k: "street lookup")
