@@ -88,7 +88,7 @@ def incidents_collection(df: pd.DataFrame) -> dict[str, Any]:
         elif c in ("synthetic", "sensitive"):
             cols[c] = s.fillna(False).astype(bool).tolist()
         else:
-            cols[c] = [None if pd.isna(v) else v for v in s.astype(object)]
+            cols[c] = _plain(s)
     for c in (c for c in df.columns if c.startswith("in_zone_")):
         cols[c] = df[c].fillna(False).astype(bool).tolist()
     lon = np.round(df["longitude"].to_numpy(), 6).tolist()
