@@ -143,8 +143,8 @@ class Store(StoreReads):
 
         A read connection attaches the file (about 1.5 ms, :mod:`geo.backends._duckdb_host`) and
         detaches it at the end; a map layer asks four or five questions, a request several more.
-        The connection opens at the block's first read (a block that reads
-        nothing costs nothing) and is shared by every store object on the same file in this thread
+        The connection opens at the block's first read (a block that reads nothing costs nothing)
+        and is shared by every store object on the same file in this thread
         (:func:`geo.backends.duckdb_file.read_session`); a write from this thread closes it first.
         Nested blocks share the outer one's connection.
         """

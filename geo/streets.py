@@ -211,14 +211,15 @@ def _nearest_named(x: np.ndarray, y: np.ndarray, codes: np.ndarray, centres: np.
         # every incident at the nearest distance (a hair wider for rounding), then exactly nearest
         near = np.asarray(tree.query_ball_point((cx, cy), r=float(d) * (1 + 1e-9) + 1e-9), dtype=np.int64)
         dd = np.hypot(px[near] - cx, py[near] - cy)
-        near = near[dd == dd.min()]
+        nearest = float(dd.min())
+        near = near[dd == nearest]
         if len(near) == 1:  # the usual case: one incident nearest
-            out.append((int(pc[near[0]]), float(dd.min())))
+            out.append((int(pc[near[0]]), nearest))
             continue
         key = np.column_stack([pc[near], px[near], py[near]])
         places, counts = np.unique(key, axis=0, return_counts=True)
         best = np.lexsort((places[:, 2], places[:, 1], places[:, 0], -counts))[0]
-        out.append((int(places[best, 0]), float(dd.min())))
+        out.append((int(places[best, 0]), nearest))
     return out
 
 

@@ -73,7 +73,7 @@ def read_session(path: Path) -> Iterator[None]:
     Attaching the file costs about 1.5 ms (:mod:`geo.backends._duckdb_host`), and a request asks
     several questions.  The connection is opened at the block's first read and closed at its end;
     a write to the same file from this thread (through any store object) closes it first, since
-    DuckDB refuses a writable connection beside a read-only one in one process, and while another
+    a writer in this process waits until no reader here has the file, and while another
     process holds the write lock each read gets a connection of its own again, so the writer waits
     no longer than it did before.  Nested blocks on the same file share the outer one.
     """
